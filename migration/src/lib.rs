@@ -1,0 +1,23 @@
+//! Schema migrations, one file per change, named
+//! `m<YYYYMMDD>_<NNNNNN>_<module>_<what>.rs`. Applied at start (and by
+//! `mainstay migrate`); never edited once released.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_platform_audit_logs;
+mod m20261121_000002_platform_idempotency_keys;
+mod m20261121_000003_platform_document_sequences;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_000001_platform_audit_logs::Migration),
+            Box::new(m20261121_000002_platform_idempotency_keys::Migration),
+            Box::new(m20261121_000003_platform_document_sequences::Migration),
+        ]
+    }
+}

@@ -1,0 +1,97 @@
+//! The `mainstay` binary: `serve` (default), `migrate`, `openapi`.
+
+use std::process::ExitCode;
+
+use mainstay::{
+    platform::{
+        config::{Settings, redact_url},
+        db, telemetry,
+    },
+    startup::{self, Application},
+};
+
+const USAGE: &str = "\
+Usage: mainstay [COMMAND]
+
+Commands:
+  serve     Apply pending migrations and serve the API (default)
+  migrate   Apply pending migrations, then exit
+  openapi   Print the OpenAPI document (JSON) to stdout
+  help      Show this message
+
+Configuration: config/default.toml < config/$MAINSTAY_ENV.toml < MAINSTAY__SECTION__KEY,
+plus DATABASE_URL, REDIS_URL, JWT_SECRET, HOST and PORT (see README.md).";
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    let result = match command.as_str() {
+        "serve" => serve().await,
+        "migrate" => migrate().await,
+        "openapi" => print_openapi(),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        "--version" | "-V" => {
+            println!("mainstay {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        other => {
+            eprintln!("unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_settings() -> anyhow::Result<Settings> {
+    let settings = Settings::load()?;
+    telemetry::init_subscriber(&settings.telemetry);
+    Ok(settings)
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let settings = load_settings()?;
+    let env = settings.environment;
+    let database = redact_url(&settings.database.url);
+    let host = settings.server.host.clone();
+    let app = Application::build(settings).await?;
+    let shown_host = if host == "0.0.0.0" || host == "::" {
+        "localhost"
+    } else {
+        host.as_str()
+    };
+    let base = format!("http://{shown_host}:{}", app.port());
+    tracing::info!(
+        environment = %env,
+        database = %database,
+        cache = app.state().cache.backend_name(),
+        "Mainstay listening on {base} (bound to {host}); Swagger UI at {base}/docs/, spec at {base}{}",
+        startup::OPENAPI_PATH
+    );
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate() -> anyhow::Result<()> {
+    let settings = load_settings()?;
+    let conn = db::connect(&settings.database).await?;
+    db::migrate(&conn).await?;
+    tracing::info!(database = %redact_url(&settings.database.url), "migrations applied");
+    Ok(())
+}
+
+fn print_openapi() -> anyhow::Result<()> {
+    println!("{}", startup::openapi().to_pretty_json()?);
+    Ok(())
+}

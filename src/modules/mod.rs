@@ -1,0 +1,10 @@
+//! Domain modules, each owning its tables and exposing only `api`.
+//! `configure` mounts every module's routes under `/api/v1`.
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Mounts every module's routes (called inside the `/api/v1` scope).
+pub fn configure(_cfg: &mut ServiceConfig) {
+    // Domain modules (auth, crm, tickets, inventory, billing, accounting)
+    // register their routes here as they land.
+}

@@ -1,0 +1,131 @@
+//! The audit writer: every mutation records who did what to which entity,
+//! inside the same transaction as the change (a rolled-back change leaves no
+//! record, a committed one always has one). The request id comes from the
+//! request being served.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{error::AppError, telemetry::current_request_id};
+
+mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_logs")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub actor_id: Option<Uuid>,
+        pub action: String,
+        pub entity_type: String,
+        pub entity_id: Option<String>,
+        #[sea_orm(column_type = "JsonBinary", nullable)]
+        pub changes: Option<Json>,
+        pub request_id: Option<String>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// What to record.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    /// The tenant.
+    pub organization_id: Uuid,
+    /// The acting user; `None` for the system or an anonymous caller.
+    pub actor_id: Option<Uuid>,
+    /// `module.resource.verb`, e.g. `inventory.product.created`.
+    pub action: String,
+    /// `product`, `user`, ...
+    pub entity_type: String,
+    /// The entity's id.
+    pub entity_id: Option<String>,
+    /// What changed (never secrets).
+    pub changes: Option<serde_json::Value>,
+}
+
+/// One audit record as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditRecord {
+    /// Record id.
+    pub id: Uuid,
+    /// The acting user.
+    pub actor_id: Option<Uuid>,
+    /// What happened.
+    pub action: String,
+    /// Kind of entity.
+    pub entity_type: String,
+    /// Entity id.
+    pub entity_id: Option<String>,
+    /// What changed.
+    pub changes: Option<serde_json::Value>,
+    /// The request that made the change.
+    pub request_id: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<entity::Model> for AuditRecord {
+    fn from(m: entity::Model) -> Self {
+        Self {
+            id: m.id,
+            actor_id: m.actor_id,
+            action: m.action,
+            entity_type: m.entity_type,
+            entity_id: m.entity_id,
+            changes: m.changes,
+            request_id: m.request_id,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// Writes one record through `conn` (pass the mutation's transaction).
+#[tracing::instrument(skip(conn, entry), fields(action = %entry.action))]
+pub async fn record(conn: &impl ConnectionTrait, entry: AuditEntry) -> Result<Uuid, AppError> {
+    let id = Uuid::now_v7();
+    entity::ActiveModel {
+        id: Set(id),
+        organization_id: Set(entry.organization_id),
+        actor_id: Set(entry.actor_id),
+        action: Set(entry.action),
+        entity_type: Set(entry.entity_type),
+        entity_id: Set(entry.entity_id),
+        changes: Set(entry.changes),
+        request_id: Set(current_request_id()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+/// The records of one entity, oldest first.
+pub async fn for_entity(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    entity_type: &str,
+    entity_id: &str,
+) -> Result<Vec<AuditRecord>, AppError> {
+    use entity::Column;
+    Ok(entity::Entity::find()
+        .filter(Column::OrganizationId.eq(organization_id))
+        .filter(Column::EntityType.eq(entity_type))
+        .filter(Column::EntityId.eq(entity_id))
+        .order_by_asc(Column::CreatedAt)
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}

@@ -1,0 +1,282 @@
+//! Key-value cache for sessions, rate limits and short-lived state.
+//!
+//! Two backends behind one type: Redis (deadpool-redis) when `REDIS_URL` is set,
+//! so several processes share state; otherwise an in-process map, enough for a
+//! single process. Every key is prefixed (`redis.key_prefix`), which also lets
+//! tests share one Redis without seeing each other's keys.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use deadpool_redis::{
+    Config as RedisConfig, Pool, PoolConfig, Runtime, Timeouts,
+    redis::{self, AsyncCommands},
+};
+
+use super::config::RedisSettings;
+
+/// A cache failure (Redis unreachable, protocol error).
+#[derive(Debug, thiserror::Error)]
+#[error("cache error: {0}")]
+pub struct CacheError(String);
+
+impl From<CacheError> for super::error::AppError {
+    fn from(err: CacheError) -> Self {
+        Self::service_unavailable("The cache is unavailable; retry shortly.")
+            .with_retry_after(1)
+            .with_source(err)
+    }
+}
+
+fn redis_err(e: impl std::fmt::Display) -> CacheError {
+    CacheError(e.to_string())
+}
+
+/// The result of counting one hit in a fixed window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowCount {
+    /// Hits in the current window, this one included.
+    pub count: u64,
+    /// Time until the window resets.
+    pub resets_in: Duration,
+}
+
+/// The cache: cheap to clone, shared by every worker.
+#[derive(Clone)]
+pub struct Cache {
+    prefix: Arc<str>,
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Memory(Arc<Mutex<MemoryStore>>),
+    Redis(Pool),
+}
+
+#[derive(Default)]
+struct MemoryStore {
+    entries: HashMap<String, (Vec<u8>, Option<Instant>)>,
+    writes_since_sweep: usize,
+}
+
+impl MemoryStore {
+    fn live(&mut self, key: &str, now: Instant) -> Option<&mut (Vec<u8>, Option<Instant>)> {
+        let expired = matches!(self.entries.get(key), Some((_, Some(exp))) if *exp <= now);
+        if expired {
+            self.entries.remove(key);
+        }
+        self.entries.get_mut(key)
+    }
+
+    /// Drops expired entries now and then so the map cannot grow without bound.
+    fn note_write(&mut self, now: Instant) {
+        self.writes_since_sweep += 1;
+        if self.writes_since_sweep >= 1024 {
+            self.writes_since_sweep = 0;
+            self.entries
+                .retain(|_, (_, exp)| exp.is_none_or(|e| e > now));
+        }
+    }
+}
+
+impl Cache {
+    /// An in-process cache.
+    pub fn memory(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.into(),
+            backend: Backend::Memory(Arc::default()),
+        }
+    }
+
+    /// A Redis-backed cache; connections are opened lazily.
+    pub fn redis(url: &str, pool_size: usize, prefix: &str) -> Result<Self, CacheError> {
+        let mut cfg = RedisConfig::from_url(url);
+        let mut pool = PoolConfig::new(pool_size.max(1));
+        pool.timeouts = Timeouts {
+            wait: Some(Duration::from_secs(2)),
+            create: Some(Duration::from_secs(2)),
+            recycle: Some(Duration::from_secs(2)),
+        };
+        cfg.pool = Some(pool);
+        let pool = cfg
+            .create_pool(Some(Runtime::Tokio1))
+            .map_err(redis_err)?;
+        Ok(Self {
+            prefix: prefix.into(),
+            backend: Backend::Redis(pool),
+        })
+    }
+
+    /// Redis when configured, else in-process.
+    pub fn from_settings(settings: &RedisSettings) -> Result<Self, CacheError> {
+        if settings.url.trim().is_empty() {
+            Ok(Self::memory(&settings.key_prefix))
+        } else {
+            Self::redis(&settings.url, settings.pool_size, &settings.key_prefix)
+        }
+    }
+
+    /// `redis` or `memory`, for logs and probes.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Memory(_) => "memory",
+            Backend::Redis(_) => "redis",
+        }
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    async fn conn(pool: &Pool) -> Result<deadpool_redis::Connection, CacheError> {
+        pool.get().await.map_err(redis_err)
+    }
+
+    fn lock(store: &Mutex<MemoryStore>) -> std::sync::MutexGuard<'_, MemoryStore> {
+        // A panic while holding the lock cannot leave the map inconsistent.
+        store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Reads a value.
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(store) => {
+                let mut s = Self::lock(store);
+                Ok(s.live(&key, Instant::now()).map(|(v, _)| v.clone()))
+            }
+            Backend::Redis(pool) => Self::conn(pool)
+                .await?
+                .get::<_, Option<Vec<u8>>>(key)
+                .await
+                .map_err(redis_err),
+        }
+    }
+
+    /// Writes a value, with an optional time to live.
+    pub async fn set(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<(), CacheError> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(store) => {
+                let now = Instant::now();
+                let mut s = Self::lock(store);
+                s.entries
+                    .insert(key, (value.to_vec(), ttl.map(|t| now + t)));
+                s.note_write(now);
+                Ok(())
+            }
+            Backend::Redis(pool) => {
+                let mut conn = Self::conn(pool).await?;
+                match ttl {
+                    Some(t) => conn
+                        .pset_ex::<_, _, ()>(key, value, t.as_millis().max(1) as u64)
+                        .await
+                        .map_err(redis_err),
+                    None => conn.set::<_, _, ()>(key, value).await.map_err(redis_err),
+                }
+            }
+        }
+    }
+
+    /// Removes a key; true when it existed.
+    pub async fn delete(&self, key: &str) -> Result<bool, CacheError> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(store) => {
+                let mut s = Self::lock(store);
+                let existed = s.live(&key, Instant::now()).is_some();
+                s.entries.remove(&key);
+                Ok(existed)
+            }
+            Backend::Redis(pool) => Self::conn(pool)
+                .await?
+                .del::<_, u64>(key)
+                .await
+                .map(|n| n > 0)
+                .map_err(redis_err),
+        }
+    }
+
+    /// Counts one hit in a fixed window that starts at the first hit: the
+    /// building block of rate limits. Atomic across processes on Redis.
+    pub async fn hit(&self, key: &str, window: Duration) -> Result<WindowCount, CacheError> {
+        let key = self.key(key);
+        let window_ms = window.as_millis().max(1) as u64;
+        match &self.backend {
+            Backend::Memory(store) => {
+                let now = Instant::now();
+                let mut s = Self::lock(store);
+                let count = match s.live(&key, now) {
+                    Some((value, exp)) => {
+                        let n = parse_count(value) + 1;
+                        *value = n.to_string().into_bytes();
+                        let resets_in = exp.map(|e| e - now).unwrap_or(window);
+                        return Ok(WindowCount {
+                            count: n,
+                            resets_in,
+                        });
+                    }
+                    None => 1,
+                };
+                s.entries
+                    .insert(key, (b"1".to_vec(), Some(now + window)));
+                s.note_write(now);
+                Ok(WindowCount {
+                    count,
+                    resets_in: window,
+                })
+            }
+            Backend::Redis(pool) => {
+                let mut conn = Self::conn(pool).await?;
+                let (count, ttl_ms): (u64, i64) = redis::pipe()
+                    .atomic()
+                    .incr(&key, 1u64)
+                    .cmd("PEXPIRE")
+                    .arg(&key)
+                    .arg(window_ms)
+                    .arg("NX")
+                    .ignore()
+                    .cmd("PTTL")
+                    .arg(&key)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(redis_err)?;
+                Ok(WindowCount {
+                    count,
+                    resets_in: Duration::from_millis(ttl_ms.max(0) as u64),
+                })
+            }
+        }
+    }
+
+    /// Confirms the backend answers (readiness probe).
+    pub async fn ping(&self) -> Result<(), CacheError> {
+        match &self.backend {
+            Backend::Memory(_) => Ok(()),
+            Backend::Redis(pool) => {
+                let mut conn = Self::conn(pool).await?;
+                redis::cmd("PING")
+                    .query_async::<String>(&mut conn)
+                    .await
+                    .map(|_| ())
+                    .map_err(redis_err)
+            }
+        }
+    }
+}
+
+fn parse_count(value: &[u8]) -> u64 {
+    std::str::from_utf8(value)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}

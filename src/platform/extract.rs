@@ -1,0 +1,347 @@
+//! Request extractors that fail as problem+json.
+//!
+//! [`ValidatedJson`] checks the content type (415), the size (413), the syntax
+//! (400), the shape (422 naming the field: wrong type, missing or unknown
+//! field; DTOs use `deny_unknown_fields`) and the `validator` rules (422 with
+//! every invalid field). [`ValidatedQuery`] does the same for query strings.
+//! [`configure_extractors`] routes actix's own `Json`, `Query` and `Path`
+//! errors through [`AppError`] too.
+
+use std::{future::Future, pin::Pin};
+
+use actix_web::{
+    FromRequest, HttpRequest,
+    dev::Payload,
+    error::{JsonPayloadError, PathError, QueryPayloadError},
+    http::header,
+    web,
+};
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use super::error::{AppError, FieldError};
+
+/// Default body limit when no configuration is registered (1 MiB).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The body limit registered by [`configure_extractors`].
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON body that parsed and passed its `validator` rules.
+#[derive(Debug)]
+pub struct ValidatedJson<T>(pub T);
+
+impl<T> ValidatedJson<T> {
+    /// The validated value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for ValidatedJson<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    let Some(ct) = req.headers().get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(ct) = ct.to_str() else { return false };
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<BodyLimit>()
+            .map(|l| l.0)
+            .unwrap_or(DEFAULT_BODY_LIMIT);
+        if !is_json_content_type(req) {
+            return Box::pin(async {
+                Err(AppError::unsupported_media_type(
+                    "The request body must be JSON (Content-Type: application/json).",
+                ))
+            });
+        }
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > limit) {
+            return Box::pin(async move { Err(AppError::payload_too_large(limit)) });
+        }
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = body.await.map_err(|e| {
+                if e.as_response_error().status_code() == 413 {
+                    AppError::payload_too_large(limit)
+                } else {
+                    AppError::bad_request("unreadable_body", "The request body could not be read.")
+                }
+            })?;
+            let value: T = parse_json(&bytes)?;
+            value.validate().map_err(validation_error)?;
+            Ok(ValidatedJson(value))
+        })
+    }
+}
+
+/// Parses JSON with the failing field's path in the error.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        json_error(&path, e.inner())
+    })?;
+    de.end().map_err(|e| json_error(".", &e))?;
+    Ok(value)
+}
+
+fn json_error(path: &str, err: &serde_json::Error) -> AppError {
+    use serde_json::error::Category;
+    let message = strip_location(&err.to_string());
+    match err.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            let detail = if err.classify() == Category::Eof && err.line() == 1 && err.column() == 0
+            {
+                "The request body is empty; a JSON document is expected.".to_string()
+            } else {
+                format!(
+                    "The request body is not valid JSON: {message} (line {}, column {}).",
+                    err.line(),
+                    err.column()
+                )
+            };
+            AppError::bad_request("malformed_json", detail)
+        }
+        Category::Data => {
+            let (field, code) = field_of(path, &message);
+            AppError::invalid_field(field, code, message)
+        }
+    }
+}
+
+fn strip_location(message: &str) -> String {
+    match message.rsplit_once(" at line ") {
+        Some((head, _)) => head.to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Names the field of a serde data error: the path, plus the backticked name
+/// for unknown and missing fields (serde reports those at the parent).
+fn field_of(path: &str, message: &str) -> (String, &'static str) {
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_string)
+    };
+    let join = |name: String| {
+        if path == "." || path.is_empty() {
+            name
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if let Some(name) = named("unknown field `") {
+        (join(name), "unknown_field")
+    } else if let Some(name) = named("missing field `") {
+        (join(name), "required")
+    } else if path == "." || path.is_empty() {
+        ("$".to_string(), "invalid_type")
+    } else if message.starts_with("invalid type") {
+        (path.to_string(), "invalid_type")
+    } else {
+        (path.to_string(), "invalid_value")
+    }
+}
+
+/// Turns `validator` errors into a 422 naming every invalid field.
+pub fn validation_error(errors: ValidationErrors) -> AppError {
+    let mut out = Vec::new();
+    flatten(&errors, "", &mut out);
+    out.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+    AppError::validation(out)
+}
+
+fn flatten(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    let message = e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| describe(e));
+                    out.push(FieldError::new(path.clone(), e.code.to_string(), message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => flatten(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    flatten(inner, &format!("{path}[{i}]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// A readable message for a built-in rule without a custom message.
+fn describe(e: &validator::ValidationError) -> String {
+    let p = |k: &str| e.params.get(k).map(|v| v.to_string());
+    match e.code.as_ref() {
+        "length" => match (p("min"), p("max"), p("equal")) {
+            (_, _, Some(eq)) => format!("must be exactly {eq} characters long"),
+            (Some(min), Some(max), _) => format!("must be between {min} and {max} characters long"),
+            (Some(min), None, _) => format!("must be at least {min} characters long"),
+            (None, Some(max), _) => format!("must be at most {max} characters long"),
+            _ => "has an invalid length".into(),
+        },
+        "range" => match (p("min"), p("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            _ => "is out of range".into(),
+        },
+        "email" => "must be a valid email address".into(),
+        "url" => "must be a valid URL".into(),
+        "required" => "is required".into(),
+        other => format!("is invalid ({other})"),
+    }
+}
+
+/// A query string that parsed and passed its `validator` rules.
+#[derive(Debug)]
+pub struct ValidatedQuery<T>(pub T);
+
+impl<T> std::ops::Deref for ValidatedQuery<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedQuery<T> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = web::Query::<T>::from_query(req.query_string())
+            .map_err(query_error)
+            .and_then(|q| {
+                let value = q.into_inner();
+                value.validate().map_err(validation_error)?;
+                Ok(ValidatedQuery(value))
+            });
+        std::future::ready(result)
+    }
+}
+
+fn query_error(err: QueryPayloadError) -> AppError {
+    let message = match &err {
+        QueryPayloadError::Deserialize(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    AppError::bad_request("invalid_query", format!("The query string is invalid: {message}."))
+}
+
+/// Registers the body limit and problem+json error handlers for actix's own
+/// `Json`, `Query`, `Path` and `Bytes` extractors.
+pub fn configure_extractors(cfg: &mut web::ServiceConfig, body_limit: usize) {
+    cfg.app_data(BodyLimit(body_limit))
+        .app_data(web::PayloadConfig::new(body_limit))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(body_limit)
+                .error_handler(move |err, _| json_payload_error(err, body_limit).into()),
+        )
+        .app_data(web::QueryConfig::default().error_handler(|err, _| query_error(err).into()))
+        .app_data(web::PathConfig::default().error_handler(|err: PathError, _| {
+            AppError::bad_request(
+                "invalid_path",
+                format!("A path parameter is invalid: {err}."),
+            )
+            .into()
+        }));
+}
+
+fn json_payload_error(err: JsonPayloadError, limit: usize) -> AppError {
+    match err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            AppError::payload_too_large(limit)
+        }
+        JsonPayloadError::ContentType => AppError::unsupported_media_type(
+            "The request body must be JSON (Content-Type: application/json).",
+        ),
+        JsonPayloadError::Deserialize(e) => json_error(".", &e),
+        _ => AppError::bad_request("unreadable_body", "The request body could not be read."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        quantity: i64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        lines: Vec<Inner>,
+    }
+
+    fn field(r: Result<Body, AppError>) -> (u16, String, String) {
+        let e = r.unwrap_err();
+        let f = e.field_errors().first().cloned();
+        (
+            e.status().as_u16(),
+            f.as_ref().map(|f| f.field.clone()).unwrap_or_default(),
+            f.map(|f| f.code).unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn unknown_fields_are_named_with_their_path() {
+        let r = parse_json::<Body>(br#"{"name":"a","lines":[{"quantity":1,"is_owner":true}]}"#);
+        assert_eq!(field(r), (422, "lines[0].is_owner".into(), "unknown_field".into()));
+    }
+
+    #[test]
+    fn wrong_types_and_missing_fields_are_422() {
+        let r = parse_json::<Body>(br#"{"name":"a","lines":[{"quantity":"x"}]}"#);
+        assert_eq!(field(r), (422, "lines[0].quantity".into(), "invalid_type".into()));
+        let r = parse_json::<Body>(br#"{"lines":[]}"#);
+        assert_eq!(field(r), (422, "name".into(), "required".into()));
+    }
+
+    #[test]
+    fn malformed_or_empty_json_is_400() {
+        assert_eq!(parse_json::<Body>(b"{\"name\":").unwrap_err().status(), 400);
+        assert_eq!(parse_json::<Body>(b"").unwrap_err().status(), 400);
+        assert_eq!(parse_json::<Body>(br#"{"name":"a","lines":[]} x"#).unwrap_err().status(), 400);
+    }
+}

@@ -1,0 +1,280 @@
+//! `Idempotency-Key` store with Stripe's semantics, scoped per organization.
+//!
+//! - First use of a key: the caller proceeds; the key is locked while it runs.
+//! - Same key, same request (method, path, body): the stored response replays.
+//! - Same key, other request: 422 `idempotency_key_reused`.
+//! - Same key while the first request still runs: 409 `idempotency_request_in_progress`.
+//! - A 5xx is not stored (the client may retry); keys expire after the
+//!   configured TTL (24 h); a lock older than [`LOCK_TIMEOUT`] is abandoned
+//!   (its process died) and may be taken over.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    sea_query::{Alias, OnConflict, Query},
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::error::AppError;
+
+/// How long an unfinished request holds its key before another may take over.
+pub const LOCK_TIMEOUT: Duration = Duration::seconds(60);
+/// The request header.
+pub const HEADER: &str = "Idempotency-Key";
+
+mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "idempotency_keys")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub organization_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub idempotency_key: String,
+        pub request_hash: String,
+        pub status: Option<i32>,
+        pub response_body: Option<Vec<u8>>,
+        pub response_content_type: Option<String>,
+        pub locked_at: DateTimeUtc,
+        pub created_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{Column, Entity};
+
+/// A response kept for replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type` of the body.
+    pub content_type: Option<String>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+/// What the caller should do with a keyed request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Run the request, then [`complete`] (or [`release`] if it did not finish).
+    Proceed,
+    /// Send this stored response again; do not run the request.
+    Replay(StoredResponse),
+}
+
+/// Fingerprint of a request: method, path and body.
+pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(method.as_bytes());
+    h.update([0]);
+    h.update(path.as_bytes());
+    h.update([0]);
+    h.update(body);
+    h.finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Checks a client-supplied key: 1 to 255 visible ASCII characters.
+pub fn validate_key(key: &str) -> Result<(), AppError> {
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1 to 255 visible ASCII characters.",
+        ));
+    }
+    Ok(())
+}
+
+/// Claims `key` for a request with fingerprint `request_hash`, or says to
+/// replay. Run it outside the request's transaction so the lock is visible to
+/// concurrent duplicates at once.
+#[tracing::instrument(skip(conn, request_hash))]
+pub async fn begin(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    key: &str,
+    request_hash: &str,
+    ttl: Duration,
+) -> Result<Outcome, AppError> {
+    validate_key(key)?;
+    for _ in 0..3 {
+        let now = Utc::now();
+        if try_insert(conn, organization_id, key, request_hash, now, ttl).await? {
+            return Ok(Outcome::Proceed);
+        }
+        let Some(row) = Entity::find_by_id((organization_id, key.to_string()))
+            .one(conn)
+            .await?
+        else {
+            continue; // released between our insert and read: try again
+        };
+        if row.expires_at <= now {
+            Entity::delete_many()
+                .filter(Column::OrganizationId.eq(organization_id))
+                .filter(Column::IdempotencyKey.eq(key))
+                .filter(Column::ExpiresAt.lte(now))
+                .exec(conn)
+                .await?;
+            continue;
+        }
+        if row.request_hash != request_hash {
+            return Err(AppError::unprocessable(
+                "idempotency_key_reused",
+                "This Idempotency-Key was used with a different request; use a new key.",
+            ));
+        }
+        if let Some(status) = row.status {
+            return Ok(Outcome::Replay(StoredResponse {
+                status: u16::try_from(status).unwrap_or(500),
+                content_type: row.response_content_type,
+                body: row.response_body.unwrap_or_default(),
+            }));
+        }
+        if row.locked_at < now - LOCK_TIMEOUT && take_over(conn, &row, now).await? {
+            return Ok(Outcome::Proceed);
+        }
+        return Err(AppError::conflict(
+            "idempotency_request_in_progress",
+            "A request with this Idempotency-Key is still being processed; retry later.",
+        )
+        .with_retry_after(1));
+    }
+    Err(AppError::conflict(
+        "idempotency_request_in_progress",
+        "A request with this Idempotency-Key is changing state; retry later.",
+    )
+    .with_retry_after(1))
+}
+
+async fn try_insert(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    key: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<bool, AppError> {
+    let stmt = Query::insert()
+        .into_table(Alias::new("idempotency_keys"))
+        .columns([
+            Column::OrganizationId,
+            Column::IdempotencyKey,
+            Column::RequestHash,
+            Column::LockedAt,
+            Column::CreatedAt,
+            Column::ExpiresAt,
+        ])
+        .values_panic([
+            organization_id.into(),
+            key.into(),
+            request_hash.into(),
+            now.into(),
+            now.into(),
+            (now + ttl).into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([Column::OrganizationId, Column::IdempotencyKey])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    Ok(conn.execute(&stmt).await?.rows_affected() == 1)
+}
+
+/// Takes over an abandoned lock, atomically: only one contender wins.
+async fn take_over(
+    conn: &impl ConnectionTrait,
+    row: &entity::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let res = Entity::update_many()
+        .col_expr(Column::LockedAt, now.into())
+        .filter(Column::OrganizationId.eq(row.organization_id))
+        .filter(Column::IdempotencyKey.eq(row.idempotency_key.clone()))
+        .filter(Column::Status.is_null())
+        .filter(Column::LockedAt.eq(row.locked_at))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Stores the response of a finished request; a 5xx releases the key instead.
+pub async fn complete(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    key: &str,
+    response: &StoredResponse,
+) -> Result<(), AppError> {
+    if response.status >= 500 {
+        return release(conn, organization_id, key).await;
+    }
+    Entity::update_many()
+        .col_expr(Column::Status, i32::from(response.status).into())
+        .col_expr(Column::ResponseBody, response.body.clone().into())
+        .col_expr(
+            Column::ResponseContentType,
+            response.content_type.clone().into(),
+        )
+        .filter(Column::OrganizationId.eq(organization_id))
+        .filter(Column::IdempotencyKey.eq(key))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets a key whose request did not finish, so the client may retry.
+pub async fn release(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    key: &str,
+) -> Result<(), AppError> {
+    Entity::delete_many()
+        .filter(Column::OrganizationId.eq(organization_id))
+        .filter(Column::IdempotencyKey.eq(key))
+        .filter(Column::Status.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes expired keys; returns how many. Run periodically.
+pub async fn purge_expired(conn: &impl ConnectionTrait) -> Result<u64, AppError> {
+    Ok(Entity::delete_many()
+        .filter(Column::ExpiresAt.lte(Utc::now()))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_differ_by_body_method_and_path() {
+        let a = fingerprint("POST", "/x", b"{}");
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, fingerprint("POST", "/x", b"{}"));
+        assert_ne!(a, fingerprint("POST", "/x", b"{ }"));
+        assert_ne!(a, fingerprint("PUT", "/x", b"{}"));
+        assert_ne!(a, fingerprint("POST", "/y", b"{}"));
+    }
+
+    #[test]
+    fn keys_must_be_short_visible_ascii() {
+        assert!(validate_key("order-123").is_ok());
+        assert!(validate_key("").is_err());
+        assert!(validate_key("has space").is_err());
+        assert!(validate_key(&"k".repeat(256)).is_err());
+    }
+}

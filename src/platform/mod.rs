@@ -1,0 +1,18 @@
+//! The shared kernel: configuration, database, errors, extractors, cache,
+//! pagination, exact numbers, numbering, audit, idempotency, telemetry and
+//! OpenAPI. No business rules live here and no domain module is imported.
+
+pub mod audit;
+pub mod cache;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod money;
+pub mod numbering;
+pub mod openapi;
+pub mod pagination;
+pub mod probes;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,107 @@
+//! The root OpenAPI document: info, the bearer JWT security scheme, the
+//! problem schema, tags. Paths are collected from the mounted routes by
+//! utoipa-actix-web (see `startup::openapi`), so docs and routes cannot drift.
+
+use std::collections::HashMap;
+
+use utoipa::{
+    Modify, OpenApi,
+    openapi::{
+        self, HttpMethod,
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
+};
+
+use super::error::{FieldError, ProblemDetails};
+
+/// Name of the bearer security scheme in `components.securitySchemes`.
+pub const BEARER: &str = "bearer_auth";
+
+/// The document's fixed parts.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Mainstay API",
+        description = "Multi-tenant ERP/CRM backend. Errors are `application/problem+json` \
+            (RFC 9457) with a stable `code`; lists use cursor pagination \
+            (`limit`, `cursor`, `next_cursor`, `has_more`); money and quantities are \
+            decimal strings.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    components(schemas(ProblemDetails, FieldError)),
+    modifiers(&SecurityAddon),
+    tags((name = "ops", description = "Liveness, readiness and metrics probes"))
+)]
+pub struct ApiDoc;
+
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("Access token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The finished document plus what the router needs from it.
+pub struct ApiSpec {
+    /// The document.
+    pub doc: openapi::OpenApi,
+    /// `Allow` header value per path pattern, for 405 answers.
+    allow: HashMap<String, String>,
+}
+
+impl ApiSpec {
+    /// Indexes a finished document.
+    pub fn new(doc: openapi::OpenApi) -> Self {
+        let allow = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods: Vec<&str> = [
+                    (HttpMethod::Get, &item.get),
+                    (HttpMethod::Post, &item.post),
+                    (HttpMethod::Put, &item.put),
+                    (HttpMethod::Patch, &item.patch),
+                    (HttpMethod::Delete, &item.delete),
+                    (HttpMethod::Head, &item.head),
+                    (HttpMethod::Options, &item.options),
+                ]
+                .into_iter()
+                .filter(|(_, op)| op.is_some())
+                .map(|(m, _)| method_name(m))
+                .collect();
+                (path.clone(), methods.join(", "))
+            })
+            .collect();
+        Self { doc, allow }
+    }
+
+    /// The methods a documented path pattern supports.
+    pub fn allowed_methods(&self, pattern: &str) -> Option<&str> {
+        self.allow.get(pattern).map(String::as_str)
+    }
+}
+
+fn method_name(m: HttpMethod) -> &'static str {
+    match m {
+        HttpMethod::Get => "GET",
+        HttpMethod::Post => "POST",
+        HttpMethod::Put => "PUT",
+        HttpMethod::Patch => "PATCH",
+        HttpMethod::Delete => "DELETE",
+        HttpMethod::Head => "HEAD",
+        HttpMethod::Options => "OPTIONS",
+        HttpMethod::Trace => "TRACE",
+    }
+}

@@ -1,0 +1,109 @@
+//! Operational endpoints: `/health` (the process is alive), `/ready`
+//! (database and cache answer) and `/metrics` (Prometheus text).
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{db, error::AppError, state::AppState};
+
+/// How long a dependency may take to answer before it counts as down.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Liveness answer.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` while the process serves requests.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// The running version.
+    #[schema(example = "0.1.0")]
+    pub version: &'static str,
+}
+
+/// Readiness answer.
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready`.
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    /// `sqlite` or `postgres`.
+    #[schema(example = "sqlite")]
+    pub database: &'static str,
+    /// `memory` or `redis`.
+    #[schema(example = "memory")]
+    pub cache: &'static str,
+}
+
+/// The process is alive.
+#[utoipa::path(
+    tag = "ops",
+    responses((status = 200, description = "The process is alive", body = Health))
+)]
+#[get("/health")]
+pub async fn health() -> web::Json<Health> {
+    web::Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// The database and the cache answer.
+#[utoipa::path(
+    tag = "ops",
+    responses(
+        (status = 200, description = "Database and cache reachable", body = Readiness),
+        (status = 503, description = "A dependency is unreachable; `detail` names it",
+            body = crate::platform::error::ProblemDetails, content_type = "application/problem+json")
+    )
+)]
+#[get("/ready")]
+pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<Readiness>, AppError> {
+    let (db_check, cache_check) = tokio::join!(
+        tokio::time::timeout(CHECK_TIMEOUT, db::ping(&state.db)),
+        tokio::time::timeout(CHECK_TIMEOUT, state.cache.ping()),
+    );
+    let mut failing = Vec::new();
+    match db_check {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => failing.push(format!("database unreachable ({e})")),
+        Err(_) => failing.push("database did not answer within 2 s".to_string()),
+    }
+    match cache_check {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => failing.push(format!("cache ({}) unreachable ({e})", state.cache.backend_name())),
+        Err(_) => failing.push("cache did not answer within 2 s".to_string()),
+    }
+    if !failing.is_empty() {
+        tracing::warn!(failing = ?failing, "not ready");
+        return Err(AppError::new(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            format!("Not ready: {}.", failing.join("; ")),
+        ));
+    }
+    Ok(web::Json(Readiness {
+        status: "ready",
+        database: if state.settings.database.is_sqlite() {
+            "sqlite"
+        } else {
+            "postgres"
+        },
+        cache: state.cache.backend_name(),
+    }))
+}
+
+/// Request counts and latency histograms by route pattern and status.
+#[utoipa::path(
+    tag = "ops",
+    responses((status = 200, description = "Prometheus text exposition format",
+        body = String, content_type = "text/plain; version=0.0.4"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render())
+}
