@@ -149,6 +149,9 @@ fn field_of(path: &str, message: &str) -> (String, &'static str) {
     let join = |name: String| {
         if path == "." || path.is_empty() {
             name
+        } else if path == name || path.ends_with(&format!(".{name}")) {
+            // serde_path_to_error already descended into an unknown field.
+            path.to_string()
         } else {
             format!("{path}.{name}")
         }

@@ -44,6 +44,12 @@ pub fn current_request_id() -> Option<String> {
     REQUEST_ID.try_with(Clone::clone).ok()
 }
 
+/// Runs `fut` as if serving request `id` (background jobs, tests): audit
+/// records and error bodies written inside it carry the id.
+pub async fn scope_request_id<F: std::future::Future>(id: String, fut: F) -> F::Output {
+    REQUEST_ID.scope(id, fut).await
+}
+
 /// Installs the global tracing subscriber: pretty or JSON, `RUST_LOG` wins
 /// over the configured level. A second call (tests) is a no-op.
 pub fn init_subscriber(settings: &TelemetrySettings) {

@@ -1,0 +1,12 @@
+//! The one integration-test binary: behaviour through HTTP against the real app.
+//! Set `TEST_DATABASE_URL` (PostgreSQL) and `TEST_REDIS_URL` to run the same
+//! tests against those backends.
+
+mod cache;
+mod cli;
+mod errors;
+mod helpers;
+mod idempotency;
+mod numbering_audit;
+mod openapi;
+mod probes;
