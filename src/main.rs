@@ -17,6 +17,8 @@ Commands:
   serve     Apply pending migrations and serve the API (default)
   migrate   Apply pending migrations, then exit
   openapi   Print the OpenAPI document (JSON) to stdout
+  healthcheck
+            Exit 0 if GET /health on this host's PORT answers 200 (container probe)
   help      Show this message
 
 Configuration: config/default.toml < config/$MAINSTAY_ENV.toml < MAINSTAY__SECTION__KEY,
@@ -30,6 +32,7 @@ async fn main() -> ExitCode {
         "serve" => serve().await,
         "migrate" => migrate().await,
         "openapi" => print_openapi(),
+        "healthcheck" => healthcheck(),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -94,4 +97,31 @@ async fn migrate() -> anyhow::Result<()> {
 fn print_openapi() -> anyhow::Result<()> {
     println!("{}", startup::openapi().to_pretty_json()?);
     Ok(())
+}
+
+/// A dependency-free probe for the container's HEALTHCHECK: the image ships
+/// no curl, so the binary asks itself.
+fn healthcheck() -> anyhow::Result<()> {
+    use std::{
+        io::{Read, Write},
+        net::TcpStream,
+        time::Duration,
+    };
+    // Only the port matters here; a full settings load would fail the probe
+    // over unrelated values.
+    let port = std::env::var("PORT")
+        .or_else(|_| std::env::var("MAINSTAY__SERVER__PORT"))
+        .unwrap_or_else(|_| "8080".into());
+    let addr = format!("127.0.0.1:{}", port.trim());
+    let timeout = Duration::from_secs(3);
+    let mut stream = TcpStream::connect_timeout(&addr.parse()?, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head)?;
+    if head.starts_with(b"HTTP/1.1 200") {
+        Ok(())
+    } else {
+        anyhow::bail!("unhealthy: {}", String::from_utf8_lossy(&head))
+    }
 }

@@ -75,7 +75,7 @@ async fn prefixes_keep_namespaces_apart() {
     let base = format!("test:{}:", Uuid::now_v7().simple());
     let a = configured_cache(&format!("{base}a:"));
     let b = configured_cache(&format!("{base}b:"));
-    a.set("same", b"from a", None).await.unwrap();
+    a.set("same", b"from a", Some(Duration::from_secs(30))).await.unwrap();
     assert_eq!(b.get("same").await.unwrap(), None);
     // Each in-process cache is its own store; on Redis the prefix separates them.
     assert!(a.get("same").await.unwrap().is_some());
