@@ -153,9 +153,9 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
 /// 405 with `Allow` when the path exists under another method, else 404.
 async fn no_route(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     Err(match req.resource_map().match_pattern(req.path()) {
-        Some(pattern) => AppError::method_not_allowed(
-            state.spec.allowed_methods(&pattern).map(str::to_string),
-        ),
+        Some(pattern) => {
+            AppError::method_not_allowed(state.spec.allowed_methods(&pattern).map(str::to_string))
+        }
         None => AppError::not_found("No resource exists at this path."),
     })
 }

@@ -46,7 +46,11 @@ impl MigrationTrait for Migration {
         for (name, cols) in [
             (
                 "ix_audit_logs_org_created",
-                vec![AuditLogs::OrganizationId, AuditLogs::CreatedAt, AuditLogs::Id],
+                vec![
+                    AuditLogs::OrganizationId,
+                    AuditLogs::CreatedAt,
+                    AuditLogs::Id,
+                ],
             ),
             (
                 "ix_audit_logs_org_entity",
@@ -58,7 +62,11 @@ impl MigrationTrait for Migration {
             ),
             (
                 "ix_audit_logs_org_actor",
-                vec![AuditLogs::OrganizationId, AuditLogs::ActorId, AuditLogs::CreatedAt],
+                vec![
+                    AuditLogs::OrganizationId,
+                    AuditLogs::ActorId,
+                    AuditLogs::CreatedAt,
+                ],
             ),
         ] {
             let mut index = Index::create();

@@ -102,9 +102,7 @@ impl Cache {
             recycle: Some(Duration::from_secs(2)),
         };
         cfg.pool = Some(pool);
-        let pool = cfg
-            .create_pool(Some(Runtime::Tokio1))
-            .map_err(redis_err)?;
+        let pool = cfg.create_pool(Some(Runtime::Tokio1)).map_err(redis_err)?;
         Ok(Self {
             prefix: prefix.into(),
             backend: Backend::Redis(pool),
@@ -138,7 +136,9 @@ impl Cache {
 
     fn lock(store: &Mutex<MemoryStore>) -> std::sync::MutexGuard<'_, MemoryStore> {
         // A panic while holding the lock cannot leave the map inconsistent.
-        store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Reads a value.
@@ -227,8 +227,7 @@ impl Cache {
                     }
                     None => 1,
                 };
-                s.entries
-                    .insert(key, (b"1".to_vec(), Some(now + window)));
+                s.entries.insert(key, (b"1".to_vec(), Some(now + window)));
                 s.note_write(now);
                 Ok(WindowCount {
                     count,

@@ -290,8 +290,7 @@ impl Settings {
             problems.push("database.min_connections must not exceed max_connections".into());
         }
         let redis = &self.redis.url;
-        if !redis.is_empty() && !(redis.starts_with("redis://") || redis.starts_with("rediss://"))
-        {
+        if !(redis.is_empty() || redis.starts_with("redis://") || redis.starts_with("rediss://")) {
             problems.push("redis.url (REDIS_URL) must start with redis:// or rediss://".into());
         }
         if self.server.body_limit == 0 {

@@ -58,7 +58,10 @@ fn sqlite_url_with_create(url: &str) -> anyhow::Result<String> {
             "an in-memory SQLite database cannot be shared by a connection pool; use a file path"
         );
     }
-    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir).map_err(|e| {
             anyhow::anyhow!("cannot create database directory {}: {e}", dir.display())
         })?;

@@ -79,9 +79,13 @@ pub struct ProblemDetails {
 }
 
 /// The application's error: a status, a stable code, a detail for the client
-/// and, for 5xx, a private cause for the log.
+/// and, for 5xx, a private cause for the log. Boxed, so `Result<T, AppError>`
+/// stays one pointer wide on the happy path.
 #[derive(Debug)]
-pub struct AppError {
+pub struct AppError(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
     status: StatusCode,
     code: Cow<'static, str>,
     detail: Cow<'static, str>,
@@ -98,7 +102,7 @@ impl AppError {
         code: impl Into<Cow<'static, str>>,
         detail: impl Into<Cow<'static, str>>,
     ) -> Self {
-        Self {
+        Self(Box::new(Inner {
             status,
             code: code.into(),
             detail: detail.into(),
@@ -106,7 +110,7 @@ impl AppError {
             retry_after: None,
             allow: None,
             source: None,
-        }
+        }))
     }
 
     /// 400: the request cannot be understood.
@@ -142,7 +146,7 @@ impl AppError {
             "method_not_allowed",
             "This resource does not support that HTTP method.",
         );
-        e.allow = allow;
+        e.0.allow = allow;
         e
     }
 
@@ -184,7 +188,7 @@ impl AppError {
             "validation_failed",
             "The request failed validation.",
         );
-        e.errors = errors;
+        e.0.errors = errors;
         e
     }
 
@@ -212,7 +216,7 @@ impl AppError {
             "rate_limited",
             "Too many requests; retry later.",
         );
-        e.retry_after = Some(retry_after_secs.max(1));
+        e.0.retry_after = Some(retry_after_secs.max(1));
         e
     }
 
@@ -232,44 +236,44 @@ impl AppError {
             "internal_error",
             "An unexpected error occurred. Quote the request id when reporting it.",
         );
-        e.source = Some(source.into());
+        e.0.source = Some(source.into());
         e
     }
 
     /// Adds a `Retry-After` header (seconds).
     pub fn with_retry_after(mut self, secs: u64) -> Self {
-        self.retry_after = Some(secs.max(1));
+        self.0.retry_after = Some(secs.max(1));
         self
     }
 
     /// Attaches a private cause, logged for 5xx and never sent.
     pub fn with_source(mut self, source: impl Into<anyhow::Error>) -> Self {
-        self.source = Some(source.into());
+        self.0.source = Some(source.into());
         self
     }
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     /// The stable code.
     pub fn code(&self) -> &str {
-        &self.code
+        &self.0.code
     }
 
     /// The field errors.
     pub fn field_errors(&self) -> &[FieldError] {
-        &self.errors
+        &self.0.errors
     }
 
     /// The body sent to the client.
     pub fn problem(&self) -> ProblemDetails {
         problem_body(
-            self.status,
-            &self.code,
-            &self.detail,
-            self.errors.clone(),
+            self.0.status,
+            &self.0.code,
+            &self.0.detail,
+            self.0.errors.clone(),
             current_request_id(),
         )
     }
@@ -322,7 +326,13 @@ pub fn code_for_status(status: StatusCode) -> &'static str {
 
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+        write!(
+            f,
+            "{} {}: {}",
+            self.0.status.as_u16(),
+            self.0.code,
+            self.0.detail
+        )
     }
 }
 
@@ -330,22 +340,26 @@ impl std::error::Error for AppError {}
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.status.is_server_error() {
-            match &self.source {
-                Some(cause) => tracing::error!(code = %self.code, error = ?cause, "request failed"),
-                None => tracing::error!(code = %self.code, detail = %self.detail, "request failed"),
+        if self.0.status.is_server_error() {
+            match &self.0.source {
+                Some(cause) => {
+                    tracing::error!(code = %self.0.code, error = ?cause, "request failed")
+                }
+                None => {
+                    tracing::error!(code = %self.0.code, detail = %self.0.detail, "request failed")
+                }
             }
         }
-        let mut res = HttpResponse::build(self.status);
+        let mut res = HttpResponse::build(self.0.status);
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        if let Some(secs) = self.retry_after {
+        if let Some(secs) = self.0.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if let Some(allow) = &self.allow {
+        if let Some(allow) = &self.0.allow {
             res.insert_header((header::ALLOW, allow.clone()));
         }
         res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
@@ -356,9 +370,10 @@ impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         use sea_orm::{DbErr, SqlErr};
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                Self::conflict("already_exists", "A resource with the same key already exists.")
-            }
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::conflict(
+                "already_exists",
+                "A resource with the same key already exists.",
+            ),
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::conflict(
                 "referenced_resource",
                 "The change refers to, or is referred to by, another resource.",

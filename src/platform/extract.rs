@@ -51,8 +51,14 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
         return false;
     };
     let Ok(ct) = ct.to_str() else { return false };
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedJson<T> {
@@ -261,7 +267,10 @@ fn query_error(err: QueryPayloadError) -> AppError {
         QueryPayloadError::Deserialize(e) => e.to_string(),
         other => other.to_string(),
     };
-    AppError::bad_request("invalid_query", format!("The query string is invalid: {message}."))
+    AppError::bad_request(
+        "invalid_query",
+        format!("The query string is invalid: {message}."),
+    )
 }
 
 /// Registers the body limit and problem+json error handlers for actix's own
@@ -275,13 +284,15 @@ pub fn configure_extractors(cfg: &mut web::ServiceConfig, body_limit: usize) {
                 .error_handler(move |err, _| json_payload_error(err, body_limit).into()),
         )
         .app_data(web::QueryConfig::default().error_handler(|err, _| query_error(err).into()))
-        .app_data(web::PathConfig::default().error_handler(|err: PathError, _| {
-            AppError::bad_request(
-                "invalid_path",
-                format!("A path parameter is invalid: {err}."),
-            )
-            .into()
-        }));
+        .app_data(
+            web::PathConfig::default().error_handler(|err: PathError, _| {
+                AppError::bad_request(
+                    "invalid_path",
+                    format!("A path parameter is invalid: {err}."),
+                )
+                .into()
+            }),
+        );
 }
 
 fn json_payload_error(err: JsonPayloadError, limit: usize) -> AppError {
@@ -330,13 +341,19 @@ mod tests {
     #[test]
     fn unknown_fields_are_named_with_their_path() {
         let r = parse_json::<Body>(br#"{"name":"a","lines":[{"quantity":1,"is_owner":true}]}"#);
-        assert_eq!(field(r), (422, "lines[0].is_owner".into(), "unknown_field".into()));
+        assert_eq!(
+            field(r),
+            (422, "lines[0].is_owner".into(), "unknown_field".into())
+        );
     }
 
     #[test]
     fn wrong_types_and_missing_fields_are_422() {
         let r = parse_json::<Body>(br#"{"name":"a","lines":[{"quantity":"x"}]}"#);
-        assert_eq!(field(r), (422, "lines[0].quantity".into(), "invalid_type".into()));
+        assert_eq!(
+            field(r),
+            (422, "lines[0].quantity".into(), "invalid_type".into())
+        );
         let r = parse_json::<Body>(br#"{"lines":[]}"#);
         assert_eq!(field(r), (422, "name".into(), "required".into()));
     }
@@ -345,6 +362,11 @@ mod tests {
     fn malformed_or_empty_json_is_400() {
         assert_eq!(parse_json::<Body>(b"{\"name\":").unwrap_err().status(), 400);
         assert_eq!(parse_json::<Body>(b"").unwrap_err().status(), 400);
-        assert_eq!(parse_json::<Body>(br#"{"name":"a","lines":[]} x"#).unwrap_err().status(), 400);
+        assert_eq!(
+            parse_json::<Body>(br#"{"name":"a","lines":[]} x"#)
+                .unwrap_err()
+                .status(),
+            400
+        );
     }
 }

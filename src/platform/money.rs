@@ -266,6 +266,10 @@ mod tests {
         assert_eq!(price.times(qty).unwrap().to_string(), "0.1667");
         let neg: Amount = "-0.3333".parse().unwrap();
         assert_eq!(neg.times(qty).unwrap().to_string(), "-0.1667");
-        assert!(Amount::from_units(i64::MAX).times(Quantity::from_units(20_000)).is_none());
+        assert!(
+            Amount::from_units(i64::MAX)
+                .times(Quantity::from_units(20_000))
+                .is_none()
+        );
     }
 }

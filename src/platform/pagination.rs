@@ -133,7 +133,10 @@ mod tests {
         let page = Page::from_rows(vec![1, 2, 3], 2, |r| *r);
         assert_eq!(page.data, vec![1, 2]);
         assert!(page.has_more);
-        assert_eq!(decode_cursor::<i32>(page.next_cursor.as_deref().unwrap()).unwrap(), 2);
+        assert_eq!(
+            decode_cursor::<i32>(page.next_cursor.as_deref().unwrap()).unwrap(),
+            2
+        );
         let last = Page::from_rows(vec![1, 2], 2, |r| *r);
         assert!(!last.has_more && last.next_cursor.is_none());
     }
@@ -141,9 +144,15 @@ mod tests {
     #[test]
     fn limits_default_to_50_and_reject_over_200() {
         assert_eq!(PageParams::default().limit(), 50);
-        let p = PageParams { limit: Some(201), cursor: None };
+        let p = PageParams {
+            limit: Some(201),
+            cursor: None,
+        };
         assert!(p.validate().is_err());
-        let p = PageParams { limit: Some(0), cursor: None };
+        let p = PageParams {
+            limit: Some(0),
+            cursor: None,
+        };
         assert!(p.validate().is_err());
     }
 }

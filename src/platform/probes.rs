@@ -73,7 +73,10 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<Readiness>, A
     }
     match cache_check {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => failing.push(format!("cache ({}) unreachable ({e})", state.cache.backend_name())),
+        Ok(Err(e)) => failing.push(format!(
+            "cache ({}) unreachable ({e})",
+            state.cache.backend_name()
+        )),
         Err(_) => failing.push("cache did not answer within 2 s".to_string()),
     }
     if !failing.is_empty() {

@@ -162,7 +162,9 @@ fn normalize_error(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
         404 => "No resource exists at this path.",
         405 => "This resource does not support that HTTP method.",
         s if s >= 500 => "An unexpected error occurred. Quote the request id when reporting it.",
-        _ => status.canonical_reason().unwrap_or("The request was refused."),
+        _ => status
+            .canonical_reason()
+            .unwrap_or("The request was refused."),
     };
     let body = problem_body(
         status,
@@ -316,9 +318,9 @@ mod tests {
         assert!(text.contains(
             "http_request_duration_seconds_bucket{method=\"GET\",route=\"/health\",status=\"200\",le=\"0.05\"} 2"
         ));
-        assert!(text.contains(
-            "http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 2"
-        ));
+        assert!(
+            text.contains("http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 2")
+        );
     }
 
     #[test]

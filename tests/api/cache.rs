@@ -23,7 +23,11 @@ async fn values_are_set_read_and_deleted() {
         let name = cache.backend_name();
         assert_eq!(cache.get("k").await.unwrap(), None, "{name}");
         cache.set("k", b"v1", None).await.unwrap();
-        assert_eq!(cache.get("k").await.unwrap().as_deref(), Some(&b"v1"[..]), "{name}");
+        assert_eq!(
+            cache.get("k").await.unwrap().as_deref(),
+            Some(&b"v1"[..]),
+            "{name}"
+        );
         assert!(cache.delete("k").await.unwrap(), "{name}");
         assert!(!cache.delete("k").await.unwrap(), "{name}");
         assert_eq!(cache.get("k").await.unwrap(), None, "{name}");
@@ -33,10 +37,18 @@ async fn values_are_set_read_and_deleted() {
 #[tokio::test]
 async fn values_expire_after_their_ttl() {
     for cache in backends() {
-        cache.set("t", b"x", Some(Duration::from_millis(50))).await.unwrap();
+        cache
+            .set("t", b"x", Some(Duration::from_millis(50)))
+            .await
+            .unwrap();
         assert!(cache.get("t").await.unwrap().is_some());
         tokio::time::sleep(Duration::from_millis(120)).await;
-        assert_eq!(cache.get("t").await.unwrap(), None, "{}", cache.backend_name());
+        assert_eq!(
+            cache.get("t").await.unwrap(),
+            None,
+            "{}",
+            cache.backend_name()
+        );
     }
 }
 
@@ -56,17 +68,45 @@ async fn concurrent_hits_are_counted_exactly_once_each() {
             counts.push(w.count);
         }
         counts.sort_unstable();
-        assert_eq!(counts, (1..=40).collect::<Vec<u64>>(), "{}", cache.backend_name());
+        assert_eq!(
+            counts,
+            (1..=40).collect::<Vec<u64>>(),
+            "{}",
+            cache.backend_name()
+        );
     }
 }
 
 #[tokio::test]
 async fn a_window_restarts_after_it_resets() {
     for cache in backends() {
-        assert_eq!(cache.hit("w", Duration::from_millis(50)).await.unwrap().count, 1);
-        assert_eq!(cache.hit("w", Duration::from_millis(50)).await.unwrap().count, 2);
+        assert_eq!(
+            cache
+                .hit("w", Duration::from_millis(50))
+                .await
+                .unwrap()
+                .count,
+            1
+        );
+        assert_eq!(
+            cache
+                .hit("w", Duration::from_millis(50))
+                .await
+                .unwrap()
+                .count,
+            2
+        );
         tokio::time::sleep(Duration::from_millis(120)).await;
-        assert_eq!(cache.hit("w", Duration::from_millis(50)).await.unwrap().count, 1, "{}", cache.backend_name());
+        assert_eq!(
+            cache
+                .hit("w", Duration::from_millis(50))
+                .await
+                .unwrap()
+                .count,
+            1,
+            "{}",
+            cache.backend_name()
+        );
     }
 }
 
@@ -75,7 +115,9 @@ async fn prefixes_keep_namespaces_apart() {
     let base = format!("test:{}:", Uuid::now_v7().simple());
     let a = configured_cache(&format!("{base}a:"));
     let b = configured_cache(&format!("{base}b:"));
-    a.set("same", b"from a", Some(Duration::from_secs(30))).await.unwrap();
+    a.set("same", b"from a", Some(Duration::from_secs(30)))
+        .await
+        .unwrap();
     assert_eq!(b.get("same").await.unwrap(), None);
     // Each in-process cache is its own store; on Redis the prefix separates them.
     assert!(a.get("same").await.unwrap().is_some());

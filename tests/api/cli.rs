@@ -26,7 +26,12 @@ async fn openapi_prints_the_document_the_server_serves() {
     assert!(out.status.success());
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     let app = spawn_app().await;
-    let served: serde_json::Value = app.get("/api-docs/openapi.json").await.json().await.unwrap();
+    let served: serde_json::Value = app
+        .get("/api-docs/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(printed, served);
 }
 
@@ -39,7 +44,11 @@ fn migrate_creates_the_sqlite_file_and_its_directory() {
         .env("DATABASE_URL", &url)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(dir.join("nested").join("m.db").exists());
     // Running it again is a no-op, not an error.
     let again = mainstay()
@@ -55,7 +64,11 @@ fn migrate_creates_the_sqlite_file_and_its_directory() {
 #[test]
 fn production_refuses_to_start_without_a_real_jwt_secret() {
     let (url, dir) = temp_db();
-    for secret in [None, Some("short"), Some("insecure-development-secret-change-me")] {
+    for secret in [
+        None,
+        Some("short"),
+        Some("insecure-development-secret-change-me"),
+    ] {
         let mut cmd = mainstay();
         cmd.args(["migrate"])
             .env("MAINSTAY_ENV", "production")
@@ -75,7 +88,11 @@ fn production_refuses_to_start_without_a_real_jwt_secret() {
         .env("JWT_SECRET", "0123456789abcdef0123456789abcdef")
         .output()
         .unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -104,7 +121,10 @@ fn bad_configuration_is_refused_with_a_clear_message() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("DATABASE_URL"), "{stderr}");
+    assert!(
+        !out.status.success() && stderr.contains("DATABASE_URL"),
+        "{stderr}"
+    );
     assert!(!stderr.contains(":pw@"), "password leaked: {stderr}");
 }
 

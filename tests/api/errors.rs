@@ -44,7 +44,9 @@ async fn create(body: ValidatedJson<NewThing>) -> HttpResponse {
 }
 
 async fn boom() -> Result<HttpResponse, AppError> {
-    Err(AppError::internal(anyhow::anyhow!("connection string postgres://admin:hunter2@db")))
+    Err(AppError::internal(anyhow::anyhow!(
+        "connection string postgres://admin:hunter2@db"
+    )))
 }
 
 async fn by_id(id: web::Path<uuid::Uuid>) -> HttpResponse {
@@ -73,8 +75,17 @@ macro_rules! platform_app {
 
 async fn problem(res: actix_web::dev::ServiceResponse, status: u16, code: &str) -> Value {
     assert_eq!(res.status().as_u16(), status);
-    assert_eq!(res.headers().get("content-type").unwrap(), "application/problem+json");
-    let request_id = res.headers().get("x-request-id").unwrap().to_str().unwrap().to_string();
+    assert_eq!(
+        res.headers().get("content-type").unwrap(),
+        "application/problem+json"
+    );
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     let body: Value = test::read_body_json(res).await;
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status);
@@ -119,16 +130,37 @@ async fn a_body_that_is_not_json_is_a_415_problem() {
         .insert_header(("content-type", "text/plain"))
         .set_payload("name=bolt")
         .to_request();
-    problem(test::call_service(&app, req).await, 415, "unsupported_media_type").await;
-    let req = test::TestRequest::post().uri("/things").set_payload("{}").to_request();
-    problem(test::call_service(&app, req).await, 415, "unsupported_media_type").await;
+    problem(
+        test::call_service(&app, req).await,
+        415,
+        "unsupported_media_type",
+    )
+    .await;
+    let req = test::TestRequest::post()
+        .uri("/things")
+        .set_payload("{}")
+        .to_request();
+    problem(
+        test::call_service(&app, req).await,
+        415,
+        "unsupported_media_type",
+    )
+    .await;
 }
 
 #[actix_web::test]
 async fn a_body_over_the_limit_is_a_413_problem() {
     let app = platform_app!();
-    let big = format!(r#"{{"name":"{}","email":"a@b.co","price":"1"}}"#, "x".repeat(400));
-    problem(test::call_service(&app, post_json(&big).to_request()).await, 413, "payload_too_large").await;
+    let big = format!(
+        r#"{{"name":"{}","email":"a@b.co","price":"1"}}"#,
+        "x".repeat(400)
+    );
+    problem(
+        test::call_service(&app, post_json(&big).to_request()).await,
+        413,
+        "payload_too_large",
+    )
+    .await;
 }
 
 #[actix_web::test]
@@ -161,16 +193,29 @@ async fn validation_failures_list_every_invalid_field() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["email", "name"]);
-    assert!(body["errors"][1]["message"].as_str().unwrap().contains("between 1 and 10"));
+    assert!(
+        body["errors"][1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("between 1 and 10")
+    );
 }
 
 #[actix_web::test]
 async fn inexact_or_overflowing_money_is_a_422_on_its_field() {
     let app = platform_app!();
-    for price in [r#""1.00001""#, "19.99", r#""99999999999999999999""#, r#""ten""#] {
+    for price in [
+        r#""1.00001""#,
+        "19.99",
+        r#""99999999999999999999""#,
+        r#""ten""#,
+    ] {
         let res = test::call_service(
             &app,
-            post_json(&format!(r#"{{"name":"bolt","email":"a@b.co","price":{price}}}"#)).to_request(),
+            post_json(&format!(
+                r#"{{"name":"bolt","email":"a@b.co","price":{price}}}"#
+            ))
+            .to_request(),
         )
         .await;
         let body = problem(res, 422, "validation_failed").await;
@@ -189,7 +234,13 @@ async fn internal_errors_are_opaque_500s() {
 #[actix_web::test]
 async fn a_bad_path_parameter_is_a_400_problem() {
     let app = platform_app!();
-    let res = test::call_service(&app, test::TestRequest::get().uri("/things/not-a-uuid").to_request()).await;
+    let res = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/things/not-a-uuid")
+            .to_request(),
+    )
+    .await;
     problem(res, 400, "invalid_path").await;
 }
 
@@ -200,9 +251,29 @@ async fn pagination_parameters_are_checked() {
     let res = test::call_service(&app, get("/things")).await;
     let body: Value = test::read_body_json(res).await;
     assert_eq!(body["limit"], 50);
-    let body = problem(test::call_service(&app, get("/things?limit=500")).await, 422, "validation_failed").await;
+    let body = problem(
+        test::call_service(&app, get("/things?limit=500")).await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(body["errors"][0]["field"], "limit");
-    problem(test::call_service(&app, get("/things?limit=abc")).await, 400, "invalid_query").await;
-    problem(test::call_service(&app, get("/things?cursor=v1.AAAA")).await, 400, "invalid_cursor").await;
-    problem(test::call_service(&app, get("/things?cursor=tampered")).await, 400, "invalid_cursor").await;
+    problem(
+        test::call_service(&app, get("/things?limit=abc")).await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    problem(
+        test::call_service(&app, get("/things?cursor=v1.AAAA")).await,
+        400,
+        "invalid_cursor",
+    )
+    .await;
+    problem(
+        test::call_service(&app, get("/things?cursor=tampered")).await,
+        400,
+        "invalid_cursor",
+    )
+    .await;
 }

@@ -41,7 +41,8 @@ pub async fn test_settings() -> (Settings, Option<PathBuf>) {
     let mut sqlite_file = None;
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
-            settings.database.url = create_postgres_database(&url, &format!("mainstay_t_{id}")).await;
+            settings.database.url =
+                create_postgres_database(&url, &format!("mainstay_t_{id}")).await;
         }
         _ => {
             let dir = std::env::temp_dir().join("mainstay-tests");
@@ -51,10 +52,10 @@ pub async fn test_settings() -> (Settings, Option<PathBuf>) {
             sqlite_file = Some(path);
         }
     }
-    if let Ok(url) = std::env::var("TEST_REDIS_URL") {
-        if !url.is_empty() {
-            settings.redis.url = url;
-        }
+    if let Ok(url) = std::env::var("TEST_REDIS_URL")
+        && !url.is_empty()
+    {
+        settings.redis.url = url;
     }
     settings.redis.key_prefix = format!("test:{id}:");
     (settings, sqlite_file)
@@ -110,7 +111,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 }
 
@@ -131,7 +136,10 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> 
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    assert!(ct.starts_with("application/problem+json"), "content-type was {ct}");
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "content-type was {ct}"
+    );
     let request_id = res
         .headers()
         .get("x-request-id")
@@ -141,6 +149,10 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> 
     assert_eq!(body["status"], status);
     assert_eq!(body["code"], code, "{body}");
     assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
-    assert_eq!(body["request_id"].as_str().map(str::to_string), request_id, "request id in body matches header");
+    assert_eq!(
+        body["request_id"].as_str().map(str::to_string),
+        request_id,
+        "request id in body matches header"
+    );
     body
 }

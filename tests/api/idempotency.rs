@@ -21,8 +21,13 @@ async fn the_first_use_proceeds_and_a_repeat_replays_the_stored_response() {
     let app = spawn_app().await;
     let (db, org) = (&app.state.db, Uuid::now_v7());
     let hash = idempotency::fingerprint("POST", "/api/v1/x", b"{}");
-    assert_eq!(idempotency::begin(db, org, "k1", &hash, DAY).await.unwrap(), Outcome::Proceed);
-    idempotency::complete(db, org, "k1", &created()).await.unwrap();
+    assert_eq!(
+        idempotency::begin(db, org, "k1", &hash, DAY).await.unwrap(),
+        Outcome::Proceed
+    );
+    idempotency::complete(db, org, "k1", &created())
+        .await
+        .unwrap();
     assert_eq!(
         idempotency::begin(db, org, "k1", &hash, DAY).await.unwrap(),
         Outcome::Replay(created())
@@ -36,7 +41,9 @@ async fn the_same_key_with_another_body_is_a_422() {
     let a = idempotency::fingerprint("POST", "/x", b"{\"q\":1}");
     let b = idempotency::fingerprint("POST", "/x", b"{\"q\":2}");
     idempotency::begin(db, org, "k", &a, DAY).await.unwrap();
-    idempotency::complete(db, org, "k", &created()).await.unwrap();
+    idempotency::complete(db, org, "k", &created())
+        .await
+        .unwrap();
     let err = idempotency::begin(db, org, "k", &b, DAY).await.unwrap_err();
     assert_eq!(err.status().as_u16(), 422);
     assert_eq!(err.code(), "idempotency_key_reused");
@@ -71,9 +78,18 @@ async fn keys_are_scoped_per_organization() {
     let db = &app.state.db;
     let hash = idempotency::fingerprint("POST", "/x", b"{}");
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-    idempotency::begin(db, a, "shared", &hash, DAY).await.unwrap();
-    idempotency::complete(db, a, "shared", &created()).await.unwrap();
-    assert_eq!(idempotency::begin(db, b, "shared", &hash, DAY).await.unwrap(), Outcome::Proceed);
+    idempotency::begin(db, a, "shared", &hash, DAY)
+        .await
+        .unwrap();
+    idempotency::complete(db, a, "shared", &created())
+        .await
+        .unwrap();
+    assert_eq!(
+        idempotency::begin(db, b, "shared", &hash, DAY)
+            .await
+            .unwrap(),
+        Outcome::Proceed
+    );
 }
 
 #[tokio::test]
@@ -82,11 +98,21 @@ async fn a_server_error_or_release_frees_the_key_for_a_retry() {
     let (db, org) = (&app.state.db, Uuid::now_v7());
     let hash = idempotency::fingerprint("POST", "/x", b"{}");
     idempotency::begin(db, org, "k", &hash, DAY).await.unwrap();
-    let failed = StoredResponse { status: 503, content_type: None, body: vec![] };
+    let failed = StoredResponse {
+        status: 503,
+        content_type: None,
+        body: vec![],
+    };
     idempotency::complete(db, org, "k", &failed).await.unwrap();
-    assert_eq!(idempotency::begin(db, org, "k", &hash, DAY).await.unwrap(), Outcome::Proceed);
+    assert_eq!(
+        idempotency::begin(db, org, "k", &hash, DAY).await.unwrap(),
+        Outcome::Proceed
+    );
     idempotency::release(db, org, "k").await.unwrap();
-    assert_eq!(idempotency::begin(db, org, "k", &hash, DAY).await.unwrap(), Outcome::Proceed);
+    assert_eq!(
+        idempotency::begin(db, org, "k", &hash, DAY).await.unwrap(),
+        Outcome::Proceed
+    );
 }
 
 #[tokio::test]
@@ -95,12 +121,21 @@ async fn an_expired_key_is_forgotten_and_purged() {
     let (db, org) = (&app.state.db, Uuid::now_v7());
     let a = idempotency::fingerprint("POST", "/x", b"1");
     let b = idempotency::fingerprint("POST", "/x", b"2");
-    idempotency::begin(db, org, "old", &a, Duration::seconds(-1)).await.unwrap();
-    idempotency::complete(db, org, "old", &created()).await.unwrap();
+    idempotency::begin(db, org, "old", &a, Duration::seconds(-1))
+        .await
+        .unwrap();
+    idempotency::complete(db, org, "old", &created())
+        .await
+        .unwrap();
     // Expired: another body may use the key again.
-    assert_eq!(idempotency::begin(db, org, "old", &b, DAY).await.unwrap(), Outcome::Proceed);
+    assert_eq!(
+        idempotency::begin(db, org, "old", &b, DAY).await.unwrap(),
+        Outcome::Proceed
+    );
 
-    idempotency::begin(db, org, "old2", &a, Duration::seconds(-1)).await.unwrap();
+    idempotency::begin(db, org, "old2", &a, Duration::seconds(-1))
+        .await
+        .unwrap();
     assert_eq!(idempotency::purge_expired(db).await.unwrap(), 1);
 }
 

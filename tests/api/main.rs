@@ -10,3 +10,4 @@ mod idempotency;
 mod numbering_audit;
 mod openapi;
 mod probes;
+mod telemetry;

@@ -39,10 +39,22 @@ async fn series_and_organizations_are_counted_separately() {
     let app = spawn_app().await;
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let db = &app.state.db;
-    assert_eq!(numbering::next_number(db, a, "SO").await.unwrap(), "SO-000001");
-    assert_eq!(numbering::next_number(db, a, "SO").await.unwrap(), "SO-000002");
-    assert_eq!(numbering::next_number(db, a, "INV").await.unwrap(), "INV-000001");
-    assert_eq!(numbering::next_number(db, b, "SO").await.unwrap(), "SO-000001");
+    assert_eq!(
+        numbering::next_number(db, a, "SO").await.unwrap(),
+        "SO-000001"
+    );
+    assert_eq!(
+        numbering::next_number(db, a, "SO").await.unwrap(),
+        "SO-000002"
+    );
+    assert_eq!(
+        numbering::next_number(db, a, "INV").await.unwrap(),
+        "INV-000001"
+    );
+    assert_eq!(
+        numbering::next_number(db, b, "SO").await.unwrap(),
+        "SO-000001"
+    );
 }
 
 #[tokio::test]
@@ -77,7 +89,12 @@ async fn an_audit_record_commits_and_rolls_back_with_its_transaction() {
     let tx = db.begin().await.unwrap();
     audit::record(&tx, entry(org, "w1")).await.unwrap();
     tx.rollback().await.unwrap();
-    assert!(audit::for_entity(db, org, "widget", "w1").await.unwrap().is_empty());
+    assert!(
+        audit::for_entity(db, org, "widget", "w1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let tx = begin_write(db).await.unwrap();
     scope_request_id("req-42".into(), audit::record(&tx, entry(org, "w1")))
@@ -91,5 +108,10 @@ async fn an_audit_record_commits_and_rolls_back_with_its_transaction() {
     assert_eq!(records[0].changes.as_ref().unwrap()["name"][1], "bolt");
 
     // Another organization sees nothing of it.
-    assert!(audit::for_entity(db, Uuid::now_v7(), "widget", "w1").await.unwrap().is_empty());
+    assert!(
+        audit::for_entity(db, Uuid::now_v7(), "widget", "w1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

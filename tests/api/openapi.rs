@@ -16,7 +16,10 @@ async fn the_spec_documents_security_problems_and_every_route() {
     assert_eq!(bearer["scheme"], "bearer");
     assert_eq!(bearer["bearerFormat"], "JWT");
     for schema in ["ProblemDetails", "FieldError"] {
-        assert!(spec["components"]["schemas"][schema].is_object(), "{schema} missing");
+        assert!(
+            spec["components"]["schemas"][schema].is_object(),
+            "{schema} missing"
+        );
     }
     for path in ["/health", "/ready", "/metrics"] {
         assert!(spec["paths"][path]["get"].is_object(), "{path} missing");
@@ -24,7 +27,10 @@ async fn the_spec_documents_security_problems_and_every_route() {
     // Every operation has a tag and every response a description.
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
-            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{method} {path} untagged");
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{method} {path} untagged"
+            );
             let responses = op["responses"].as_object().unwrap();
             assert!(!responses.is_empty(), "{method} {path} has no responses");
             for (status, r) in responses {
@@ -49,7 +55,12 @@ async fn swagger_ui_is_served_offline_and_points_at_the_spec() {
     let html = res.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "Swagger UI page");
 
-    let init = app.get("/docs/swagger-initializer.js").await.text().await.unwrap();
+    let init = app
+        .get("/docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(init.contains("/api-docs/openapi.json"), "{init}");
     // The bundle is vendored into the binary, not fetched from a CDN.
     let bundle = app.get("/docs/swagger-ui-bundle.js").await;

@@ -8,7 +8,10 @@ async fn health_answers_ok_with_a_generated_request_id() {
     let res = app.get("/health").await;
     assert_eq!(res.status(), 200);
     let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
-    assert!(uuid::Uuid::parse_str(&id).is_ok(), "generated id is a uuid: {id}");
+    assert!(
+        uuid::Uuid::parse_str(&id).is_ok(),
+        "generated id is a uuid: {id}"
+    );
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["status"], "ok");
 }
@@ -67,7 +70,10 @@ async fn ready_is_503_naming_an_unreachable_cache() {
     let body = assert_problem(res, 503, "not_ready").await;
     let detail = body["detail"].as_str().unwrap();
     assert!(detail.contains("cache"), "{detail}");
-    assert!(!detail.contains("database"), "the database is fine: {detail}");
+    assert!(
+        !detail.contains("database"),
+        "the database is fine: {detail}"
+    );
     // Liveness does not depend on dependencies.
     assert_eq!(app.get("/health").await.status(), 200);
 }
@@ -80,7 +86,12 @@ async fn metrics_count_requests_by_route_pattern_and_status() {
     app.get("/no/such/path").await;
     let res = app.get("/metrics").await;
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let text = res.text().await.unwrap();
     assert!(
         text.contains(r#"http_requests_total{method="GET",route="/health",status="200"} 2"#),
@@ -103,10 +114,18 @@ async fn cors_allows_configured_origins_only() {
     };
     let ok = preflight("https://app.example").await.unwrap();
     assert_eq!(ok.status(), 200);
-    assert_eq!(ok.headers()["access-control-allow-origin"], "https://app.example");
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
 
     let refused = preflight("https://evil.example").await.unwrap();
-    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
     assert!(refused.status().is_client_error());
     assert!(
         refused.headers()["content-type"]
