@@ -9,6 +9,7 @@ use actix_web::{
     App, HttpRequest, HttpResponse, HttpServer, dev::Server, http::header, middleware::from_fn, web,
 };
 use sea_orm::DatabaseConnection;
+use tokio::sync::Semaphore;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, service_config::ServiceConfig};
 use utoipa_swagger_ui::SwaggerUi;
@@ -16,6 +17,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     modules,
     platform::{
+        auth::{AuthContext, TokenKeys},
         cache::Cache,
         config::{CorsSettings, Settings, redact_url},
         db,
@@ -71,12 +73,20 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
+        let auth = AuthContext {
+            tokens: Arc::new(TokenKeys::new(&settings.auth)),
+            sessions: modules::auth::api::session_resolver(db.clone(), cache.clone()),
+        };
+        // Password hashing may use every core but one.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let state = AppState {
             db,
             cache,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
             spec: Arc::new(ApiSpec::new(openapi())),
+            auth,
+            cpu_heavy: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
         };
         let server = serve(listener, state.clone())?;
         spawn_housekeeping(state.clone());

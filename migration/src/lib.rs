@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_platform_audit_logs;
 mod m20261121_000002_platform_idempotency_keys;
 mod m20261121_000003_platform_document_sequences;
+mod m20261121_000004_auth_identity;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_platform_audit_logs::Migration),
             Box::new(m20261121_000002_platform_idempotency_keys::Migration),
             Box::new(m20261121_000003_platform_document_sequences::Migration),
+            Box::new(m20261121_000004_auth_identity::Migration),
         ]
     }
 }

@@ -3,8 +3,9 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod auth;
+
 /// Mounts every module's routes (called inside the `/api/v1` scope).
-pub fn configure(_cfg: &mut ServiceConfig) {
-    // Domain modules (auth, crm, tickets, inventory, billing, accounting)
-    // register their routes here as they land.
+pub fn configure(cfg: &mut ServiceConfig) {
+    auth::configure(cfg);
 }

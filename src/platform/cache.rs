@@ -187,6 +187,77 @@ impl Cache {
         }
     }
 
+    /// Writes a value only if the key is absent; true when written. Lets a
+    /// reader that repopulates the cache never overwrite a newer marker.
+    pub async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, CacheError> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Memory(store) => {
+                let now = Instant::now();
+                let mut s = Self::lock(store);
+                if s.live(&key, now).is_some() {
+                    return Ok(false);
+                }
+                s.entries.insert(key, (value.to_vec(), Some(now + ttl)));
+                s.note_write(now);
+                Ok(true)
+            }
+            Backend::Redis(pool) => {
+                let mut conn = Self::conn(pool).await?;
+                let reply: Option<String> = redis::cmd("SET")
+                    .arg(&key)
+                    .arg(value)
+                    .arg("PX")
+                    .arg(ttl.as_millis().max(1) as u64)
+                    .arg("NX")
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(redis_err)?;
+                Ok(reply.is_some())
+            }
+        }
+    }
+
+    /// The current count of a [`Cache::hit`] window without adding a hit.
+    pub async fn count(&self, key: &str) -> Result<WindowCount, CacheError> {
+        let full = self.key(key);
+        match &self.backend {
+            Backend::Memory(store) => {
+                let now = Instant::now();
+                let mut s = Self::lock(store);
+                Ok(match s.live(&full, now) {
+                    Some((value, exp)) => WindowCount {
+                        count: parse_count(value),
+                        resets_in: exp.map(|e| e - now).unwrap_or_default(),
+                    },
+                    None => WindowCount {
+                        count: 0,
+                        resets_in: Duration::ZERO,
+                    },
+                })
+            }
+            Backend::Redis(pool) => {
+                let mut conn = Self::conn(pool).await?;
+                let (value, ttl_ms): (Option<u64>, i64) = redis::pipe()
+                    .get(&full)
+                    .cmd("PTTL")
+                    .arg(&full)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(redis_err)?;
+                Ok(WindowCount {
+                    count: value.unwrap_or(0),
+                    resets_in: Duration::from_millis(ttl_ms.max(0) as u64),
+                })
+            }
+        }
+    }
+
     /// Removes a key; true when it existed.
     pub async fn delete(&self, key: &str) -> Result<bool, CacheError> {
         let key = self.key(key);

@@ -240,6 +240,12 @@ impl AppError {
         e
     }
 
+    /// Replaces the stable code.
+    pub fn with_code(mut self, code: impl Into<Cow<'static, str>>) -> Self {
+        self.0.code = code.into();
+        self
+    }
+
     /// Adds a `Retry-After` header (seconds).
     pub fn with_retry_after(mut self, secs: u64) -> Self {
         self.0.retry_after = Some(secs.max(1));

@@ -235,6 +235,45 @@ fn describe(e: &validator::ValidationError) -> String {
     }
 }
 
+/// The version named by an `If-Match` header (`"3"`, `W/"3"`); `*` or no
+/// header means "any version".
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<i32>);
+
+impl FromRequest for IfMatch {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parsed = match req.headers().get(header::IF_MATCH) {
+            None => Ok(IfMatch(None)),
+            Some(v) => {
+                let s = v.to_str().unwrap_or("").trim();
+                if s == "*" {
+                    Ok(IfMatch(None))
+                } else {
+                    s.trim_start_matches("W/")
+                        .trim_matches('"')
+                        .parse::<i32>()
+                        .map(|n| IfMatch(Some(n)))
+                        .map_err(|_| {
+                            AppError::bad_request(
+                                "invalid_if_match",
+                                "If-Match must be an ETag from a previous response, e.g. \"3\".",
+                            )
+                        })
+                }
+            }
+        };
+        std::future::ready(parsed)
+    }
+}
+
+/// The `ETag` header value for a resource version.
+pub fn etag(version: i32) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
+}
+
 /// A query string that parsed and passed its `validator` rules.
 #[derive(Debug)]
 pub struct ValidatedQuery<T>(pub T);

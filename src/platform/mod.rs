@@ -3,6 +3,7 @@
 //! OpenAPI. No business rules live here and no domain module is imported.
 
 pub mod audit;
+pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod db;

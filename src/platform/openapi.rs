@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use utoipa::{
-    Modify, OpenApi,
+    Modify, OpenApi, ToResponse,
     openapi::{
         self, HttpMethod,
         security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
@@ -28,11 +28,44 @@ pub const BEARER: &str = "bearer_auth";
             decimal strings.",
         license(name = "MIT OR Apache-2.0")
     ),
-    components(schemas(ProblemDetails, FieldError)),
+    components(
+        schemas(ProblemDetails, FieldError),
+        responses(
+            BadRequest,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            Conflict,
+            PreconditionFailed,
+            Unprocessable,
+            TooManyRequests
+        )
+    ),
     modifiers(&SecurityAddon),
     tags((name = "ops", description = "Liveness, readiness and metrics probes"))
 )]
 pub struct ApiDoc;
+
+macro_rules! problem_responses {
+    ($($name:ident = $desc:literal,)*) => {$(
+        #[doc = $desc]
+        #[derive(ToResponse)]
+        #[response(description = $desc, content_type = "application/problem+json")]
+        #[allow(dead_code)]
+        pub struct $name(ProblemDetails);
+    )*};
+}
+
+problem_responses! {
+    BadRequest = "Malformed request: invalid JSON, query string, path parameter or token",
+    Unauthorized = "Missing, invalid or expired access token, or an ended session",
+    Forbidden = "Authenticated, but the caller lacks the permission (`permission_denied`) or the plan forbids it (`plan_limit_exceeded`)",
+    NotFound = "No such resource in the caller's organization",
+    Conflict = "Conflicts with the current state (duplicate, in use, last owner, ...)",
+    PreconditionFailed = "`If-Match` names another version",
+    Unprocessable = "Validation failed; `errors` lists the fields",
+    TooManyRequests = "Rate limited; retry after `Retry-After` seconds",
+}
 
 struct SecurityAddon;
 

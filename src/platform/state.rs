@@ -5,7 +5,11 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use super::{cache::Cache, config::Settings, openapi::ApiSpec, telemetry::Metrics};
+use tokio::sync::Semaphore;
+
+use super::{
+    auth::AuthContext, cache::Cache, config::Settings, openapi::ApiSpec, telemetry::Metrics,
+};
 
 /// Everything a handler may need; cheap to clone (handles and `Arc`s).
 #[derive(Clone)]
@@ -20,4 +24,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The OpenAPI document, rendered once.
     pub spec: Arc<ApiSpec>,
+    /// Token keys and session lookups for the `Principal` extractor.
+    pub auth: AuthContext,
+    /// Bounds CPU-heavy blocking work (password hashing) to cores minus one,
+    /// so a login storm never takes every core from request handling.
+    pub cpu_heavy: Arc<Semaphore>,
 }

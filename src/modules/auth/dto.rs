@@ -1,0 +1,407 @@
+//! Request and response bodies of the auth module. Requests reject unknown
+//! fields; responses never carry password hashes, token hashes or secrets.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+/// `POST /organizations/onboard`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnboardIn {
+    /// The new organization's name.
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "Acme Ltd")]
+    pub organization_name: String,
+    /// The owner's email (sign-in name).
+    #[validate(email, length(max = 320))]
+    #[schema(example = "owner@acme.example")]
+    pub email: String,
+    /// At least 10 characters, not a common password.
+    #[validate(length(min = 10, max = 72))]
+    #[schema(example = "correct horse battery staple")]
+    pub password: String,
+    /// The owner's name.
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "Ada Lovelace")]
+    pub full_name: String,
+}
+
+/// `POST /auth/register`: onboarding with an optional organization name.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterIn {
+    /// Defaults to "<full name>'s organization".
+    #[validate(length(min = 1, max = 200))]
+    pub organization_name: Option<String>,
+    /// Email (sign-in name).
+    #[validate(email, length(max = 320))]
+    #[schema(example = "ada@example.com")]
+    pub email: String,
+    /// At least 10 characters, not a common password.
+    #[validate(length(min = 10, max = 72))]
+    pub password: String,
+    /// Name.
+    #[validate(length(min = 1, max = 200))]
+    pub full_name: String,
+}
+
+/// Tokens for a new or refreshed session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokensOut {
+    /// Short-lived JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Opaque, single-use; exchange at `POST /auth/refresh`.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Access token lifetime in seconds.
+    #[schema(example = 900)]
+    pub expires_in: i64,
+}
+
+/// Onboarding result: the new organization, its owner, and the owner's tokens.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnboardOut {
+    /// The organization.
+    pub organization: OrganizationOut,
+    /// The owner.
+    pub user: UserOut,
+    /// The owner's session.
+    #[serde(flatten)]
+    pub tokens: TokensOut,
+}
+
+/// `POST /auth/login`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginIn {
+    /// Email.
+    #[validate(length(min = 1, max = 320))]
+    #[schema(example = "owner@acme.example")]
+    pub email: String,
+    /// Password.
+    #[validate(length(min = 1, max = 200))]
+    pub password: String,
+    /// Needed only when the person belongs to several organizations.
+    pub organization_id: Option<Uuid>,
+}
+
+/// `POST /auth/refresh`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshIn {
+    /// The refresh token of the last login or refresh.
+    #[validate(length(min = 1, max = 200))]
+    pub refresh_token: String,
+}
+
+/// `POST /auth/logout`.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogoutIn {
+    /// End every session of this person, in every organization.
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// `POST /auth/switch-organization`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchOrganizationIn {
+    /// One of the caller's memberships.
+    pub organization_id: Uuid,
+}
+
+/// `POST /auth/change-password`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordIn {
+    /// The current password.
+    #[validate(length(min = 1, max = 200))]
+    pub current_password: String,
+    /// The new password.
+    #[validate(length(min = 10, max = 72))]
+    pub new_password: String,
+}
+
+/// `POST /auth/forgot-password`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForgotPasswordIn {
+    /// Where the reset link goes, if an account exists.
+    #[validate(length(min = 1, max = 320))]
+    pub email: String,
+}
+
+/// `POST /auth/reset-password`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordIn {
+    /// The token from the reset mail.
+    #[validate(length(min = 1, max = 200))]
+    pub token: String,
+    /// The new password.
+    #[validate(length(min = 10, max = 72))]
+    pub new_password: String,
+}
+
+/// An organization.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationOut {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Optimistic concurrency version (also the ETag).
+    pub version: i32,
+}
+
+/// `PATCH /organizations/{id}`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationPatch {
+    /// New name.
+    #[validate(length(min = 1, max = 200))]
+    pub name: Option<String>,
+}
+
+/// A role reference on a user.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoleRef {
+    /// Role id.
+    pub id: Uuid,
+    /// Role name.
+    pub name: String,
+}
+
+/// A member of the caller's organization.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserOut {
+    /// Id.
+    pub id: Uuid,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub full_name: String,
+    /// Membership active in this organization (and the account enabled).
+    pub active: bool,
+    /// TOTP enabled.
+    pub mfa_enabled: bool,
+    /// Roles in this organization.
+    pub roles: Vec<RoleRef>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Version.
+    pub version: i32,
+}
+
+/// `PATCH /users/{id}` and `PATCH /users/me`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    /// New name.
+    #[validate(length(min = 1, max = 200))]
+    pub full_name: Option<String>,
+}
+
+/// Filters of `GET /users`.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UserFilter {
+    /// Name or email contains (case-insensitive).
+    #[validate(length(max = 200))]
+    pub q: Option<String>,
+    /// Only active (true) or inactive (false) members.
+    pub active: Option<bool>,
+    /// Only holders of this role.
+    pub role: Option<Uuid>,
+    /// Rows per page (1 to 200, default 50).
+    #[validate(range(min = 1, max = 200))]
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The caller: person, organization, permissions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeOut {
+    /// The person in this organization.
+    pub user: UserOut,
+    /// The organization of this session.
+    pub organization: OrganizationOut,
+    /// The session id.
+    pub session_id: Uuid,
+    /// Effective permissions.
+    pub permissions: Vec<&'static str>,
+    /// Every organization the person belongs to.
+    pub memberships: Vec<MembershipOut>,
+}
+
+/// One of the caller's organizations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembershipOut {
+    /// Organization id.
+    pub organization_id: Uuid,
+    /// Organization name.
+    pub organization_name: String,
+}
+
+/// A session of the caller.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionOut {
+    /// Session id.
+    pub id: Uuid,
+    /// Organization of the session.
+    pub organization_id: Uuid,
+    /// Client that opened it.
+    pub user_agent: String,
+    /// Address that opened it.
+    pub ip: String,
+    /// Opened.
+    pub created_at: DateTime<Utc>,
+    /// Last refresh.
+    pub last_used_at: DateTime<Utc>,
+    /// Ends unless refreshed.
+    pub expires_at: DateTime<Utc>,
+    /// The session making this request.
+    pub current: bool,
+}
+
+/// One catalogue entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PermissionOut {
+    /// `module.resource.action`.
+    #[schema(example = "auth.users.read")]
+    pub name: &'static str,
+    /// What it allows.
+    pub description: &'static str,
+}
+
+/// A role.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleOut {
+    /// Id.
+    pub id: Uuid,
+    /// Unique name in the organization.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// System roles (owner, admin, manager, member, viewer) cannot change.
+    pub is_system: bool,
+    /// Granted permissions.
+    pub permissions: Vec<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Version.
+    pub version: i32,
+}
+
+/// `POST /roles`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleIn {
+    /// Unique name in the organization.
+    #[validate(length(min = 1, max = 100))]
+    #[schema(example = "Warehouse clerk")]
+    pub name: String,
+    /// Description.
+    #[validate(length(max = 500))]
+    #[serde(default)]
+    pub description: String,
+    /// Permission names from `GET /permissions`.
+    #[schema(example = json!(["auth.users.read"]))]
+    pub permissions: Vec<String>,
+}
+
+/// `PATCH /roles/{id}`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RolePatch {
+    /// New name.
+    #[validate(length(min = 1, max = 100))]
+    pub name: Option<String>,
+    /// New description.
+    #[validate(length(max = 500))]
+    pub description: Option<String>,
+    /// New permission list (replaces the old one).
+    pub permissions: Option<Vec<String>>,
+}
+
+/// Filters of `GET /audit-logs`.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFilter {
+    /// Acting user.
+    pub actor: Option<Uuid>,
+    /// Entity type (`user`, `role`, ...).
+    #[validate(length(max = 100))]
+    pub entity_type: Option<String>,
+    /// Entity id.
+    #[validate(length(max = 100))]
+    pub entity_id: Option<String>,
+    /// Action (`auth.user.updated`, ...).
+    #[validate(length(max = 100))]
+    pub action: Option<String>,
+    /// From this time (inclusive, RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Before this time (exclusive, RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Rows per page (1 to 200, default 50).
+    #[validate(range(min = 1, max = 200))]
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A plan and its limits.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanOut {
+    /// `free`, `basic`, `pro` or `enterprise`.
+    #[schema(example = "free")]
+    pub code: &'static str,
+    /// Display name.
+    pub name: &'static str,
+    /// Members allowed (absent: unlimited).
+    pub max_seats: Option<u64>,
+    /// Products allowed (absent: unlimited).
+    pub max_products: Option<u64>,
+    /// API requests per minute per organization.
+    pub api_requests_per_minute: u64,
+}
+
+/// An organization's subscription.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriptionOut {
+    /// The plan.
+    pub plan: PlanOut,
+    /// `active`.
+    pub status: String,
+    /// Since.
+    pub started_at: DateTime<Utc>,
+    /// Seats in use.
+    pub seats_used: u64,
+}
+
+/// `POST /organizations/{id}/subscription`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionIn {
+    /// Plan code.
+    #[schema(example = "pro")]
+    #[validate(length(min = 1, max = 32))]
+    pub plan: String,
+}

@@ -1,0 +1,776 @@
+//! Onboarding, sign-in, organization switching, passwords, the caller's own
+//! profile, organizations and plans.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    members::{self, user_outs},
+    security::{
+        check_password_policy, hash_password, normalize_email, random_token, token_hash,
+        verify_password,
+    },
+    sessions::{self, ClientInfo},
+};
+use crate::{
+    modules::auth::{
+        catalog::{self, OWNER, SYSTEM_ROLES},
+        dto::*,
+        entities::{
+            membership, membership_role, organization, outbox_email, password_reset, role,
+            subscription, user,
+        },
+    },
+    platform::{
+        audit::{self, AuditEntry},
+        auth::Principal,
+        db::begin_write,
+        error::AppError,
+        state::AppState,
+    },
+};
+
+/// Failed sign-ins allowed per email, and per client address, in the window.
+const LOGIN_FAILURES_PER_EMAIL: u64 = 10;
+const LOGIN_FAILURES_PER_IP: u64 = 50;
+const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Reset mails per email per hour (silently capped: the answer is always 202).
+const RESETS_PER_EMAIL: u64 = 5;
+const RESET_TOKEN_TTL: chrono::Duration = chrono::Duration::minutes(30);
+
+fn entry(
+    org: Uuid,
+    actor: Option<Uuid>,
+    action: &str,
+    entity: &str,
+    id: impl ToString,
+) -> AuditEntry {
+    AuditEntry {
+        organization_id: org,
+        actor_id: actor,
+        action: action.into(),
+        entity_type: entity.into(),
+        entity_id: Some(id.to_string()),
+        changes: None,
+    }
+}
+
+pub(crate) fn org_out(o: organization::Model) -> OrganizationOut {
+    OrganizationOut {
+        id: o.id,
+        name: o.name,
+        created_at: o.created_at,
+        updated_at: o.updated_at,
+        version: o.version,
+    }
+}
+
+/// Creates an organization with its system roles, its owner and a Free
+/// subscription; returns the owner's session.
+#[tracing::instrument(skip_all)]
+pub async fn onboard(
+    state: &AppState,
+    organization_name: &str,
+    email: &str,
+    password: &str,
+    full_name: &str,
+    client: &ClientInfo,
+) -> Result<OnboardOut, AppError> {
+    check_password_policy(password, email)?;
+    let email_normalized = normalize_email(email);
+    if user::Entity::find()
+        .filter(user::Column::EmailNormalized.eq(&email_normalized))
+        .one(&state.db)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::conflict(
+            "email_taken",
+            "An account with this email exists; sign in and create the organization from it, or use another email.",
+        ));
+    }
+    let password_hash = hash_password(state, password).await?;
+    let now = Utc::now();
+    let tx = begin_write(&state.db).await?;
+    let org = organization::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(organization_name.trim().to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(&tx)
+    .await?;
+    let owner = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(email.trim().to_string()),
+        email_normalized: Set(email_normalized),
+        full_name: Set(full_name.trim().to_string()),
+        password_hash: Set(password_hash),
+        is_active: Set(true),
+        mfa_enabled: Set(false),
+        totp_secret: Set(None),
+        totp_last_step: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(&tx)
+    .await?;
+    membership::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org.id),
+        user_id: Set(owner.id),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    let mut owner_role = None;
+    for (name, description) in SYSTEM_ROLES {
+        let r = role::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(org.id),
+            name: Set(name.into()),
+            description: Set(description.into()),
+            is_system: Set(true),
+            permissions: Set(serde_json::to_string(
+                &catalog::system_role_permissions(name).names(),
+            )
+            .map_err(AppError::internal)?),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+        }
+        .insert(&tx)
+        .await?;
+        if name == OWNER {
+            owner_role = Some(r.id);
+        }
+    }
+    let owner_role =
+        owner_role.ok_or_else(|| AppError::internal(anyhow::anyhow!("no owner role")))?;
+    membership_role::ActiveModel {
+        organization_id: Set(org.id),
+        user_id: Set(owner.id),
+        role_id: Set(owner_role),
+        created_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    subscription::ActiveModel {
+        organization_id: Set(org.id),
+        plan: Set("free".into()),
+        status: Set("active".into()),
+        started_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    let mut created = entry(
+        org.id,
+        Some(owner.id),
+        "auth.organization.created",
+        "organization",
+        org.id,
+    );
+    created.changes = Some(json!({ "name": org.name }));
+    audit::record(&tx, created).await?;
+    audit::record(
+        &tx,
+        entry(
+            org.id,
+            Some(owner.id),
+            "auth.user.created",
+            "user",
+            owner.id,
+        ),
+    )
+    .await?;
+    let tokens = sessions::open_session(&tx, state, owner.id, org.id, client).await?;
+    let user = user_outs(&tx, org.id, &[owner.id])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("owner vanished")))?;
+    tx.commit().await?;
+    Ok(OnboardOut {
+        organization: org_out(org),
+        user,
+        tokens,
+    })
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::unauthorized("The email or password is incorrect.").with_code("invalid_credentials")
+}
+
+async fn check_login_rate(state: &AppState, email: &str, ip: &str) -> Result<(), AppError> {
+    for (key, limit) in [
+        (format!("rl:login:email:{email}"), LOGIN_FAILURES_PER_EMAIL),
+        (format!("rl:login:ip:{ip}"), LOGIN_FAILURES_PER_IP),
+    ] {
+        let w = state.cache.count(&key).await?;
+        if w.count >= limit {
+            return Err(AppError::too_many_requests(w.resets_in.as_secs().max(1)));
+        }
+    }
+    Ok(())
+}
+
+async fn note_login_failure(state: &AppState, email: &str, ip: &str) -> Result<(), AppError> {
+    state
+        .cache
+        .hit(&format!("rl:login:email:{email}"), LOGIN_WINDOW)
+        .await?;
+    state
+        .cache
+        .hit(&format!("rl:login:ip:{ip}"), LOGIN_WINDOW)
+        .await?;
+    Ok(())
+}
+
+/// `POST /auth/login`.
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    state: &AppState,
+    input: &LoginIn,
+    client: &ClientInfo,
+) -> Result<TokensOut, AppError> {
+    let email = normalize_email(&input.email);
+    check_login_rate(state, &email, &client.ip).await?;
+    let found = user::Entity::find()
+        .filter(user::Column::EmailNormalized.eq(&email))
+        .one(&state.db)
+        .await?;
+    let ok = verify_password(
+        state,
+        &input.password,
+        found.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
+    let Some(person) = found.filter(|_| ok) else {
+        note_login_failure(state, &email, &client.ip).await?;
+        if let Some(u) = user::Entity::find()
+            .filter(user::Column::EmailNormalized.eq(&email))
+            .one(&state.db)
+            .await?
+            && let Some(m) = membership::Entity::find()
+                .filter(membership::Column::UserId.eq(u.id))
+                .one(&state.db)
+                .await?
+        {
+            let mut e = entry(
+                m.organization_id,
+                Some(u.id),
+                "auth.login.failed",
+                "user",
+                u.id,
+            );
+            e.changes = Some(json!({ "ip": client.ip }));
+            audit::record(&state.db, e).await?;
+        }
+        return Err(invalid_credentials());
+    };
+    if !person.is_active {
+        return Err(AppError::forbidden(
+            "account_disabled",
+            "This account is disabled.",
+        ));
+    }
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(person.id))
+        .filter(membership::Column::IsActive.eq(true))
+        .all(&state.db)
+        .await?;
+    let org_id = match (input.organization_id, memberships.as_slice()) {
+        (Some(wanted), ms) => ms
+            .iter()
+            .find(|m| m.organization_id == wanted)
+            .map(|m| m.organization_id)
+            .ok_or_else(|| {
+                AppError::invalid_field(
+                    "organization_id",
+                    "not_a_member",
+                    "is not one of your organizations",
+                )
+            })?,
+        (None, [only]) => only.organization_id,
+        (None, []) => {
+            return Err(AppError::forbidden(
+                "no_membership",
+                "This account belongs to no active organization.",
+            ));
+        }
+        (None, _) => {
+            return Err(AppError::invalid_field(
+                "organization_id",
+                "required",
+                "is required: you belong to several organizations",
+            ));
+        }
+    };
+    let tx = begin_write(&state.db).await?;
+    let tokens = sessions::open_session(&tx, state, person.id, org_id, client).await?;
+    audit::record(
+        &tx,
+        entry(
+            org_id,
+            Some(person.id),
+            "auth.login.succeeded",
+            "user",
+            person.id,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// `POST /auth/switch-organization`: a new session in another membership.
+pub async fn switch_organization(
+    state: &AppState,
+    principal: &Principal,
+    organization_id: Uuid,
+    client: &ClientInfo,
+) -> Result<TokensOut, AppError> {
+    let member = membership::Entity::find()
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .filter(membership::Column::UserId.eq(principal.user_id))
+        .filter(membership::Column::IsActive.eq(true))
+        .one(&state.db)
+        .await?;
+    if member.is_none() {
+        return Err(AppError::not_found(
+            "You are not a member of that organization.",
+        ));
+    }
+    let tx = begin_write(&state.db).await?;
+    let tokens =
+        sessions::open_session(&tx, state, principal.user_id, organization_id, client).await?;
+    audit::record(
+        &tx,
+        entry(
+            organization_id,
+            Some(principal.user_id),
+            "auth.organization.switched",
+            "user",
+            principal.user_id,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// `GET /auth/me`.
+pub async fn me(state: &AppState, principal: &Principal) -> Result<MeOut, AppError> {
+    let user = members::get_user(&state.db, principal.organization_id, principal.user_id).await?;
+    let org = organization::Entity::find_by_id(principal.organization_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("The organization does not exist."))?;
+    let ms = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(principal.user_id))
+        .filter(membership::Column::IsActive.eq(true))
+        .all(&state.db)
+        .await?;
+    let orgs = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ms.iter().map(|m| m.organization_id)))
+        .all(&state.db)
+        .await?;
+    Ok(MeOut {
+        user,
+        organization: org_out(org),
+        session_id: principal.session_id,
+        permissions: principal.permissions.names(),
+        memberships: orgs
+            .into_iter()
+            .map(|o| MembershipOut {
+                organization_id: o.id,
+                organization_name: o.name,
+            })
+            .collect(),
+    })
+}
+
+fn own_org(principal: &Principal, id: Uuid) -> Result<(), AppError> {
+    if id == principal.organization_id {
+        Ok(())
+    } else {
+        Err(AppError::not_found("No such organization."))
+    }
+}
+
+/// `GET /organizations/{id}` (one's own only).
+pub async fn get_organization(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<OrganizationOut, AppError> {
+    own_org(principal, id)?;
+    organization::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(org_out)
+        .ok_or_else(|| AppError::not_found("No such organization."))
+}
+
+/// `PATCH /organizations/{id}`.
+pub async fn patch_organization(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    patch: &OrganizationPatch,
+    if_match: Option<i32>,
+) -> Result<OrganizationOut, AppError> {
+    own_org(principal, id)?;
+    let tx = begin_write(&state.db).await?;
+    let current = organization::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such organization."))?;
+    check_version(if_match, current.version)?;
+    let mut am: organization::ActiveModel = current.clone().into();
+    if let Some(name) = &patch.name {
+        am.name = Set(name.trim().to_string());
+    }
+    am.updated_at = Set(Utc::now());
+    am.version = Set(current.version + 1);
+    let updated = am.update(&tx).await?;
+    let mut e = entry(
+        id,
+        Some(principal.user_id),
+        "auth.organization.updated",
+        "organization",
+        id,
+    );
+    e.changes = Some(json!({ "name": [current.name, updated.name] }));
+    audit::record(&tx, e).await?;
+    tx.commit().await?;
+    Ok(org_out(updated))
+}
+
+/// 412 when `If-Match` names another version.
+pub fn check_version(if_match: Option<i32>, current: i32) -> Result<(), AppError> {
+    match if_match {
+        Some(v) if v != current => Err(AppError::precondition_failed(format!(
+            "The resource is at version {current}, not {v}; reload it and retry."
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// `POST /auth/change-password`: ends every other session.
+pub async fn change_password(
+    state: &AppState,
+    principal: &Principal,
+    input: &ChangePasswordIn,
+) -> Result<(), AppError> {
+    let person = user::Entity::find_by_id(principal.user_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::unauthorized("The session has ended; sign in again."))?;
+    if !verify_password(
+        state,
+        &input.current_password,
+        Some(person.password_hash.clone()),
+    )
+    .await?
+    {
+        return Err(AppError::invalid_field(
+            "current_password",
+            "incorrect",
+            "is not your current password",
+        ));
+    }
+    check_password_policy(&input.new_password, &person.email)?;
+    let hash = hash_password(state, &input.new_password).await?;
+    let others: Vec<Uuid> = sessions::live_session_ids(&state.db, person.id, None)
+        .await?
+        .into_iter()
+        .filter(|id| *id != principal.session_id)
+        .collect();
+    let tx = begin_write(&state.db).await?;
+    set_password(&tx, &person, hash).await?;
+    sessions::revoke_in(&tx, &others, "password_changed").await?;
+    audit::record(
+        &tx,
+        entry(
+            principal.organization_id,
+            Some(person.id),
+            "auth.password.changed",
+            "user",
+            person.id,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    sessions::mark_revoked(&state.cache, &others).await
+}
+
+async fn set_password(
+    conn: &impl ConnectionTrait,
+    person: &user::Model,
+    hash: String,
+) -> Result<(), AppError> {
+    let mut am: user::ActiveModel = person.clone().into();
+    am.password_hash = Set(hash);
+    am.updated_at = Set(Utc::now());
+    am.version = Set(person.version + 1);
+    am.update(conn).await?;
+    Ok(())
+}
+
+/// Queues a mail in the outbox (and the log); delivered by SMTP when configured.
+pub async fn queue_mail(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    organization_id: Option<Uuid>,
+    to: &str,
+    subject: &str,
+    body: String,
+) -> Result<(), AppError> {
+    outbox_email::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(organization_id),
+        to_address: Set(to.to_string()),
+        subject: Set(subject.to_string()),
+        body: Set(body.clone()),
+        created_at: Set(Utc::now()),
+        sent_at: Set(None),
+        attempts: Set(0),
+    }
+    .insert(conn)
+    .await?;
+    if state.settings.environment == crate::platform::config::Environment::Production {
+        tracing::info!(to, subject, "mail queued");
+    } else {
+        tracing::info!(to, subject, body, "mail queued");
+    }
+    Ok(())
+}
+
+/// `POST /auth/forgot-password`: always accepted; a mail only if the account exists.
+pub async fn forgot_password(state: &AppState, email: &str) -> Result<(), AppError> {
+    let email = normalize_email(email);
+    let w = state
+        .cache
+        .hit(
+            &format!("rl:reset:email:{email}"),
+            Duration::from_secs(3600),
+        )
+        .await?;
+    if w.count > RESETS_PER_EMAIL {
+        return Ok(());
+    }
+    let Some(person) = user::Entity::find()
+        .filter(user::Column::EmailNormalized.eq(&email))
+        .filter(user::Column::IsActive.eq(true))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let token = random_token()?;
+    let now = Utc::now();
+    let tx = begin_write(&state.db).await?;
+    password_reset::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(person.id),
+        token_hash: Set(token_hash(&token)),
+        created_at: Set(now),
+        expires_at: Set(now + RESET_TOKEN_TTL),
+        used_at: Set(None),
+    }
+    .insert(&tx)
+    .await?;
+    queue_mail(
+        &tx,
+        state,
+        None,
+        &person.email,
+        "Reset your Mainstay password",
+        format!(
+            "Someone asked to reset the password of {}.\n\nReset token (valid 30 minutes, once): {token}\n\n\
+             Send it with a new password to POST /api/v1/auth/reset-password. \
+             If you did not ask for this, ignore this mail.",
+            person.email
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /auth/reset-password`: single use, 30 minutes, ends every session.
+pub async fn reset_password(state: &AppState, input: &ResetPasswordIn) -> Result<(), AppError> {
+    let invalid = || {
+        AppError::bad_request(
+            "invalid_reset_token",
+            "The reset token is invalid, used or expired; ask for a new one.",
+        )
+    };
+    let reset = password_reset::Entity::find()
+        .filter(password_reset::Column::TokenHash.eq(token_hash(&input.token)))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .filter(password_reset::Column::ExpiresAt.gt(Utc::now()))
+        .one(&state.db)
+        .await?
+        .ok_or_else(invalid)?;
+    let person = user::Entity::find_by_id(reset.user_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(invalid)?;
+    check_password_policy(&input.new_password, &person.email)?;
+    let hash = hash_password(state, &input.new_password).await?;
+    let tx = begin_write(&state.db).await?;
+    let claimed = password_reset::Entity::update_many()
+        .col_expr(password_reset::Column::UsedAt, Some(Utc::now()).into())
+        .filter(password_reset::Column::Id.eq(reset.id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .exec(&tx)
+        .await?
+        .rows_affected
+        == 1;
+    if !claimed {
+        return Err(invalid());
+    }
+    set_password(&tx, &person, hash).await?;
+    let all = sessions::live_session_ids(&tx, person.id, None).await?;
+    sessions::revoke_in(&tx, &all, "password_reset").await?;
+    let orgs = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(person.id))
+        .all(&tx)
+        .await?;
+    for m in orgs {
+        audit::record(
+            &tx,
+            entry(
+                m.organization_id,
+                Some(person.id),
+                "auth.password.reset",
+                "user",
+                person.id,
+            ),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    sessions::mark_revoked(&state.cache, &all).await
+}
+
+fn plan_out(p: catalog::Plan) -> PlanOut {
+    PlanOut {
+        code: p.code,
+        name: p.name,
+        max_seats: p.max_seats,
+        max_products: p.max_products,
+        api_requests_per_minute: p.api_requests_per_minute,
+    }
+}
+
+/// `GET /subscriptions/plans`.
+pub fn plans() -> Vec<PlanOut> {
+    catalog::PLANS.into_iter().map(plan_out).collect()
+}
+
+/// Active seats of an organization.
+pub async fn seats_used(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> Result<u64, AppError> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .filter(membership::Column::IsActive.eq(true))
+        .count(conn)
+        .await?)
+}
+
+/// The organization's plan.
+pub async fn current_plan(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> Result<catalog::Plan, AppError> {
+    let sub = subscription::Entity::find_by_id(organization_id)
+        .one(conn)
+        .await?;
+    Ok(sub
+        .and_then(|s| catalog::plan(&s.plan))
+        .unwrap_or(catalog::PLANS[0]))
+}
+
+/// `GET /organizations/{id}/subscription`.
+pub async fn get_subscription(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<SubscriptionOut, AppError> {
+    own_org(principal, id)?;
+    let sub = subscription::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::not_found("No subscription."))?;
+    Ok(SubscriptionOut {
+        plan: plan_out(catalog::plan(&sub.plan).unwrap_or(catalog::PLANS[0])),
+        status: sub.status,
+        started_at: sub.started_at,
+        seats_used: seats_used(conn, id).await?,
+    })
+}
+
+/// `POST /organizations/{id}/subscription`: a smaller plan must still fit.
+pub async fn change_subscription(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    plan_code: &str,
+) -> Result<SubscriptionOut, AppError> {
+    own_org(principal, id)?;
+    let plan = catalog::plan(plan_code).ok_or_else(|| {
+        AppError::invalid_field(
+            "plan",
+            "unknown_plan",
+            "must be one of free, basic, pro, enterprise",
+        )
+    })?;
+    let tx = begin_write(&state.db).await?;
+    let seats = seats_used(&tx, id).await?;
+    if plan.max_seats.is_some_and(|max| seats > max) {
+        return Err(AppError::forbidden(
+            "plan_limit_exceeded",
+            format!(
+                "The {} plan allows {} members; {seats} are active.",
+                plan.name,
+                plan.max_seats.unwrap_or(0)
+            ),
+        ));
+    }
+    let current = subscription::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("No subscription."))?;
+    let old_plan = current.plan.clone();
+    let mut am: subscription::ActiveModel = current.into();
+    am.plan = Set(plan.code.into());
+    am.updated_at = Set(Utc::now());
+    am.update(&tx).await?;
+    let mut e = entry(
+        id,
+        Some(principal.user_id),
+        "auth.subscription.changed",
+        "organization",
+        id,
+    );
+    e.changes = Some(json!({ "plan": [old_plan, plan.code] }));
+    audit::record(&tx, e).await?;
+    let out = get_subscription(&tx, principal, id).await?;
+    tx.commit().await?;
+    Ok(out)
+}

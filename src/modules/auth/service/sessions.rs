@@ -1,0 +1,406 @@
+//! Sessions: opening (login, onboarding, switching), refresh-token rotation
+//! with reuse detection, revocation, and the cached session resolver behind
+//! every authenticated request.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use super::security::{random_token, token_hash};
+use crate::{
+    modules::auth::{
+        dto::{SessionOut, TokensOut},
+        entities::{membership, membership_role, refresh_token, role, session, user},
+    },
+    platform::{
+        audit::{self, AuditEntry},
+        auth::{PermissionSet, Principal, ResolveFuture, SessionInfo, SessionResolver},
+        cache::Cache,
+        db::begin_write,
+        error::AppError,
+        state::AppState,
+    },
+};
+
+/// How long a resolved session stays cached (permission changes also evict it).
+const RESOLVED_TTL: Duration = Duration::from_secs(300);
+const REVOKED: &[u8] = b"revoked";
+
+fn cache_key(session_id: Uuid) -> String {
+    format!("session:{session_id}")
+}
+
+/// Who opened a session.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// `User-Agent`, truncated.
+    pub user_agent: String,
+    /// Peer address.
+    pub ip: String,
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// Opens a session for a membership and returns its first tokens.
+pub async fn open_session(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    user_id: Uuid,
+    organization_id: Uuid,
+    client: &ClientInfo,
+) -> Result<TokensOut, AppError> {
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let ttl = chrono::Duration::seconds(state.settings.auth.refresh_token_ttl_secs as i64);
+    session::ActiveModel {
+        id: Set(id),
+        organization_id: Set(organization_id),
+        user_id: Set(user_id),
+        user_agent: Set(truncate(&client.user_agent, 300)),
+        ip: Set(truncate(&client.ip, 64)),
+        created_at: Set(now),
+        last_used_at: Set(now),
+        expires_at: Set(now + ttl),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    issue_tokens(conn, state, user_id, organization_id, id).await
+}
+
+async fn issue_tokens(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    user_id: Uuid,
+    organization_id: Uuid,
+    session_id: Uuid,
+) -> Result<TokensOut, AppError> {
+    let refresh = random_token()?;
+    refresh_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        session_id: Set(session_id),
+        token_hash: Set(token_hash(&refresh)),
+        created_at: Set(Utc::now()),
+        used_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(TokensOut {
+        access_token: state
+            .auth
+            .tokens
+            .issue(user_id, organization_id, session_id)?,
+        refresh_token: refresh,
+        token_type: "Bearer",
+        expires_in: state.auth.tokens.access_ttl_secs(),
+    })
+}
+
+fn invalid_refresh() -> AppError {
+    AppError::unauthorized("The refresh token is invalid or has expired.")
+}
+
+/// Rotates a refresh token. A token presented twice ends its whole session
+/// (the family) and answers 401.
+#[tracing::instrument(skip_all)]
+pub async fn refresh(state: &AppState, token: &str) -> Result<TokensOut, AppError> {
+    let tx = begin_write(&state.db).await?;
+    let rt = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(token_hash(token)))
+        .one(&tx)
+        .await?
+        .ok_or_else(invalid_refresh)?;
+    let sess = session::Entity::find_by_id(rt.session_id)
+        .one(&tx)
+        .await?
+        .ok_or_else(invalid_refresh)?;
+    let now = Utc::now();
+    if sess.revoked_at.is_some() || sess.expires_at <= now {
+        return Err(invalid_refresh());
+    }
+    let claimed = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::UsedAt, Some(now).into())
+        .filter(refresh_token::Column::Id.eq(rt.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .exec(&tx)
+        .await?
+        .rows_affected
+        == 1;
+    if !claimed {
+        revoke_in(&tx, &[sess.id], "refresh_token_reuse").await?;
+        audit::record(
+            &tx,
+            AuditEntry {
+                organization_id: sess.organization_id,
+                actor_id: Some(sess.user_id),
+                action: "auth.refresh_token.reused".into(),
+                entity_type: "session".into(),
+                entity_id: Some(sess.id.to_string()),
+                changes: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        mark_revoked(&state.cache, &[sess.id]).await?;
+        tracing::warn!(session_id = %sess.id, "refresh token reuse: session revoked");
+        return Err(AppError::unauthorized(
+            "This refresh token was already used; the session has been ended. Sign in again.",
+        ));
+    }
+    if load_session(&tx, sess.id).await?.is_none() {
+        return Err(invalid_refresh());
+    }
+    let ttl = chrono::Duration::seconds(state.settings.auth.refresh_token_ttl_secs as i64);
+    session::Entity::update_many()
+        .col_expr(session::Column::LastUsedAt, now.into())
+        .col_expr(session::Column::ExpiresAt, (now + ttl).into())
+        .filter(session::Column::Id.eq(sess.id))
+        .exec(&tx)
+        .await?;
+    let tokens = issue_tokens(&tx, state, sess.user_id, sess.organization_id, sess.id).await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// Marks sessions revoked in the database (inside the caller's transaction).
+pub async fn revoke_in(
+    conn: &impl ConnectionTrait,
+    session_ids: &[Uuid],
+    reason: &str,
+) -> Result<(), AppError> {
+    if session_ids.is_empty() {
+        return Ok(());
+    }
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Some(Utc::now()).into())
+        .col_expr(
+            session::Column::RevokedReason,
+            Some(reason.to_string()).into(),
+        )
+        .filter(session::Column::Id.is_in(session_ids.iter().copied()))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// After commit: tells every process (through the shared cache) that these
+/// sessions are gone. The marker outlives any access token issued for them.
+pub async fn mark_revoked(cache: &Cache, session_ids: &[Uuid]) -> Result<(), AppError> {
+    for id in session_ids {
+        cache
+            .set(&cache_key(*id), REVOKED, Some(Duration::from_secs(3600)))
+            .await?;
+    }
+    Ok(())
+}
+
+/// After commit: drops cached permissions so the next request reloads them.
+pub async fn evict(cache: &Cache, session_ids: &[Uuid]) -> Result<(), AppError> {
+    for id in session_ids {
+        cache.delete(&cache_key(*id)).await?;
+    }
+    Ok(())
+}
+
+/// Live sessions of a person, optionally only in one organization.
+pub async fn live_session_ids(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    organization_id: Option<Uuid>,
+) -> Result<Vec<Uuid>, AppError> {
+    let mut q = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(Utc::now()));
+    if let Some(org) = organization_id {
+        q = q.filter(session::Column::OrganizationId.eq(org));
+    }
+    Ok(q.all(conn).await?.into_iter().map(|s| s.id).collect())
+}
+
+/// Ends sessions of a person (all of them, or all but `keep`) and audits it.
+pub async fn end_sessions(
+    state: &AppState,
+    principal: &Principal,
+    ids: Vec<Uuid>,
+    reason: &str,
+) -> Result<(), AppError> {
+    let tx = begin_write(&state.db).await?;
+    revoke_in(&tx, &ids, reason).await?;
+    audit::record(
+        &tx,
+        AuditEntry {
+            organization_id: principal.organization_id,
+            actor_id: Some(principal.user_id),
+            action: "auth.session.revoked".into(),
+            entity_type: "session".into(),
+            entity_id: (ids.len() == 1).then(|| ids[0].to_string()),
+            changes: Some(serde_json::json!({ "sessions": ids, "reason": reason })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    mark_revoked(&state.cache, &ids).await
+}
+
+/// `POST /auth/logout`.
+pub async fn logout(state: &AppState, principal: &Principal, all: bool) -> Result<(), AppError> {
+    let ids = if all {
+        live_session_ids(&state.db, principal.user_id, None).await?
+    } else {
+        vec![principal.session_id]
+    };
+    end_sessions(state, principal, ids, "logout").await
+}
+
+/// `GET /auth/sessions`: the caller's live sessions, newest first.
+pub async fn list(state: &AppState, principal: &Principal) -> Result<Vec<SessionOut>, AppError> {
+    Ok(session::Entity::find()
+        .filter(session::Column::UserId.eq(principal.user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .order_by_desc(session::Column::Id)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|s| SessionOut {
+            current: s.id == principal.session_id,
+            id: s.id,
+            organization_id: s.organization_id,
+            user_agent: s.user_agent,
+            ip: s.ip,
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+            expires_at: s.expires_at,
+        })
+        .collect())
+}
+
+/// `DELETE /auth/sessions/{id}`: only the caller's own sessions.
+pub async fn revoke_one(state: &AppState, principal: &Principal, id: Uuid) -> Result<(), AppError> {
+    let found = session::Entity::find_by_id(id)
+        .filter(session::Column::UserId.eq(principal.user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .one(&state.db)
+        .await?;
+    if found.is_none() {
+        return Err(AppError::not_found("No such session."));
+    }
+    end_sessions(state, principal, vec![id], "revoked_by_user").await
+}
+
+/// Union of the permissions of a member's roles.
+pub async fn effective_permissions(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<PermissionSet, AppError> {
+    let role_ids: Vec<Uuid> = membership_role::Entity::find()
+        .filter(membership_role::Column::OrganizationId.eq(organization_id))
+        .filter(membership_role::Column::UserId.eq(user_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.role_id)
+        .collect();
+    if role_ids.is_empty() {
+        return Ok(PermissionSet::default());
+    }
+    let roles = role::Entity::find()
+        .filter(role::Column::OrganizationId.eq(organization_id))
+        .filter(role::Column::Id.is_in(role_ids))
+        .all(conn)
+        .await?;
+    Ok(roles.iter().fold(PermissionSet::default(), |acc, r| {
+        let names: Vec<String> = serde_json::from_str(&r.permissions).unwrap_or_default();
+        acc.union(PermissionSet::from_names(names.iter().map(String::as_str)))
+    }))
+}
+
+/// A session's state from the database: `None` unless the session, the
+/// membership and the account are all live.
+pub async fn load_session(
+    conn: &impl ConnectionTrait,
+    session_id: Uuid,
+) -> Result<Option<SessionInfo>, AppError> {
+    let Some(s) = session::Entity::find_by_id(session_id)
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let member_ok = membership::Entity::find()
+        .filter(membership::Column::OrganizationId.eq(s.organization_id))
+        .filter(membership::Column::UserId.eq(s.user_id))
+        .filter(membership::Column::IsActive.eq(true))
+        .one(conn)
+        .await?
+        .is_some();
+    let user_ok = user::Entity::find_by_id(s.user_id)
+        .filter(user::Column::IsActive.eq(true))
+        .one(conn)
+        .await?
+        .is_some();
+    if !(member_ok && user_ok) {
+        return Ok(None);
+    }
+    let permissions = effective_permissions(conn, s.organization_id, s.user_id).await?;
+    Ok(Some(SessionInfo {
+        user_id: s.user_id,
+        organization_id: s.organization_id,
+        permissions: permissions
+            .names()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+    }))
+}
+
+/// The resolver behind `Principal`: the shared cache first, the database on
+/// a miss. Populating uses set-if-absent so a revocation marker written
+/// meanwhile always wins.
+pub struct CachedSessions {
+    db: DatabaseConnection,
+    cache: Cache,
+}
+
+impl CachedSessions {
+    /// A resolver over the pool and cache.
+    pub fn new(db: DatabaseConnection, cache: Cache) -> Self {
+        Self { db, cache }
+    }
+}
+
+impl SessionResolver for CachedSessions {
+    fn resolve(&self, session_id: Uuid) -> ResolveFuture<'_> {
+        Box::pin(async move {
+            let key = cache_key(session_id);
+            if let Some(bytes) = self.cache.get(&key).await? {
+                if bytes == REVOKED {
+                    return Ok(None);
+                }
+                if let Ok(info) = serde_json::from_slice::<SessionInfo>(&bytes) {
+                    return Ok(Some(info));
+                }
+            }
+            let info = load_session(&self.db, session_id).await?;
+            let value = match &info {
+                Some(i) => serde_json::to_vec(i).map_err(AppError::internal)?,
+                None => REVOKED.to_vec(),
+            };
+            self.cache.set_if_absent(&key, &value, RESOLVED_TTL).await?;
+            Ok(info)
+        })
+    }
+}
