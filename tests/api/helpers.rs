@@ -156,3 +156,186 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> 
     );
     body
 }
+
+/// A signed-in person in a test organization.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub token: String,
+    pub refresh: String,
+    pub user_id: Uuid,
+    pub org_id: Uuid,
+    pub email: String,
+}
+
+pub const PASSWORD: &str = "tangerine-orbit-42";
+
+fn unique_email(tag: &str) -> String {
+    format!("{tag}-{}@example.com", Uuid::now_v7().simple())
+}
+
+impl TestApp {
+    /// Any request, JSON in and out.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.call(reqwest::Method::GET, path, Some(token), None)
+            .await
+    }
+
+    pub async fn post_as(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        self.call(reqwest::Method::POST, path, token, Some(body))
+            .await
+    }
+
+    /// GET that must answer 200; returns the JSON body.
+    pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
+        let res = self.get_as(path, token).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.expect("json")
+    }
+
+    /// Onboards a fresh organization; returns its owner, signed in.
+    pub async fn onboard(&self) -> Member {
+        let email = unique_email("owner");
+        let res = self
+            .post_as(
+                "/api/v1/organizations/onboard",
+                None,
+                serde_json::json!({
+                    "organization_name": "Test Org",
+                    "email": email,
+                    "password": PASSWORD,
+                    "full_name": "Owner Person",
+                }),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "onboard");
+        let body: serde_json::Value = res.json().await.unwrap();
+        Member {
+            token: body["access_token"].as_str().unwrap().into(),
+            refresh: body["refresh_token"].as_str().unwrap().into(),
+            user_id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
+            org_id: body["organization"]["id"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap(),
+            email,
+        }
+    }
+
+    /// The id of a role of the caller's organization by name.
+    pub async fn role_id(&self, token: &str, name: &str) -> Uuid {
+        let roles = self.get_json("/api/v1/roles", token).await;
+        roles["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no role {name}"))["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    /// The token in the newest outbox mail to `to` (tests read the outbox).
+    pub async fn mailed_token(&self, to: &str) -> Option<String> {
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+        let stmt = Query::select()
+            .column(Alias::new("body"))
+            .from(Alias::new("outbox_emails"))
+            .and_where(Expr::col(Alias::new("to_address")).eq(to))
+            .order_by(Alias::new("id"), Order::Desc)
+            .limit(1)
+            .to_owned();
+        let row = self
+            .state
+            .db
+            .query_one(&stmt)
+            .await
+            .expect("outbox query")?;
+        let body: String = row.try_get("", "body").expect("body");
+        body.split(": ")
+            .nth(1)
+            .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
+    }
+
+    /// Invites a new person with a role and signs them in through acceptance.
+    pub async fn add_member(&self, owner: &Member, role: &str) -> Member {
+        let role_id = self.role_id(&owner.token, role).await;
+        let email = unique_email(role);
+        let res = self
+            .post_as(
+                "/api/v1/users/invite",
+                Some(&owner.token),
+                serde_json::json!({ "email": email, "role_ids": [role_id] }),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "invite");
+        let token = self.mailed_token(&email).await.expect("invitation mail");
+        let res = self
+            .post_as(
+                "/api/v1/invitations/accept",
+                None,
+                serde_json::json!({ "token": token, "password": PASSWORD, "full_name": "New Member" }),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "accept");
+        let body: serde_json::Value = res.json().await.unwrap();
+        let access = body["access_token"].as_str().unwrap().to_string();
+        let me = self.get_json("/api/v1/auth/me", &access).await;
+        Member {
+            token: access,
+            refresh: body["refresh_token"].as_str().unwrap().into(),
+            user_id: me["user"]["id"].as_str().unwrap().parse().unwrap(),
+            org_id: owner.org_id,
+            email,
+        }
+    }
+
+    /// Signs in again; returns (access, refresh).
+    pub async fn login(&self, email: &str, password: &str, org: Option<Uuid>) -> reqwest::Response {
+        let mut body = serde_json::json!({ "email": email, "password": password });
+        if let Some(o) = org {
+            body["organization_id"] = serde_json::json!(o);
+        }
+        self.post_as("/api/v1/auth/login", None, body).await
+    }
+}
+
+/// A second server process on the same database and cache namespace.
+pub async fn spawn_sibling(app: &TestApp) -> TestApp {
+    let mut settings = (*app.state.settings).clone();
+    settings.server.port = 0;
+    let sibling = Application::build(settings).await.expect("build sibling");
+    let address = format!("http://127.0.0.1:{}", sibling.port());
+    let state = sibling.state().clone();
+    tokio::spawn(sibling.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        state,
+        sqlite_file: None,
+    }
+}

@@ -2,6 +2,8 @@
 //! Set `TEST_DATABASE_URL` (PostgreSQL) and `TEST_REDIS_URL` to run the same
 //! tests against those backends.
 
+mod access;
+mod auth;
 mod cache;
 mod cli;
 mod errors;

@@ -21,8 +21,27 @@ async fn the_spec_documents_security_problems_and_every_route() {
             "{schema} missing"
         );
     }
-    for path in ["/health", "/ready", "/metrics"] {
-        assert!(spec["paths"][path]["get"].is_object(), "{path} missing");
+    for response in [
+        "Unauthorized",
+        "Forbidden",
+        "NotFound",
+        "Unprocessable",
+        "TooManyRequests",
+    ] {
+        let r = &spec["components"]["responses"][response];
+        assert!(
+            r["content"]["application/problem+json"].is_object(),
+            "{response}: {r}"
+        );
+    }
+    for path in [
+        "/health",
+        "/ready",
+        "/metrics",
+        "/api/v1/auth/login",
+        "/api/v1/users/{id}",
+    ] {
+        assert!(spec["paths"][path].is_object(), "{path} missing");
     }
     // Every operation has a tag and every response a description.
     for (path, item) in spec["paths"].as_object().unwrap() {
@@ -34,6 +53,14 @@ async fn the_spec_documents_security_problems_and_every_route() {
             let responses = op["responses"].as_object().unwrap();
             assert!(!responses.is_empty(), "{method} {path} has no responses");
             for (status, r) in responses {
+                // Reusable problem responses are references to components.
+                let r = match r["$ref"].as_str() {
+                    Some(reference) => {
+                        let name = reference.rsplit('/').next().unwrap();
+                        &spec["components"]["responses"][name]
+                    }
+                    None => r,
+                };
                 assert!(
                     r["description"].as_str().is_some_and(|d| !d.is_empty()),
                     "{method} {path} {status} has no description"

@@ -405,3 +405,50 @@ pub struct SubscriptionIn {
     #[validate(length(min = 1, max = 32))]
     pub plan: String,
 }
+
+/// `POST /users/invite`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteIn {
+    /// Who to invite.
+    #[validate(email, length(max = 320))]
+    #[schema(example = "clerk@acme.example")]
+    pub email: String,
+    /// Roles the person gets on accepting (at least one).
+    #[validate(length(min = 1, max = 20))]
+    pub role_ids: Vec<Uuid>,
+}
+
+/// An invitation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationOut {
+    /// Id.
+    pub id: Uuid,
+    /// Invitee.
+    pub email: String,
+    /// Roles granted on acceptance.
+    pub role_ids: Vec<Uuid>,
+    /// Who invited.
+    pub invited_by: Uuid,
+    /// Sent.
+    pub created_at: DateTime<Utc>,
+    /// Usable until.
+    pub expires_at: DateTime<Utc>,
+    /// `pending`, `accepted`, `revoked` or `expired`.
+    pub status: &'static str,
+}
+
+/// `POST /invitations/accept` (public).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitationIn {
+    /// The token from the invitation mail.
+    #[validate(length(min = 1, max = 200))]
+    pub token: String,
+    /// A new person's password, or an existing person's current one.
+    #[validate(length(min = 1, max = 72))]
+    pub password: String,
+    /// Required for a new person.
+    #[validate(length(min = 1, max = 200))]
+    pub full_name: Option<String>,
+}

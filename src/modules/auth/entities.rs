@@ -192,3 +192,27 @@ pub mod outbox_email {
     }
     no_relations!();
 }
+
+pub mod invitation {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "invitations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub email: String,
+        pub email_normalized: String,
+        /// JSON array of role ids.
+        #[sea_orm(column_type = "Text")]
+        pub role_ids: String,
+        pub token_hash: String,
+        pub invited_by: Uuid,
+        pub created_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+        pub accepted_at: Option<DateTimeUtc>,
+        pub revoked_at: Option<DateTimeUtc>,
+    }
+    no_relations!();
+}

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{
     dto::*,
     service::{
-        identity, members,
+        identity, invitations, members,
         sessions::{self, ClientInfo},
     },
 };
@@ -45,6 +45,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(plans)
         .service(get_subscription)
         .service(change_subscription)
+        .service(invite_user)
+        .service(list_invitations)
+        .service(delete_invitation)
+        .service(accept_invitation)
         .service(list_users)
         .service(get_me)
         .service(patch_me)
@@ -926,5 +930,107 @@ async fn audit_logs(
     };
     Ok(web::Json(
         audit::list(&state.db, principal.organization_id, &q).await?,
+    ))
+}
+
+/// Invite someone by email with roles; the token goes out by mail.
+#[utoipa::path(
+    tag = "users",
+    request_body = InviteIn,
+    responses(
+        (status = 201, description = "Invitation sent", body = InvitationOut,
+            headers(("Location" = String, description = "The invitation"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/users/invite")]
+async fn invite_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidatedJson<InviteIn>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::UsersManage)?;
+    let out = invitations::invite(&state, &principal, &body).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/invitations/{}", out.id)))
+        .json(out))
+}
+
+/// The organization's invitations, newest first.
+#[utoipa::path(
+    tag = "users",
+    responses(
+        (status = 200, description = "Every invitation (one page holds them all)", body = Page<InvitationOut>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/invitations")]
+async fn list_invitations(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> AppResult<web::Json<Page<InvitationOut>>> {
+    principal.require(Permission::UsersRead)?;
+    let data = invitations::list(&state, &principal).await?;
+    Ok(web::Json(Page {
+        data,
+        next_cursor: None,
+        has_more: false,
+    }))
+}
+
+/// Revoke a pending invitation.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "Invitation id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[delete("/invitations/{id}")]
+async fn delete_invitation(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::UsersManage)?;
+    invitations::revoke(&state, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Accept an invitation (public): a new person gives a name and password,
+/// an existing one their current password. Returns a session in the organization.
+#[utoipa::path(
+    tag = "users",
+    request_body = AcceptInvitationIn,
+    responses(
+        (status = 200, description = "Joined; a session in the organization", body = TokensOut),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/invitations/accept")]
+async fn accept_invitation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidatedJson<AcceptInvitationIn>,
+) -> AppResult<web::Json<TokensOut>> {
+    Ok(web::Json(
+        invitations::accept(&state, &body, &client(&req)).await?,
     ))
 }

@@ -1,6 +1,7 @@
 //! Business rules of the auth module, by topic.
 
 pub mod identity;
+pub mod invitations;
 pub mod members;
 pub mod security;
 pub mod sessions;

@@ -1,0 +1,341 @@
+//! Generic access checks that walk the OpenAPI document, so they cover every
+//! module's endpoints as they are added:
+//! - every protected operation answers 401 without a token and with an
+//!   expired, tampered, `alg: none` or wrong-audience token;
+//! - every operation with a path id answers 404 to another organization's
+//!   token, and nothing changes;
+//! - a viewer gets 403 on every administrative write.
+//!
+//! A new path kind needs a fixture in `Fixtures::id_for` and, for writes with
+//! a body, an entry in `body_for`; the walk fails loudly until it has them.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Utc;
+use mainstay::platform::auth::{AccessClaims, TokenKeys};
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{Member, TestApp, assert_problem, spawn_app};
+
+struct Operation {
+    method: Method,
+    path: String,
+}
+
+async fn operations(app: &TestApp) -> (Vec<Operation>, Vec<Operation>) {
+    let spec: Value = app
+        .get("/api-docs/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (mut protected, mut public) = (Vec::new(), Vec::new());
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Ok(method) = method.to_uppercase().parse::<Method>() else {
+                continue;
+            };
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            let o = Operation {
+                method,
+                path: path.clone(),
+            };
+            if secured {
+                protected.push(o)
+            } else {
+                public.push(o)
+            }
+        }
+    }
+    assert!(
+        protected.len() >= 25,
+        "the walk found only {} protected operations",
+        protected.len()
+    );
+    (protected, public)
+}
+
+fn fill(path: &str, ids: impl Fn(&str, &str) -> String) -> String {
+    let mut out = String::new();
+    let mut kind = "";
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        out.push('/');
+        if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            out.push_str(&ids(kind, name));
+        } else {
+            out.push_str(seg);
+            kind = seg;
+        }
+    }
+    out
+}
+
+fn forge(keys: &TokenKeys, member: &Member, tweak: impl FnOnce(&mut AccessClaims)) -> String {
+    let now = Utc::now().timestamp();
+    let mut claims = AccessClaims {
+        sub: member.user_id,
+        org: member.org_id,
+        sid: Uuid::now_v7(),
+        iat: now,
+        exp: now + 600,
+        iss: "mainstay".into(),
+        aud: "mainstay-api".into(),
+    };
+    tweak(&mut claims);
+    keys.sign(&claims).unwrap()
+}
+
+#[tokio::test]
+async fn every_protected_operation_refuses_missing_and_bad_tokens() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let keys = TokenKeys::new(&app.state.settings.auth);
+    let me: Value = app.get_json("/api/v1/auth/me", &owner.token).await;
+    let sid: Uuid = me["session_id"].as_str().unwrap().parse().unwrap();
+    let live = |c: &mut AccessClaims| c.sid = sid;
+
+    let expired = forge(&keys, &owner, |c| {
+        live(c);
+        c.iat -= 7200;
+        c.exp = Utc::now().timestamp() - 3600;
+    });
+    let wrong_aud = forge(&keys, &owner, |c| {
+        live(c);
+        c.aud = "someone-else".into();
+    });
+    let other_key = TokenKeys::new(&{
+        let mut s = app.state.settings.auth.clone();
+        s.jwt_secret = "a-completely-different-secret-of-32b".into();
+        s
+    });
+    let foreign_signature = forge(&other_key, &owner, live);
+    let tampered = {
+        let (head, sig) = owner.token.rsplit_once('.').unwrap();
+        let mut sig = sig.to_string();
+        let last = sig.pop().unwrap();
+        sig.push(if last == 'A' { 'B' } else { 'A' });
+        format!("{head}.{sig}")
+    };
+    let alg_none = {
+        let payload = owner.token.split('.').nth(1).unwrap();
+        format!(
+            "{}.{payload}.",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#)
+        )
+    };
+    let bad_tokens = [
+        ("expired", expired),
+        ("wrong audience", wrong_aud),
+        ("foreign signature", foreign_signature),
+        ("tampered", tampered),
+        ("alg none", alg_none),
+        ("garbage", "not-a-jwt".into()),
+    ];
+
+    let (protected, _) = operations(&app).await;
+    for op in &protected {
+        let path = fill(&op.path, |_, _| Uuid::now_v7().to_string());
+        let res = app
+            .call(op.method.clone(), &path, None, Some(json!({})))
+            .await;
+        assert_eq!(
+            res.status(),
+            401,
+            "{} {} without a token",
+            op.method,
+            op.path
+        );
+        assert_problem(res, 401, "unauthorized").await;
+        for (what, token) in &bad_tokens {
+            let res = app
+                .call(op.method.clone(), &path, Some(token), Some(json!({})))
+                .await;
+            assert_eq!(
+                res.status(),
+                401,
+                "{} {} with a {what} token",
+                op.method,
+                op.path
+            );
+        }
+    }
+    // The real token still works: the refusals were about the tokens.
+    assert_eq!(
+        app.get_as("/api/v1/auth/me", &owner.token).await.status(),
+        200
+    );
+}
+
+/// Real resources of organization A, by path kind.
+struct Fixtures {
+    org: Uuid,
+    user: Uuid,
+    role: Uuid,
+    session: Uuid,
+    invitation: Uuid,
+}
+
+impl Fixtures {
+    async fn build(app: &TestApp, owner: &Member) -> Self {
+        let member = app.add_member(owner, "member").await;
+        let role: Value = app
+            .post_as(
+                "/api/v1/roles",
+                Some(&owner.token),
+                json!({ "name": "Custom", "permissions": [] }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let me = app.get_json("/api/v1/auth/me", &member.token).await;
+        let viewer = app.role_id(&owner.token, "viewer").await;
+        let inv: Value = app
+            .post_as(
+                "/api/v1/users/invite",
+                Some(&owner.token),
+                json!({ "email": "pending@example.com", "role_ids": [viewer] }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        Fixtures {
+            org: owner.org_id,
+            user: member.user_id,
+            role: role["id"].as_str().unwrap().parse().unwrap(),
+            session: me["session_id"].as_str().unwrap().parse().unwrap(),
+            invitation: inv["id"].as_str().unwrap().parse().unwrap(),
+        }
+    }
+
+    fn id_for(&self, kind: &str, param: &str) -> String {
+        match (kind, param) {
+            (_, "role_id") | ("roles", "id") => self.role,
+            ("organizations", "id") => self.org,
+            ("users", "id") => self.user,
+            ("sessions", "id") => self.session,
+            ("invitations", "id") => self.invitation,
+            _ => panic!("no fixture for path parameter {param} of /{kind}: add one to Fixtures"),
+        }
+        .to_string()
+    }
+}
+
+/// A valid body for writes, so that the answer is about access, not input.
+fn body_for(method: &Method, path: &str) -> Option<Value> {
+    Some(match (method.as_str(), path) {
+        ("PATCH", "/api/v1/organizations/{id}") => json!({ "name": "Hijacked" }),
+        ("POST", "/api/v1/organizations/{id}/subscription") => json!({ "plan": "pro" }),
+        ("PATCH", "/api/v1/users/{id}") | ("PATCH", "/api/v1/users/me") => {
+            json!({ "full_name": "Hijacked" })
+        }
+        ("PATCH", "/api/v1/roles/{id}") => json!({ "name": "Hijacked" }),
+        ("POST", "/api/v1/roles") => json!({ "name": "Sneaky", "permissions": [] }),
+        ("POST", "/api/v1/users/invite") => {
+            json!({ "email": "sneaky@example.com", "role_ids": [Uuid::nil()] })
+        }
+        ("POST", "/api/v1/auth/switch-organization") => json!({ "organization_id": Uuid::nil() }),
+        ("POST", "/api/v1/auth/change-password") => {
+            json!({ "current_password": "x", "new_password": "y-y-y-y-y-y" })
+        }
+        ("POST", "/api/v1/auth/logout") => return None,
+        (_, p) if p.contains('{') => return None,
+        (m, p) if m == "GET" || m == "DELETE" => {
+            let _ = p;
+            return None;
+        }
+        (m, p) => panic!("no body for {m} {p}: add one to body_for"),
+    })
+}
+
+async fn snapshot(app: &TestApp, owner: &Member) -> Value {
+    json!({
+        "org": app.get_json(&format!("/api/v1/organizations/{}", owner.org_id), &owner.token).await,
+        "sub": app.get_json(&format!("/api/v1/organizations/{}/subscription", owner.org_id), &owner.token).await,
+        "users": app.get_json("/api/v1/users", &owner.token).await,
+        "roles": app.get_json("/api/v1/roles", &owner.token).await,
+        "invitations": app.get_json("/api/v1/invitations", &owner.token).await,
+        "sessions": app.get_json("/api/v1/auth/sessions", &owner.token).await,
+    })
+}
+
+#[tokio::test]
+async fn another_organizations_ids_answer_404_and_change_nothing() {
+    let app = spawn_app().await;
+    let a = app.onboard().await;
+    let fixtures = Fixtures::build(&app, &a).await;
+    let b = app.onboard().await;
+    let before = snapshot(&app, &a).await;
+    let audit_before = app.get_json("/api/v1/audit-logs?limit=200", &a.token).await["data"]
+        .as_array()
+        .unwrap()
+        .len();
+
+    let (protected, _) = operations(&app).await;
+    let mut checked = 0;
+    for op in protected.iter().filter(|o| o.path.contains('{')) {
+        let path = fill(&op.path, |kind, param| fixtures.id_for(kind, param));
+        let body = body_for(&op.method, &op.path).unwrap_or(json!({}));
+        let res = app
+            .call(op.method.clone(), &path, Some(&b.token), Some(body))
+            .await;
+        assert_eq!(
+            res.status(),
+            404,
+            "{} {} with another organization's token",
+            op.method,
+            op.path
+        );
+        checked += 1;
+    }
+    assert!(checked >= 15, "only {checked} operations with path ids");
+    assert_eq!(snapshot(&app, &a).await, before, "organization A changed");
+    let audit_after = app.get_json("/api/v1/audit-logs?limit=200", &a.token).await["data"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(audit_after, audit_before);
+}
+
+/// Writes any member may do to themselves.
+const SELF_SERVICE: &[(&str, &str)] = &[
+    ("POST", "/api/v1/auth/logout"),
+    ("POST", "/api/v1/auth/change-password"),
+    ("POST", "/api/v1/auth/switch-organization"),
+    ("DELETE", "/api/v1/auth/sessions/{id}"),
+    ("PATCH", "/api/v1/users/me"),
+];
+
+#[tokio::test]
+async fn a_viewer_gets_403_on_every_administrative_write() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let fixtures = Fixtures::build(&app, &owner).await;
+    let viewer = app.add_member(&owner, "viewer").await;
+    let before = snapshot(&app, &owner).await;
+    let (protected, _) = operations(&app).await;
+    let mut checked = 0;
+    for op in &protected {
+        if op.method == Method::GET
+            || SELF_SERVICE.contains(&(op.method.as_str(), op.path.as_str()))
+        {
+            continue;
+        }
+        let path = fill(&op.path, |kind, param| fixtures.id_for(kind, param));
+        let body = body_for(&op.method, &op.path).unwrap_or(json!({}));
+        let res = app
+            .call(op.method.clone(), &path, Some(&viewer.token), Some(body))
+            .await;
+        assert_eq!(res.status(), 403, "{} {} as a viewer", op.method, op.path);
+        assert_problem(res, 403, "permission_denied").await;
+        checked += 1;
+    }
+    assert!(checked >= 12, "only {checked} writes checked");
+    assert_eq!(
+        snapshot(&app, &owner).await,
+        before,
+        "a viewer changed something"
+    );
+}
