@@ -9,7 +9,7 @@
 
 use std::{collections::BTreeSet, future::Future, pin::Pin, sync::Arc};
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -212,6 +212,21 @@ pub struct SessionInfo {
     pub organization_id: Uuid,
     /// Granted permission names.
     pub permissions: Vec<String>,
+    /// API requests per minute the organization's plan allows.
+    #[serde(default)]
+    pub requests_per_minute: u64,
+}
+
+/// The organization's rate-limit state for this request; the request
+/// middleware turns it into `RateLimit-*` headers.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitInfo {
+    /// Requests allowed per window.
+    pub limit: u64,
+    /// Requests left in the window.
+    pub remaining: u64,
+    /// Seconds until the window resets.
+    pub reset_secs: u64,
 }
 
 /// Boxed future returned by [`SessionResolver::resolve`].
@@ -287,10 +302,11 @@ impl FromRequest for Principal {
         let token = bearer(req);
         let auth = req
             .app_data::<web::Data<AppState>>()
-            .map(|s| s.auth.clone());
+            .map(|s| (s.auth.clone(), s.cache.clone()));
+        let req = req.clone();
         Box::pin(async move {
             let token = token?;
-            let auth =
+            let (auth, cache) =
                 auth.ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
             let claims = auth.tokens.verify(&token)?;
             let session = auth
@@ -299,6 +315,25 @@ impl FromRequest for Principal {
                 .await?
                 .filter(|s| s.user_id == claims.sub && s.organization_id == claims.org)
                 .ok_or_else(|| AppError::unauthorized("The session has ended; sign in again."))?;
+            if session.requests_per_minute > 0 {
+                let w = cache
+                    .hit(
+                        &format!("rl:api:{}", claims.org),
+                        std::time::Duration::from_secs(60),
+                    )
+                    .await?;
+                let info = RateLimitInfo {
+                    limit: session.requests_per_minute,
+                    remaining: session.requests_per_minute.saturating_sub(w.count),
+                    reset_secs: w.resets_in.as_secs().max(1),
+                };
+                req.extensions_mut().insert(info);
+                if w.count > session.requests_per_minute {
+                    return Err(
+                        AppError::too_many_requests(info.reset_secs).with_code("rate_limited")
+                    );
+                }
+            }
             Ok(Principal {
                 user_id: claims.sub,
                 organization_id: claims.org,

@@ -118,6 +118,21 @@ pub async fn request_middleware(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
+    let rate_limit = res
+        .request()
+        .extensions()
+        .get::<super::auth::RateLimitInfo>()
+        .copied();
+    if let Some(rl) = rate_limit {
+        let headers = res.headers_mut();
+        for (name, value) in [
+            ("ratelimit-limit", rl.limit),
+            ("ratelimit-remaining", rl.remaining),
+            ("ratelimit-reset", rl.reset_secs),
+        ] {
+            headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+        }
+    }
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
     let route = res.request().match_pattern();

@@ -992,3 +992,36 @@ async fn the_audit_log_records_mutations_and_filters_them() {
     // Every record carries the request id of the request that made it.
     assert!(all["data"][0]["request_id"].is_string());
 }
+
+#[tokio::test]
+async fn authenticated_requests_are_limited_per_organization_by_plan() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let res = app.get_as("/api/v1/permissions", &owner.token).await;
+    assert_eq!(
+        res.headers()["ratelimit-limit"],
+        "600",
+        "Free plan: 600 per minute"
+    );
+    assert_eq!(res.headers()["ratelimit-remaining"], "599");
+    assert!(res.headers().contains_key("ratelimit-reset"));
+    // Use up the rest of the minute's budget, eight at a time.
+    for _ in 0..(599 / 8 + 1) {
+        let batch: Vec<_> = (0..8)
+            .map(|_| app.get_as("/api/v1/permissions", &owner.token))
+            .collect();
+        futures::future::join_all(batch).await;
+    }
+    let res = app.get_as("/api/v1/permissions", &owner.token).await;
+    assert_eq!(res.headers()["ratelimit-remaining"], "0");
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 429, "rate_limited").await;
+    // Another organization has its own budget.
+    let other = app.onboard().await;
+    assert_eq!(
+        app.get_as("/api/v1/permissions", &other.token)
+            .await
+            .status(),
+        200
+    );
+}

@@ -771,6 +771,8 @@ pub async fn change_subscription(
     e.changes = Some(json!({ "plan": [old_plan, plan.code] }));
     audit::record(&tx, e).await?;
     let out = get_subscription(&tx, principal, id).await?;
+    let affected = sessions::live_session_ids_in_org(&tx, id).await?;
     tx.commit().await?;
+    sessions::evict(&state.cache, &affected).await?;
     Ok(out)
 }

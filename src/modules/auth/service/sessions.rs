@@ -227,6 +227,22 @@ pub async fn live_session_ids(
     Ok(q.all(conn).await?.into_iter().map(|s| s.id).collect())
 }
 
+/// Live sessions of everyone in an organization.
+pub async fn live_session_ids_in_org(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> Result<Vec<Uuid>, AppError> {
+    Ok(session::Entity::find()
+        .filter(session::Column::OrganizationId.eq(organization_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect())
+}
+
 /// Ends sessions of a person (all of them, or all but `keep`) and audits it.
 pub async fn end_sessions(
     state: &AppState,
@@ -356,6 +372,7 @@ pub async fn load_session(
         return Ok(None);
     }
     let permissions = effective_permissions(conn, s.organization_id, s.user_id).await?;
+    let plan = super::identity::current_plan(conn, s.organization_id).await?;
     Ok(Some(SessionInfo {
         user_id: s.user_id,
         organization_id: s.organization_id,
@@ -364,6 +381,7 @@ pub async fn load_session(
             .into_iter()
             .map(str::to_string)
             .collect(),
+        requests_per_minute: plan.api_requests_per_minute,
     }))
 }
 
