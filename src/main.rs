@@ -74,6 +74,14 @@ async fn serve() -> anyhow::Result<()> {
         host.as_str()
     };
     let base = format!("http://{shown_host}:{}", app.port());
+    if let Some(demo) = mainstay::modules::auth::api::ensure_demo_organization(app.state()).await? {
+        tracing::warn!(
+            email = %demo.email,
+            password = %demo.password,
+            "Empty development database: created a demo organization. Sign in at POST {base}/api/v1/auth/login \
+             with these credentials (shown only now)."
+        );
+    }
     tracing::info!(
         environment = %env,
         database = %database,

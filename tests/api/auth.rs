@@ -1025,3 +1025,34 @@ async fn authenticated_requests_are_limited_per_organization_by_plan() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_demo_organization_is_made_once_in_development_and_never_in_production() {
+    use mainstay::{modules::auth::api::ensure_demo_organization, platform::config::Environment};
+    let prod = crate::helpers::spawn_app_with(|s| s.environment = Environment::Production).await;
+    assert!(
+        ensure_demo_organization(&prod.state)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let dev = crate::helpers::spawn_app_with(|s| s.environment = Environment::Development).await;
+    let creds = ensure_demo_organization(&dev.state)
+        .await
+        .unwrap()
+        .expect("demo created");
+    assert_eq!(
+        dev.login(&creds.email, &creds.password, None)
+            .await
+            .status(),
+        200
+    );
+    assert!(
+        ensure_demo_organization(&dev.state)
+            .await
+            .unwrap()
+            .is_none(),
+        "only once"
+    );
+}

@@ -5,8 +5,19 @@ use std::sync::Arc;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
-use super::service::{identity, sessions::CachedSessions};
-use crate::platform::{auth::SessionResolver, cache::Cache, error::AppError};
+use sea_orm::{EntityTrait, PaginatorTrait};
+
+use super::{
+    entities::organization,
+    service::{
+        identity,
+        security::random_token,
+        sessions::{CachedSessions, ClientInfo},
+    },
+};
+use crate::platform::{
+    auth::SessionResolver, cache::Cache, config::Environment, error::AppError, state::AppState,
+};
 
 /// The resolver behind every authenticated request (cache first, then the database).
 pub fn session_resolver(db: DatabaseConnection, cache: Cache) -> Arc<dyn SessionResolver> {
@@ -45,4 +56,40 @@ pub async fn check_plan_limit(
         )),
         _ => Ok(()),
     }
+}
+
+/// Sign-in details of the demo organization made on a first development start.
+#[derive(Debug, Clone)]
+pub struct DemoCredentials {
+    /// Sign-in email.
+    pub email: String,
+    /// Generated password (shown once).
+    pub password: String,
+}
+
+/// In development, with an empty database, creates a demo organization and
+/// its owner and returns the credentials (to print once). Never in any other
+/// environment, and never when an organization exists.
+pub async fn ensure_demo_organization(
+    state: &AppState,
+) -> Result<Option<DemoCredentials>, AppError> {
+    if state.settings.environment != Environment::Development
+        || organization::Entity::find().count(&state.db).await? > 0
+    {
+        return Ok(None);
+    }
+    let creds = DemoCredentials {
+        email: "demo@mainstay.local".into(),
+        password: random_token()?[..20].to_string(),
+    };
+    identity::onboard(
+        state,
+        "Demo Company",
+        &creds.email,
+        &creds.password,
+        "Demo Owner",
+        &ClientInfo::default(),
+    )
+    .await?;
+    Ok(Some(creds))
 }
