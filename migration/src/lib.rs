@@ -9,6 +9,7 @@ mod m20261121_000002_platform_idempotency_keys;
 mod m20261121_000003_platform_document_sequences;
 mod m20261121_000004_auth_identity;
 mod m20261121_000005_auth_invitations;
+mod m20261121_000006_auth_teams;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_platform_document_sequences::Migration),
             Box::new(m20261121_000004_auth_identity::Migration),
             Box::new(m20261121_000005_auth_invitations::Migration),
+            Box::new(m20261121_000006_auth_teams::Migration),
         ]
     }
 }

@@ -235,6 +235,17 @@ fn describe(e: &validator::ValidationError) -> String {
     }
 }
 
+/// For PATCH fields that can be cleared: absent -> `None`, `null` ->
+/// `Some(None)`, a value -> `Some(Some(v))`. Use with `#[serde(default,
+/// deserialize_with = "...")]`.
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 /// The version named by an `If-Match` header (`"3"`, `W/"3"`); `*` or no
 /// header means "any version".
 #[derive(Debug, Clone, Copy)]

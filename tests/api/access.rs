@@ -174,6 +174,7 @@ struct Fixtures {
     role: Uuid,
     session: Uuid,
     invitation: Uuid,
+    team: Uuid,
 }
 
 impl Fixtures {
@@ -201,7 +202,28 @@ impl Fixtures {
             .json()
             .await
             .unwrap();
+        let team: Value = app
+            .post_as(
+                "/api/v1/teams",
+                Some(&owner.token),
+                json!({ "name": "Fixture team" }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        app.post_as(
+            &format!(
+                "/api/v1/teams/{}/members/{}",
+                team["id"].as_str().unwrap(),
+                member.user_id
+            ),
+            Some(&owner.token),
+            json!({}),
+        )
+        .await;
         Fixtures {
+            team: team["id"].as_str().unwrap().parse().unwrap(),
             org: owner.org_id,
             user: member.user_id,
             role: role["id"].as_str().unwrap().parse().unwrap(),
@@ -214,7 +236,8 @@ impl Fixtures {
         match (kind, param) {
             (_, "role_id") | ("roles", "id") => self.role,
             ("organizations", "id") => self.org,
-            ("users", "id") => self.user,
+            ("users", "id") | ("members", "user_id") => self.user,
+            ("teams", "id") => self.team,
             ("sessions", "id") => self.session,
             ("invitations", "id") => self.invitation,
             _ => panic!("no fixture for path parameter {param} of /{kind}: add one to Fixtures"),
@@ -231,7 +254,10 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         ("PATCH", "/api/v1/users/{id}") | ("PATCH", "/api/v1/users/me") => {
             json!({ "full_name": "Hijacked" })
         }
-        ("PATCH", "/api/v1/roles/{id}") => json!({ "name": "Hijacked" }),
+        ("PATCH", "/api/v1/roles/{id}") | ("PATCH", "/api/v1/teams/{id}") => {
+            json!({ "name": "Hijacked" })
+        }
+        ("POST", "/api/v1/teams") => json!({ "name": "Sneaky" }),
         ("POST", "/api/v1/roles") => json!({ "name": "Sneaky", "permissions": [] }),
         ("POST", "/api/v1/users/invite") => {
             json!({ "email": "sneaky@example.com", "role_ids": [Uuid::nil()] })
@@ -258,6 +284,7 @@ async fn snapshot(app: &TestApp, owner: &Member) -> Value {
         "roles": app.get_json("/api/v1/roles", &owner.token).await,
         "invitations": app.get_json("/api/v1/invitations", &owner.token).await,
         "sessions": app.get_json("/api/v1/auth/sessions", &owner.token).await,
+        "teams": app.get_json("/api/v1/teams", &owner.token).await,
     })
 }
 

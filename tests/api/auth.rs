@@ -1056,3 +1056,123 @@ async fn a_demo_organization_is_made_once_in_development_and_never_in_production
         "only once"
     );
 }
+
+#[tokio::test]
+async fn teams_form_a_tree_without_cycles_and_hold_members() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let member = app.add_member(&owner, "member").await;
+    let create = |body: Value| app.post_as("/api/v1/teams", Some(&owner.token), body);
+    let root: Value = create(json!({ "name": "Support", "lead_user_id": owner.user_id }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let root_id = root["id"].as_str().unwrap().to_string();
+    let res = create(json!({ "name": "Support EMEA", "parent_id": root_id })).await;
+    assert_eq!(res.status(), 201);
+    let child: Value = res.json().await.unwrap();
+    let child_id = child["id"].as_str().unwrap().to_string();
+    assert_problem(
+        create(json!({ "name": "Support" })).await,
+        409,
+        "team_name_taken",
+    )
+    .await;
+    let bad_lead = create(json!({ "name": "X", "lead_user_id": uuid::Uuid::now_v7() })).await;
+    assert_problem(bad_lead, 422, "validation_failed").await;
+
+    // Making the root a child of its own child is a cycle.
+    let cycle = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/teams/{root_id}"),
+            Some(&owner.token),
+            Some(json!({ "parent_id": child_id })),
+        )
+        .await;
+    let body = assert_problem(cycle, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["code"], "cycle");
+    let itself = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/teams/{root_id}"),
+            Some(&owner.token),
+            Some(json!({ "parent_id": root_id })),
+        )
+        .await;
+    assert_problem(itself, 422, "validation_failed").await;
+
+    let res = app
+        .post_as(
+            &format!("/api/v1/teams/{child_id}/members/{}", member.user_id),
+            Some(&owner.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["member_ids"][0],
+        member.user_id.to_string()
+    );
+    let filtered = app
+        .get_json(&format!("/api/v1/users?team={child_id}"), &owner.token)
+        .await;
+    assert_eq!(filtered["data"].as_array().unwrap().len(), 1);
+    assert_eq!(filtered["data"][0]["id"], member.user_id.to_string());
+
+    let has_child = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/teams/{root_id}"),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+    assert_problem(has_child, 409, "team_has_children").await;
+    let res = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/teams/{child_id}/members/{}", member.user_id),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    // Clearing the parent with null makes the child top-level; then the root can go.
+    let res = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/teams/{child_id}"),
+            Some(&owner.token),
+            Some(json!({ "parent_id": null })),
+        )
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["parent_id"], Value::Null);
+    assert_eq!(
+        app.call(
+            Method::DELETE,
+            &format!("/api/v1/teams/{root_id}"),
+            Some(&owner.token),
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    // A member can read teams but not manage them.
+    assert_eq!(
+        app.get_as("/api/v1/teams", &member.token).await.status(),
+        200
+    );
+    assert_problem(
+        app.post_as(
+            "/api/v1/teams",
+            Some(&member.token),
+            json!({ "name": "Mine" }),
+        )
+        .await,
+        403,
+        "permission_denied",
+    )
+    .await;
+}

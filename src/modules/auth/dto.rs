@@ -226,6 +226,8 @@ pub struct UserFilter {
     pub active: Option<bool>,
     /// Only holders of this role.
     pub role: Option<Uuid>,
+    /// Only members of this team.
+    pub team: Option<Uuid>,
     /// Rows per page (1 to 200, default 50).
     #[validate(range(min = 1, max = 200))]
     pub limit: Option<u64>,
@@ -451,4 +453,65 @@ pub struct AcceptInvitationIn {
     /// Required for a new person.
     #[validate(length(min = 1, max = 200))]
     pub full_name: Option<String>,
+}
+
+/// A team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamOut {
+    /// Id.
+    pub id: Uuid,
+    /// Unique name in the organization.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Parent team.
+    pub parent_id: Option<Uuid>,
+    /// Team lead (a member of the organization).
+    pub lead_user_id: Option<Uuid>,
+    /// Members.
+    pub member_ids: Vec<Uuid>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Version.
+    pub version: i32,
+}
+
+/// `POST /teams`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamIn {
+    /// Unique name in the organization.
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "Support EMEA")]
+    pub name: String,
+    /// Description.
+    #[validate(length(max = 1000))]
+    #[serde(default)]
+    pub description: String,
+    /// Parent team.
+    pub parent_id: Option<Uuid>,
+    /// Team lead.
+    pub lead_user_id: Option<Uuid>,
+}
+
+/// `PATCH /teams/{id}`; `null` clears parent or lead.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamPatch {
+    /// New name.
+    #[validate(length(min = 1, max = 200))]
+    pub name: Option<String>,
+    /// New description.
+    #[validate(length(max = 1000))]
+    pub description: Option<String>,
+    /// New parent (`null` makes it top-level).
+    #[serde(default, deserialize_with = "crate::platform::extract::double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Option<Option<Uuid>>,
+    /// New lead (`null` clears it).
+    #[serde(default, deserialize_with = "crate::platform::extract::double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub lead_user_id: Option<Option<Uuid>>,
 }

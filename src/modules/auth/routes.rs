@@ -9,6 +9,7 @@ use super::{
     service::{
         identity, invitations, members,
         sessions::{self, ClientInfo},
+        teams,
     },
 };
 use crate::platform::{
@@ -63,7 +64,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_role)
         .service(patch_role)
         .service(delete_role)
-        .service(audit_logs);
+        .service(audit_logs)
+        .service(list_teams)
+        .service(create_team)
+        .service(get_team)
+        .service(patch_team)
+        .service(delete_team)
+        .service(add_team_member)
+        .service(remove_team_member);
 }
 
 fn client(req: &HttpRequest) -> ClientInfo {
@@ -1033,4 +1041,201 @@ async fn accept_invitation(
     Ok(web::Json(
         invitations::accept(&state, &body, &client(&req)).await?,
     ))
+}
+
+/// The organization's teams, by name.
+#[utoipa::path(
+    tag = "teams",
+    responses(
+        (status = 200, description = "Every team (one page holds them all)", body = Page<TeamOut>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/teams")]
+async fn list_teams(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> AppResult<web::Json<Page<TeamOut>>> {
+    principal.require(Permission::TeamsRead)?;
+    let data = teams::list(&state.db, principal.organization_id).await?;
+    Ok(web::Json(Page {
+        data,
+        next_cursor: None,
+        has_more: false,
+    }))
+}
+
+/// Create a team (optionally under a parent, with a lead).
+#[utoipa::path(
+    tag = "teams",
+    request_body = TeamIn,
+    responses(
+        (status = 201, description = "Created", body = TeamOut,
+            headers(("Location" = String, description = "The new team"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/teams")]
+async fn create_team(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidatedJson<TeamIn>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::TeamsManage)?;
+    let out = teams::create(&state, &principal, &body).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/teams/{}", out.id)))
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// One team with its members.
+#[utoipa::path(
+    tag = "teams",
+    params(("id" = Uuid, Path, description = "Team id")),
+    responses(
+        (status = 200, description = "The team; `ETag` carries its version", body = TeamOut),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/teams/{id}")]
+async fn get_team(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::TeamsRead)?;
+    let out = teams::get(&state.db, principal.organization_id, id.into_inner()).await?;
+    Ok(with_etag(out.version, &out))
+}
+
+/// Change a team; a parent that would make a cycle is 422.
+#[utoipa::path(
+    tag = "teams",
+    params(
+        ("id" = Uuid, Path, description = "Team id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being changed"),
+    ),
+    request_body = TeamPatch,
+    responses(
+        (status = 200, description = "Changed", body = TeamOut),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/teams/{id}")]
+async fn patch_team(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidatedJson<TeamPatch>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::TeamsManage)?;
+    let out = teams::patch(&state, &principal, id.into_inner(), &body, if_match.0).await?;
+    Ok(with_etag(out.version, &out))
+}
+
+/// Delete a team without sub-teams.
+#[utoipa::path(
+    tag = "teams",
+    params(
+        ("id" = Uuid, Path, description = "Team id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[delete("/teams/{id}")]
+async fn delete_team(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::TeamsManage)?;
+    teams::delete(&state, &principal, id.into_inner(), if_match.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Add a member of the organization to a team (idempotent).
+#[utoipa::path(
+    tag = "teams",
+    params(
+        ("id" = Uuid, Path, description = "Team id"),
+        ("user_id" = Uuid, Path, description = "User id"),
+    ),
+    responses(
+        (status = 200, description = "The team with the member", body = TeamOut),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/teams/{id}/members/{user_id}")]
+async fn add_team_member(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> AppResult<web::Json<TeamOut>> {
+    principal.require(Permission::TeamsManage)?;
+    let (id, user_id) = path.into_inner();
+    Ok(web::Json(
+        teams::add_member(&state, &principal, id, user_id).await?,
+    ))
+}
+
+/// Remove a member from a team.
+#[utoipa::path(
+    tag = "teams",
+    params(
+        ("id" = Uuid, Path, description = "Team id"),
+        ("user_id" = Uuid, Path, description = "User id"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[delete("/teams/{id}/members/{user_id}")]
+async fn remove_team_member(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::TeamsManage)?;
+    let (id, user_id) = path.into_inner();
+    teams::remove_member(&state, &principal, id, user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -17,7 +17,7 @@ use crate::{
     modules::auth::{
         catalog::OWNER,
         dto::*,
-        entities::{membership, membership_role, role, user},
+        entities::{membership, membership_role, role, team_member, user},
     },
     platform::{
         audit::{self, AuditEntry},
@@ -160,6 +160,18 @@ pub async fn list_users(
                     .from(membership_role::Entity)
                     .and_where(Expr::col(membership_role::Column::OrganizationId).eq(org))
                     .and_where(Expr::col(membership_role::Column::RoleId).eq(role_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(team_id) = f.team {
+        cond = cond.add(
+            user::Column::Id.in_subquery(
+                Query::select()
+                    .column(team_member::Column::UserId)
+                    .from(team_member::Entity)
+                    .and_where(Expr::col(team_member::Column::OrganizationId).eq(org))
+                    .and_where(Expr::col(team_member::Column::TeamId).eq(team_id))
                     .to_owned(),
             ),
         );

@@ -5,3 +5,4 @@ pub mod invitations;
 pub mod members;
 pub mod security;
 pub mod sessions;
+pub mod teams;

@@ -1,0 +1,368 @@
+//! Teams of an organization: a tree (a parent may not be the team itself or
+//! one of its descendants), an optional lead, and members.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{identity::check_version, members::get_user};
+use crate::{
+    modules::auth::{
+        dto::{TeamIn, TeamOut, TeamPatch},
+        entities::{team, team_member},
+    },
+    platform::{
+        audit::{self, AuditEntry},
+        auth::Principal,
+        db::begin_write,
+        error::AppError,
+        state::AppState,
+    },
+};
+
+fn not_found() -> AppError {
+    AppError::not_found("No such team in this organization.")
+}
+
+fn record(p: &Principal, action: &str, id: Uuid, changes: serde_json::Value) -> AuditEntry {
+    AuditEntry {
+        organization_id: p.organization_id,
+        actor_id: Some(p.user_id),
+        action: action.into(),
+        entity_type: "team".into(),
+        entity_id: Some(id.to_string()),
+        changes: Some(changes),
+    }
+}
+
+async fn outs(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    teams: Vec<team::Model>,
+) -> Result<Vec<TeamOut>, AppError> {
+    let members = team_member::Entity::find()
+        .filter(team_member::Column::OrganizationId.eq(org))
+        .filter(team_member::Column::TeamId.is_in(teams.iter().map(|t| t.id)))
+        .order_by_asc(team_member::Column::UserId)
+        .all(conn)
+        .await?;
+    let mut by_team: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for m in members {
+        by_team.entry(m.team_id).or_default().push(m.user_id);
+    }
+    Ok(teams
+        .into_iter()
+        .map(|t| TeamOut {
+            member_ids: by_team.remove(&t.id).unwrap_or_default(),
+            id: t.id,
+            name: t.name,
+            description: t.description,
+            parent_id: t.parent_id,
+            lead_user_id: t.lead_user_id,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            version: t.version,
+        })
+        .collect())
+}
+
+async fn find(conn: &impl ConnectionTrait, org: Uuid, id: Uuid) -> Result<team::Model, AppError> {
+    team::Entity::find_by_id(id)
+        .filter(team::Column::OrganizationId.eq(org))
+        .one(conn)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// `GET /teams`, by name.
+pub async fn list(conn: &impl ConnectionTrait, org: Uuid) -> Result<Vec<TeamOut>, AppError> {
+    let teams = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(org))
+        .order_by_asc(team::Column::Name)
+        .all(conn)
+        .await?;
+    outs(conn, org, teams).await
+}
+
+/// `GET /teams/{id}`.
+pub async fn get(conn: &impl ConnectionTrait, org: Uuid, id: Uuid) -> Result<TeamOut, AppError> {
+    let t = find(conn, org, id).await?;
+    outs(conn, org, vec![t]).await?.pop().ok_or_else(not_found)
+}
+
+/// 422 unless `parent` exists here and is neither `team` nor below it.
+async fn check_parent(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    team: Option<Uuid>,
+    parent: Uuid,
+) -> Result<(), AppError> {
+    let cycle =
+        || AppError::invalid_field("parent_id", "cycle", "would make the team its own ancestor");
+    let mut cursor = Some(parent);
+    let mut steps = 0;
+    while let Some(id) = cursor {
+        if Some(id) == team {
+            return Err(cycle());
+        }
+        let t = team::Entity::find_by_id(id)
+            .filter(team::Column::OrganizationId.eq(org))
+            .one(conn)
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid_field(
+                    "parent_id",
+                    "not_found",
+                    "is not a team of this organization",
+                )
+            })?;
+        cursor = t.parent_id;
+        steps += 1;
+        if steps > 1000 {
+            return Err(cycle());
+        }
+    }
+    Ok(())
+}
+
+async fn check_lead(conn: &impl ConnectionTrait, org: Uuid, lead: Uuid) -> Result<(), AppError> {
+    get_user(conn, org, lead).await.map(|_| ()).map_err(|_| {
+        AppError::invalid_field(
+            "lead_user_id",
+            "not_found",
+            "is not a member of this organization",
+        )
+    })
+}
+
+fn name_taken(e: sea_orm::DbErr) -> AppError {
+    match AppError::from(e) {
+        e if e.status() == 409 => {
+            AppError::conflict("team_name_taken", "A team with this name already exists.")
+        }
+        e => e,
+    }
+}
+
+/// `POST /teams`.
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    input: &TeamIn,
+) -> Result<TeamOut, AppError> {
+    let org = principal.organization_id;
+    let tx = begin_write(&state.db).await?;
+    if let Some(parent) = input.parent_id {
+        check_parent(&tx, org, None, parent).await?;
+    }
+    if let Some(lead) = input.lead_user_id {
+        check_lead(&tx, org, lead).await?;
+    }
+    let now = Utc::now();
+    let t = team::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org),
+        name: Set(input.name.trim().to_string()),
+        description: Set(input.description.clone()),
+        parent_id: Set(input.parent_id),
+        lead_user_id: Set(input.lead_user_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(&tx)
+    .await
+    .map_err(name_taken)?;
+    audit::record(
+        &tx,
+        record(
+            principal,
+            "auth.team.created",
+            t.id,
+            json!({ "name": t.name }),
+        ),
+    )
+    .await?;
+    let out = outs(&tx, org, vec![t]).await?.pop().ok_or_else(not_found)?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// `PATCH /teams/{id}`.
+pub async fn patch(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    p: &TeamPatch,
+    if_match: Option<i32>,
+) -> Result<TeamOut, AppError> {
+    let org = principal.organization_id;
+    let tx = begin_write(&state.db).await?;
+    let current = find(&tx, org, id).await?;
+    check_version(if_match, current.version)?;
+    let mut am: team::ActiveModel = current.clone().into();
+    if let Some(name) = &p.name {
+        am.name = Set(name.trim().to_string());
+    }
+    if let Some(d) = &p.description {
+        am.description = Set(d.clone());
+    }
+    if let Some(parent) = p.parent_id {
+        if let Some(parent) = parent {
+            check_parent(&tx, org, Some(id), parent).await?;
+        }
+        am.parent_id = Set(parent);
+    }
+    if let Some(lead) = p.lead_user_id {
+        if let Some(lead) = lead {
+            check_lead(&tx, org, lead).await?;
+        }
+        am.lead_user_id = Set(lead);
+    }
+    am.updated_at = Set(Utc::now());
+    am.version = Set(current.version + 1);
+    let updated = am.update(&tx).await.map_err(name_taken)?;
+    audit::record(
+        &tx,
+        record(
+            principal,
+            "auth.team.updated",
+            id,
+            json!({
+                "name": [current.name, updated.name],
+                "parent_id": [current.parent_id, updated.parent_id],
+                "lead_user_id": [current.lead_user_id, updated.lead_user_id],
+            }),
+        ),
+    )
+    .await?;
+    let out = outs(&tx, org, vec![updated])
+        .await?
+        .pop()
+        .ok_or_else(not_found)?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// `DELETE /teams/{id}`: a team with sub-teams stays (409).
+pub async fn delete(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    if_match: Option<i32>,
+) -> Result<(), AppError> {
+    let org = principal.organization_id;
+    let tx = begin_write(&state.db).await?;
+    let current = find(&tx, org, id).await?;
+    check_version(if_match, current.version)?;
+    let children = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(org))
+        .filter(team::Column::ParentId.eq(id))
+        .count(&tx)
+        .await?;
+    if children > 0 {
+        return Err(AppError::conflict(
+            "team_has_children",
+            "Move or delete the sub-teams first.",
+        ));
+    }
+    team_member::Entity::delete_many()
+        .filter(team_member::Column::TeamId.eq(id))
+        .exec(&tx)
+        .await?;
+    team::Entity::delete_by_id(id).exec(&tx).await?;
+    audit::record(
+        &tx,
+        record(
+            principal,
+            "auth.team.deleted",
+            id,
+            json!({ "name": current.name }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /teams/{id}/members/{user_id}` (idempotent).
+pub async fn add_member(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    user_id: Uuid,
+) -> Result<TeamOut, AppError> {
+    let org = principal.organization_id;
+    let tx = begin_write(&state.db).await?;
+    let t = find(&tx, org, id).await?;
+    get_user(&tx, org, user_id).await?;
+    if team_member::Entity::find_by_id((id, user_id))
+        .one(&tx)
+        .await?
+        .is_none()
+    {
+        team_member::ActiveModel {
+            organization_id: Set(org),
+            team_id: Set(id),
+            user_id: Set(user_id),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&tx)
+        .await?;
+        audit::record(
+            &tx,
+            record(
+                principal,
+                "auth.team.member_added",
+                id,
+                json!({ "user_id": user_id }),
+            ),
+        )
+        .await?;
+    }
+    let out = outs(&tx, org, vec![t]).await?.pop().ok_or_else(not_found)?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// `DELETE /teams/{id}/members/{user_id}`.
+pub async fn remove_member(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    user_id: Uuid,
+) -> Result<(), AppError> {
+    let org = principal.organization_id;
+    let tx = begin_write(&state.db).await?;
+    find(&tx, org, id).await?;
+    let removed = team_member::Entity::delete_many()
+        .filter(team_member::Column::OrganizationId.eq(org))
+        .filter(team_member::Column::TeamId.eq(id))
+        .filter(team_member::Column::UserId.eq(user_id))
+        .exec(&tx)
+        .await?
+        .rows_affected;
+    if removed == 0 {
+        return Err(AppError::not_found(
+            "The user is not a member of this team.",
+        ));
+    }
+    audit::record(
+        &tx,
+        record(
+            principal,
+            "auth.team.member_removed",
+            id,
+            json!({ "user_id": user_id }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
