@@ -10,6 +10,7 @@ mod m20261121_000003_platform_document_sequences;
 mod m20261121_000004_auth_identity;
 mod m20261121_000005_auth_invitations;
 mod m20261121_000006_auth_teams;
+mod m20261121_000007_auth_mfa_recovery_codes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_auth_identity::Migration),
             Box::new(m20261121_000005_auth_invitations::Migration),
             Box::new(m20261121_000006_auth_teams::Migration),
+            Box::new(m20261121_000007_auth_mfa_recovery_codes::Migration),
         ]
     }
 }

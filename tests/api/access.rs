@@ -333,6 +333,9 @@ const SELF_SERVICE: &[(&str, &str)] = &[
     ("POST", "/api/v1/auth/switch-organization"),
     ("DELETE", "/api/v1/auth/sessions/{id}"),
     ("PATCH", "/api/v1/users/me"),
+    ("POST", "/api/v1/auth/mfa/enable"),
+    ("POST", "/api/v1/auth/mfa/verify"),
+    ("POST", "/api/v1/auth/mfa/disable"),
 ];
 
 #[tokio::test]

@@ -1176,3 +1176,205 @@ async fn teams_form_a_tree_without_cycles_and_hold_members() {
     )
     .await;
 }
+
+fn totp(secret: &str, offset_secs: i64) -> String {
+    mainstay::modules::auth::api::totp_code(secret, chrono::Utc::now().timestamp() + offset_secs)
+        .unwrap()
+}
+
+/// Enrols the owner in MFA; returns (secret, the code spent confirming it, recovery codes).
+async fn enrol(app: &crate::helpers::TestApp, token: &str) -> (String, String, Vec<String>) {
+    let res = app
+        .post_as("/api/v1/auth/mfa/enable", Some(token), json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let secret = body["secret"].as_str().unwrap().to_string();
+    assert!(
+        body["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/Mainstay%3A")
+    );
+    let wrong = app
+        .post_as(
+            "/api/v1/auth/mfa/verify",
+            Some(token),
+            json!({ "code": "000000" }),
+        )
+        .await;
+    if wrong.status() != 200 {
+        assert_problem(wrong, 422, "validation_failed").await;
+    }
+    let spent = totp(&secret, 0);
+    let res = app
+        .post_as(
+            "/api/v1/auth/mfa/verify",
+            Some(token),
+            json!({ "code": spent }),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let codes: Vec<String> = res.json::<Value>().await.unwrap()["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    (secret, spent, codes)
+}
+
+/// Signs in an MFA user: the answer is a challenge, not tokens.
+async fn mfa_token(app: &crate::helpers::TestApp, email: &str) -> String {
+    let res = app.login(email, PASSWORD, None).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["mfa_required"], true);
+    assert!(
+        body.get("access_token").is_none(),
+        "no tokens before the second factor"
+    );
+    body["mfa_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn mfa_login_needs_a_fresh_code_or_a_recovery_code_once() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let (secret, spent, codes) = enrol(&app, &owner.token).await;
+    for path in ["/api/v1/auth/me", "/api/v1/users/me", "/api/v1/users"] {
+        let text = app.get_as(path, &owner.token).await.text().await.unwrap();
+        assert!(!text.contains(&secret), "{path} leaks the TOTP secret");
+        assert!(
+            !codes.iter().any(|c| text.contains(c.as_str())),
+            "{path} leaks a recovery code"
+        );
+    }
+    assert_eq!(
+        app.get_json("/api/v1/users/me", &owner.token).await["mfa_enabled"],
+        true
+    );
+
+    // The enrolment code's time step is spent: the same code cannot sign in.
+    let t = mfa_token(&app, &owner.email).await;
+    let replay = app
+        .post_as(
+            "/api/v1/auth/mfa/challenge",
+            None,
+            json!({ "mfa_token": t, "code": spent }),
+        )
+        .await;
+    assert_problem(replay, 401, "invalid_mfa_code").await;
+    // The next step's code works once.
+    let next = totp(&secret, 30);
+    let ok = app
+        .post_as(
+            "/api/v1/auth/mfa/challenge",
+            None,
+            json!({ "mfa_token": t, "code": next }),
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    let tokens: Value = ok.json().await.unwrap();
+    assert_eq!(
+        app.get_as("/api/v1/auth/me", tokens["access_token"].as_str().unwrap())
+            .await
+            .status(),
+        200
+    );
+    // The challenge token is single-use.
+    let again = app
+        .post_as(
+            "/api/v1/auth/mfa/challenge",
+            None,
+            json!({ "mfa_token": t, "code": next }),
+        )
+        .await;
+    assert_problem(again, 401, "unauthorized").await;
+
+    // A recovery code works exactly once.
+    let t = mfa_token(&app, &owner.email).await;
+    let ok = app
+        .post_as(
+            "/api/v1/auth/mfa/challenge",
+            None,
+            json!({ "mfa_token": t, "recovery_code": codes[0] }),
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    let t = mfa_token(&app, &owner.email).await;
+    let reused = app
+        .post_as(
+            "/api/v1/auth/mfa/challenge",
+            None,
+            json!({ "mfa_token": t, "recovery_code": codes[0] }),
+        )
+        .await;
+    assert_problem(reused, 401, "invalid_mfa_code").await;
+
+    // Disabling needs the password and a code; then login gives tokens directly.
+    let bad = app
+        .post_as(
+            "/api/v1/auth/mfa/disable",
+            Some(&owner.token),
+            json!({ "password": "wrong-password-1", "code": codes[1] }),
+        )
+        .await;
+    assert_problem(bad, 422, "validation_failed").await;
+    let res = app
+        .post_as(
+            "/api/v1/auth/mfa/disable",
+            Some(&owner.token),
+            json!({ "password": PASSWORD, "code": codes[1] }),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    let res = app.login(&owner.email, PASSWORD, None).await;
+    assert!(res.json::<Value>().await.unwrap()["access_token"].is_string());
+    let logs = app
+        .get_json("/api/v1/audit-logs?action=auth.mfa.enabled", &owner.token)
+        .await;
+    assert_eq!(logs["data"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn mfa_challenges_are_rate_limited_after_repeated_failures() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    enrol(&app, &owner.token).await;
+    let token: Value = app
+        .login(&owner.email, PASSWORD, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let t = token["mfa_token"].as_str().unwrap();
+    for _ in 0..5 {
+        let res = app
+            .post_as(
+                "/api/v1/auth/mfa/challenge",
+                None,
+                json!({ "mfa_token": t, "recovery_code": "nope-nope" }),
+            )
+            .await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = app
+        .post_as(
+            "/api/v1/auth/mfa/challenge",
+            None,
+            json!({ "mfa_token": t, "recovery_code": "nope-nope" }),
+        )
+        .await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 429, "rate_limited").await;
+    let bogus = app
+        .post_as(
+            "/api/v1/auth/mfa/challenge",
+            None,
+            json!({ "mfa_token": "forged", "code": "123456" }),
+        )
+        .await;
+    assert_problem(bogus, 401, "unauthorized").await;
+}

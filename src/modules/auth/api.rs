@@ -93,3 +93,9 @@ pub async fn ensure_demo_organization(
     .await?;
     Ok(Some(creds))
 }
+
+/// The current TOTP code of a base32 secret (for authenticator-less clients
+/// such as tests and scripts).
+pub fn totp_code(secret_b32: &str, unix_secs: i64) -> Option<String> {
+    super::service::totp::code(secret_b32, unix_secs)
+}

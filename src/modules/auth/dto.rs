@@ -515,3 +515,77 @@ pub struct TeamPatch {
     #[schema(value_type = Option<Uuid>)]
     pub lead_user_id: Option<Option<Uuid>>,
 }
+
+/// `POST /auth/mfa/enable`: the secret, shown once, to put in an authenticator.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MfaEnrollmentOut {
+    /// Base32 TOTP secret.
+    pub secret: String,
+    /// `otpauth://` URI for QR codes.
+    pub otpauth_uri: String,
+}
+
+/// A TOTP code.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaCodeIn {
+    /// Six digits from the authenticator.
+    #[validate(length(min = 6, max = 6))]
+    #[schema(example = "123456")]
+    pub code: String,
+}
+
+/// One-time recovery codes, shown once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecoveryCodesOut {
+    /// Each works once instead of a TOTP code.
+    pub recovery_codes: Vec<String>,
+}
+
+/// `POST /auth/mfa/disable`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaDisableIn {
+    /// The current password.
+    #[validate(length(min = 1, max = 200))]
+    pub password: String,
+    /// A TOTP code or a recovery code.
+    #[validate(length(min = 6, max = 40))]
+    pub code: String,
+}
+
+/// `POST /auth/mfa/challenge`: completes a login of an MFA user.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaChallengeIn {
+    /// From the login answer.
+    #[validate(length(min = 1, max = 200))]
+    pub mfa_token: String,
+    /// A TOTP code...
+    #[validate(length(min = 6, max = 6))]
+    pub code: Option<String>,
+    /// ...or a recovery code.
+    #[validate(length(min = 1, max = 40))]
+    pub recovery_code: Option<String>,
+}
+
+/// Login answer for an MFA user: complete it at `POST /auth/mfa/challenge`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MfaChallengeOut {
+    /// Always true.
+    pub mfa_required: bool,
+    /// Single-use, 5 minutes.
+    pub mfa_token: String,
+    /// Seconds the token stays valid.
+    pub expires_in: i64,
+}
+
+/// `POST /auth/login` answer: tokens, or an MFA challenge.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginOut {
+    /// Signed in.
+    Tokens(TokensOut),
+    /// A TOTP or recovery code is needed.
+    Mfa(MfaChallengeOut),
+}

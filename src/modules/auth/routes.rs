@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{
     dto::*,
     service::{
-        identity, invitations, members,
+        identity, invitations, members, mfa,
         sessions::{self, ClientInfo},
         teams,
     },
@@ -65,6 +65,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(patch_role)
         .service(delete_role)
         .service(audit_logs)
+        .service(mfa_enable)
+        .service(mfa_verify)
+        .service(mfa_disable)
+        .service(mfa_challenge)
         .service(list_teams)
         .service(create_team)
         .service(get_team)
@@ -174,7 +178,7 @@ async fn register(
     tag = "auth",
     request_body = LoginIn,
     responses(
-        (status = 200, description = "A new session", body = TokensOut),
+        (status = 200, description = "A new session, or for an MFA user `{\"mfa_required\": true, \"mfa_token\"}` to complete at `POST /auth/mfa/challenge`", body = LoginOut),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -187,7 +191,7 @@ async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: ValidatedJson<LoginIn>,
-) -> AppResult<web::Json<TokensOut>> {
+) -> AppResult<web::Json<LoginOut>> {
     Ok(web::Json(
         identity::login(&state, &body, &client(&req)).await?,
     ))
@@ -1238,4 +1242,95 @@ async fn remove_team_member(
     let (id, user_id) = path.into_inner();
     teams::remove_member(&state, &principal, id, user_id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Start TOTP enrolment: a secret and `otpauth://` URI (shown only now).
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, description = "The pending secret", body = MfaEnrollmentOut),
+        (status = 401, response = Unauthorized),
+        (status = 409, response = Conflict),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/auth/mfa/enable")]
+async fn mfa_enable(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> AppResult<web::Json<MfaEnrollmentOut>> {
+    principal.require(Permission::SelfService)?;
+    Ok(web::Json(mfa::enable(&state, &principal).await?))
+}
+
+/// Confirm enrolment with a code; returns one-time recovery codes (shown only now).
+#[utoipa::path(
+    tag = "auth",
+    request_body = MfaCodeIn,
+    responses(
+        (status = 200, description = "MFA on; recovery codes", body = RecoveryCodesOut),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/auth/mfa/verify")]
+async fn mfa_verify(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidatedJson<MfaCodeIn>,
+) -> AppResult<web::Json<RecoveryCodesOut>> {
+    principal.require(Permission::SelfService)?;
+    Ok(web::Json(
+        mfa::verify(&state, &principal, &body.code).await?,
+    ))
+}
+
+/// Turn MFA off with the password and a TOTP or recovery code.
+#[utoipa::path(
+    tag = "auth",
+    request_body = MfaDisableIn,
+    responses(
+        (status = 204, description = "MFA off"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/auth/mfa/disable")]
+async fn mfa_disable(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidatedJson<MfaDisableIn>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::SelfService)?;
+    mfa::disable(&state, &principal, &body.password, &body.code).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Complete an MFA user's login with a TOTP code or a recovery code.
+#[utoipa::path(
+    tag = "auth",
+    request_body = MfaChallengeIn,
+    responses(
+        (status = 200, description = "Signed in", body = TokensOut),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+    )
+)]
+#[post("/auth/mfa/challenge")]
+async fn mfa_challenge(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidatedJson<MfaChallengeIn>,
+) -> AppResult<web::Json<TokensOut>> {
+    Ok(web::Json(
+        mfa::challenge(&state, &body, &client(&req)).await?,
+    ))
 }

@@ -242,7 +242,7 @@ pub async fn login(
     state: &AppState,
     input: &LoginIn,
     client: &ClientInfo,
-) -> Result<TokensOut, AppError> {
+) -> Result<LoginOut, AppError> {
     let email = normalize_email(&input.email);
     check_login_rate(state, &email, &client.ip).await?;
     let found = user::Entity::find()
@@ -316,6 +316,11 @@ pub async fn login(
             ));
         }
     };
+    if person.mfa_enabled {
+        return super::mfa::start_challenge(state, person.id, org_id)
+            .await
+            .map(LoginOut::Mfa);
+    }
     let tx = begin_write(&state.db).await?;
     let tokens = sessions::open_session(&tx, state, person.id, org_id, client).await?;
     audit::record(
@@ -330,7 +335,7 @@ pub async fn login(
     )
     .await?;
     tx.commit().await?;
-    Ok(tokens)
+    Ok(LoginOut::Tokens(tokens))
 }
 
 /// `POST /auth/switch-organization`: a new session in another membership.

@@ -3,6 +3,8 @@
 pub mod identity;
 pub mod invitations;
 pub mod members;
+pub mod mfa;
 pub mod security;
 pub mod sessions;
 pub mod teams;
+pub mod totp;
