@@ -369,3 +369,48 @@ async fn a_viewer_gets_403_on_every_administrative_write() {
         "a viewer changed something"
     );
 }
+
+#[tokio::test]
+async fn every_protected_operation_documents_a_catalogue_permission() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let catalogue: Vec<String> = app
+        .get_json("/api/v1/permissions", &owner.token)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    let spec: Value = app
+        .get("/api-docs/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if !op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                continue;
+            }
+            let text = format!(
+                "{} {}",
+                op["summary"].as_str().unwrap_or(""),
+                op["description"].as_str().unwrap_or("")
+            );
+            let named = text
+                .split("Requires the `")
+                .nth(1)
+                .and_then(|rest| rest.split('`').next())
+                .unwrap_or_else(|| panic!("{method} {path} does not document its permission"));
+            assert!(
+                catalogue.iter().any(|c| c == named),
+                "{method} {path}: unknown permission {named}"
+            );
+            assert!(
+                op["responses"]["401"].is_object(),
+                "{method} {path} does not document 401"
+            );
+        }
+    }
+}

@@ -1378,3 +1378,34 @@ async fn mfa_challenges_are_rate_limited_after_repeated_failures() {
         .await;
     assert_problem(bogus, 401, "unauthorized").await;
 }
+
+#[tokio::test]
+async fn password_reset_requests_and_guesses_are_limited_per_address() {
+    let app = spawn_app().await;
+    for _ in 0..20 {
+        let res = app
+            .post_as(
+                "/api/v1/auth/reset-password",
+                None,
+                json!({ "token": "guess", "new_password": "another-fine-secret" }),
+            )
+            .await;
+        assert_eq!(res.status(), 400);
+    }
+    let res = app
+        .post_as(
+            "/api/v1/auth/reset-password",
+            None,
+            json!({ "token": "guess", "new_password": "another-fine-secret" }),
+        )
+        .await;
+    assert_problem(res, 429, "rate_limited").await;
+    let res = app
+        .post_as(
+            "/api/v1/auth/forgot-password",
+            None,
+            json!({ "email": "someone@example.com" }),
+        )
+        .await;
+    assert_problem(res, 429, "rate_limited").await;
+}

@@ -221,6 +221,8 @@ async fn refresh(
 
 /// End this session, or every session of the caller with `{"all": true}`.
 /// The body is optional.
+///
+/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
     tag = "auth",
     request_body(content = Option<LogoutIn>, description = "Optional; `{\"all\": true}` ends every session"),
@@ -251,6 +253,8 @@ async fn logout(
 }
 
 /// The caller: person, organization, permissions and memberships.
+///
+/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
     tag = "auth",
     responses(
@@ -266,6 +270,8 @@ async fn me(state: web::Data<AppState>, principal: Principal) -> AppResult<web::
 }
 
 /// The caller's live sessions, newest first.
+///
+/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
     tag = "auth",
     responses(
@@ -289,6 +295,8 @@ async fn list_sessions(
 }
 
 /// End one of the caller's sessions.
+///
+/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
     tag = "auth",
     params(("id" = Uuid, Path, description = "Session id")),
@@ -312,6 +320,8 @@ async fn delete_session(
 }
 
 /// Tokens for another of the caller's organizations.
+///
+/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
     tag = "auth",
     request_body = SwitchOrganizationIn,
@@ -339,6 +349,8 @@ async fn switch_organization(
 }
 
 /// Change the caller's password; every other session ends.
+///
+/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
     tag = "auth",
     request_body = ChangePasswordIn,
@@ -369,14 +381,16 @@ async fn change_password(
         (status = 202, description = "If the account exists, a reset mail is on its way"),
         (status = 400, response = BadRequest),
         (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
     )
 )]
 #[post("/auth/forgot-password")]
 async fn forgot_password(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ValidatedJson<ForgotPasswordIn>,
 ) -> AppResult<HttpResponse> {
-    identity::forgot_password(&state, &body.email).await?;
+    identity::forgot_password(&state, &body.email, &client(&req)).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -389,18 +403,22 @@ async fn forgot_password(
         (status = 204, description = "Password reset"),
         (status = 400, response = BadRequest),
         (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
     )
 )]
 #[post("/auth/reset-password")]
 async fn reset_password(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ValidatedJson<ResetPasswordIn>,
 ) -> AppResult<HttpResponse> {
-    identity::reset_password(&state, &body).await?;
+    identity::reset_password(&state, &body, &client(&req)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// The permission catalogue roles are built from.
+///
+/// Requires the `auth.roles.read` permission.
 #[utoipa::path(
     tag = "roles",
     responses(
@@ -417,6 +435,8 @@ async fn permissions(principal: Principal) -> AppResult<web::Json<Vec<Permission
 }
 
 /// The caller's organization (another id answers 404).
+///
+/// Requires the `auth.organization.read` permission.
 #[utoipa::path(
     tag = "organizations",
     params(("id" = Uuid, Path, description = "Organization id")),
@@ -441,6 +461,8 @@ async fn get_organization(
 }
 
 /// Change the caller's organization.
+///
+/// Requires the `auth.organization.update` permission.
 #[utoipa::path(
     tag = "organizations",
     params(
@@ -484,6 +506,8 @@ async fn plans() -> web::Json<Vec<PlanOut>> {
 }
 
 /// The caller's organization's plan and seat use.
+///
+/// Requires the `auth.subscription.read` permission.
 #[utoipa::path(
     tag = "subscriptions",
     params(("id" = Uuid, Path, description = "Organization id")),
@@ -509,6 +533,8 @@ async fn get_subscription(
 }
 
 /// Change the plan (owners only). A plan too small for the seats in use is refused.
+///
+/// Requires the `auth.subscription.manage` permission.
 #[utoipa::path(
     tag = "subscriptions",
     params(("id" = Uuid, Path, description = "Organization id")),
@@ -537,6 +563,8 @@ async fn change_subscription(
 }
 
 /// Members of the organization.
+///
+/// Requires the `auth.users.read` permission.
 #[utoipa::path(
     tag = "users",
     params(UserFilter),
@@ -562,6 +590,8 @@ async fn list_users(
 }
 
 /// The caller as a member of this organization.
+///
+/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
     tag = "users",
     responses(
@@ -578,6 +608,8 @@ async fn get_me(state: web::Data<AppState>, principal: Principal) -> AppResult<H
 }
 
 /// Change the caller's own profile.
+///
+/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
     tag = "users",
     params(("If-Match" = Option<String>, Header, description = "ETag of the version being changed")),
@@ -604,6 +636,8 @@ async fn patch_me(
 }
 
 /// One member.
+///
+/// Requires the `auth.users.read` permission.
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
@@ -628,6 +662,8 @@ async fn get_user(
 }
 
 /// Change a member's profile.
+///
+/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
     tag = "users",
     params(
@@ -660,6 +696,8 @@ async fn patch_user(
 }
 
 /// Re-activate a member.
+///
+/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
@@ -686,6 +724,8 @@ async fn activate_user(
 
 /// Deactivate a member: their sessions here end at once. The last owner
 /// cannot be deactivated (409).
+///
+/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
@@ -712,6 +752,8 @@ async fn deactivate_user(
 }
 
 /// Give a member a role (idempotent).
+///
+/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
     tag = "users",
     params(
@@ -741,6 +783,8 @@ async fn assign_role(
 }
 
 /// Take a role from a member. The last owner keeps the owner role (409).
+///
+/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
     tag = "users",
     params(
@@ -770,6 +814,8 @@ async fn remove_role(
 }
 
 /// The organization's roles, system roles first.
+///
+/// Requires the `auth.roles.read` permission.
 #[utoipa::path(
     tag = "roles",
     responses(
@@ -794,6 +840,8 @@ async fn list_roles(
 }
 
 /// Create a custom role.
+///
+/// Requires the `auth.roles.manage` permission.
 #[utoipa::path(
     tag = "roles",
     request_body = RoleIn,
@@ -823,6 +871,8 @@ async fn create_role(
 }
 
 /// One role.
+///
+/// Requires the `auth.roles.read` permission.
 #[utoipa::path(
     tag = "roles",
     params(("id" = Uuid, Path, description = "Role id")),
@@ -847,6 +897,8 @@ async fn get_role(
 }
 
 /// Change a custom role (system roles: 409).
+///
+/// Requires the `auth.roles.manage` permission.
 #[utoipa::path(
     tag = "roles",
     params(
@@ -880,6 +932,8 @@ async fn patch_role(
 }
 
 /// Delete a custom role nobody holds (system role or in use: 409).
+///
+/// Requires the `auth.roles.manage` permission.
 #[utoipa::path(
     tag = "roles",
     params(
@@ -910,6 +964,8 @@ async fn delete_role(
 }
 
 /// The organization's audit trail, newest first.
+///
+/// Requires the `auth.audit.read` permission.
 #[utoipa::path(
     tag = "audit",
     params(AuditFilter),
@@ -946,6 +1002,8 @@ async fn audit_logs(
 }
 
 /// Invite someone by email with roles; the token goes out by mail.
+///
+/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
     tag = "users",
     request_body = InviteIn,
@@ -974,6 +1032,8 @@ async fn invite_user(
 }
 
 /// The organization's invitations, newest first.
+///
+/// Requires the `auth.users.read` permission.
 #[utoipa::path(
     tag = "users",
     responses(
@@ -998,6 +1058,8 @@ async fn list_invitations(
 }
 
 /// Revoke a pending invitation.
+///
+/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "Invitation id")),
@@ -1048,6 +1110,8 @@ async fn accept_invitation(
 }
 
 /// The organization's teams, by name.
+///
+/// Requires the `auth.teams.read` permission.
 #[utoipa::path(
     tag = "teams",
     responses(
@@ -1072,6 +1136,8 @@ async fn list_teams(
 }
 
 /// Create a team (optionally under a parent, with a lead).
+///
+/// Requires the `auth.teams.manage` permission.
 #[utoipa::path(
     tag = "teams",
     request_body = TeamIn,
@@ -1101,6 +1167,8 @@ async fn create_team(
 }
 
 /// One team with its members.
+///
+/// Requires the `auth.teams.read` permission.
 #[utoipa::path(
     tag = "teams",
     params(("id" = Uuid, Path, description = "Team id")),
@@ -1125,6 +1193,8 @@ async fn get_team(
 }
 
 /// Change a team; a parent that would make a cycle is 422.
+///
+/// Requires the `auth.teams.manage` permission.
 #[utoipa::path(
     tag = "teams",
     params(
@@ -1158,6 +1228,8 @@ async fn patch_team(
 }
 
 /// Delete a team without sub-teams.
+///
+/// Requires the `auth.teams.manage` permission.
 #[utoipa::path(
     tag = "teams",
     params(
@@ -1188,6 +1260,8 @@ async fn delete_team(
 }
 
 /// Add a member of the organization to a team (idempotent).
+///
+/// Requires the `auth.teams.manage` permission.
 #[utoipa::path(
     tag = "teams",
     params(
@@ -1217,6 +1291,8 @@ async fn add_team_member(
 }
 
 /// Remove a member from a team.
+///
+/// Requires the `auth.teams.manage` permission.
 #[utoipa::path(
     tag = "teams",
     params(
@@ -1245,6 +1321,8 @@ async fn remove_team_member(
 }
 
 /// Start TOTP enrolment: a secret and `otpauth://` URI (shown only now).
+///
+/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
     tag = "auth",
     responses(
@@ -1264,6 +1342,8 @@ async fn mfa_enable(
 }
 
 /// Confirm enrolment with a code; returns one-time recovery codes (shown only now).
+///
+/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
     tag = "auth",
     request_body = MfaCodeIn,
@@ -1289,6 +1369,8 @@ async fn mfa_verify(
 }
 
 /// Turn MFA off with the password and a TOTP or recovery code.
+///
+/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
     tag = "auth",
     request_body = MfaDisableIn,

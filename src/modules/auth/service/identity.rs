@@ -562,8 +562,36 @@ pub async fn queue_mail(
     Ok(())
 }
 
-/// `POST /auth/forgot-password`: always accepted; a mail only if the account exists.
-pub async fn forgot_password(state: &AppState, email: &str) -> Result<(), AppError> {
+/// Password-reset requests and failed reset attempts allowed per client address per hour.
+const RESET_REQUESTS_PER_IP: u64 = 20;
+
+/// 429 once an address has used its hourly budget (`count_this` adds a hit).
+async fn check_reset_ip(state: &AppState, ip: &str, count_this: bool) -> Result<(), AppError> {
+    let key = format!("rl:reset:ip:{ip}");
+    let w = if count_this {
+        state.cache.hit(&key, Duration::from_secs(3600)).await?
+    } else {
+        state.cache.count(&key).await?
+    };
+    let over = if count_this {
+        w.count > RESET_REQUESTS_PER_IP
+    } else {
+        w.count >= RESET_REQUESTS_PER_IP
+    };
+    if over {
+        return Err(AppError::too_many_requests(w.resets_in.as_secs().max(1)));
+    }
+    Ok(())
+}
+
+/// `POST /auth/forgot-password`: always accepted (unless the address is over
+/// its budget); a mail only if the account exists.
+pub async fn forgot_password(
+    state: &AppState,
+    email: &str,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    check_reset_ip(state, &client.ip, true).await?;
     let email = normalize_email(email);
     let w = state
         .cache
@@ -615,20 +643,35 @@ pub async fn forgot_password(state: &AppState, email: &str) -> Result<(), AppErr
 }
 
 /// `POST /auth/reset-password`: single use, 30 minutes, ends every session.
-pub async fn reset_password(state: &AppState, input: &ResetPasswordIn) -> Result<(), AppError> {
+/// Failed attempts count against the client address.
+pub async fn reset_password(
+    state: &AppState,
+    input: &ResetPasswordIn,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    check_reset_ip(state, &client.ip, false).await?;
     let invalid = || {
         AppError::bad_request(
             "invalid_reset_token",
             "The reset token is invalid, used or expired; ask for a new one.",
         )
     };
-    let reset = password_reset::Entity::find()
+    let Some(reset) = password_reset::Entity::find()
         .filter(password_reset::Column::TokenHash.eq(token_hash(&input.token)))
         .filter(password_reset::Column::UsedAt.is_null())
         .filter(password_reset::Column::ExpiresAt.gt(Utc::now()))
         .one(&state.db)
         .await?
-        .ok_or_else(invalid)?;
+    else {
+        state
+            .cache
+            .hit(
+                &format!("rl:reset:ip:{}", client.ip),
+                Duration::from_secs(3600),
+            )
+            .await?;
+        return Err(invalid());
+    };
     let person = user::Entity::find_by_id(reset.user_id)
         .one(&state.db)
         .await?
