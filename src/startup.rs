@@ -24,7 +24,7 @@ use crate::{
         error::AppError,
         extract::configure_extractors,
         idempotency,
-        openapi::{ApiDoc, ApiSpec},
+        openapi::{ApiDoc, ApiSpec, document_platform_responses},
         probes,
         state::AppState,
         telemetry::{Metrics, request_middleware},
@@ -123,11 +123,12 @@ fn mount(cfg: &mut ServiceConfig) {
 
 /// The complete OpenAPI document, collected from the mounted routes.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, doc) = App::new()
+    let (_, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(mount)
         .split_for_parts();
+    document_platform_responses(&mut doc);
     doc
 }
 

@@ -37,6 +37,8 @@ pub const BEARER: &str = "bearer_auth";
             NotFound,
             Conflict,
             PreconditionFailed,
+            PayloadTooLarge,
+            UnsupportedMediaType,
             Unprocessable,
             TooManyRequests
         )
@@ -65,6 +67,42 @@ problem_responses! {
     PreconditionFailed = "`If-Match` names another version",
     Unprocessable = "Validation failed; `errors` lists the fields",
     TooManyRequests = "Rate limited; retry after `Retry-After` seconds",
+    PayloadTooLarge = "The request body exceeds the configured limit",
+    UnsupportedMediaType = "The request body is not `application/json`",
+}
+
+/// Adds the answers the platform gives on every operation of a kind, so no
+/// handler can forget them: 413 and 415 wherever a body is accepted, 401 and
+/// 429 (the per-organization request budget) wherever a token is required.
+pub fn document_platform_responses(doc: &mut openapi::OpenApi) {
+    use openapi::{Ref, RefOr};
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let mut add = |status: &str, name: &str| {
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+            };
+            if op.request_body.is_some() {
+                add("413", "PayloadTooLarge");
+                add("415", "UnsupportedMediaType");
+            }
+            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                add("401", "Unauthorized");
+                add("429", "TooManyRequests");
+            }
+        }
+    }
 }
 
 struct SecurityAddon;
