@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Platform benchmark: Mainstay's GET /health against a bare actix-web JSON
-# handler (bench/ceiling.rs) in the same run, plus idle/peak RSS and start to
-# ready. Writes bench/RESULTS.md. Loopback only; every load is bounded.
+# Benchmarks, each against a ceiling measured in the same run (bench/ceiling.rs):
+#  1. platform: GET /health vs a bare actix JSON handler; idle/peak RSS; start to ready.
+#  2. identity (PostgreSQL + Redis): GET /api/v1/auth/me vs a bare actix handler
+#     doing one SeaORM primary-key select; then /auth/me p99 alone and during a
+#     login storm (bcrypt cost 12).
+# Writes bench/RESULTS.md. Loopback only; every load is bounded in time.
 #
-#   bash bench/run.sh            # DURATION=10 CONNECTIONS=64 THREADS=2 by default
+#   bash bench/run.sh     # DURATION=10 CONNECTIONS=64 THREADS=2 by default
+#   PG_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS=redis://127.0.0.1:6379 (defaults)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,6 +78,91 @@ idle_mb=$(python3 -c "print('%.1f' % ($mainstay_idle / 1024))")
 cmd="DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS bash bench/run.sh"
 verdict() { python3 -c "print('met' if $1 else 'NOT met')"; }
 
+# ---- identity: /auth/me on PostgreSQL + Redis ----------------------------
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+REDIS=${REDIS:-redis://127.0.0.1:6379}
+identity_md="Identity benchmark skipped: PostgreSQL ($PG_URL) or Redis ($REDIS) not reachable."
+if psql "$PG_URL" -Atc 'select 1' >/dev/null 2>&1 && redis-cli -u "$REDIS" ping >/dev/null 2>&1; then
+  bench_db="mainstay_bench_$$"
+  psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $bench_db" && psql "$PG_URL" -qc "CREATE DATABASE $bench_db"
+  db_url="${PG_URL%/*}/$bench_db"
+  iport=$(free_port)
+  (cd "$work" && exec env -i PATH="$PATH" MAINSTAY_ENV=production HOST=127.0.0.1 PORT="$iport" \
+     DATABASE_URL="$db_url" REDIS_URL="$REDIS" MAINSTAY__REDIS__KEY_PREFIX="bench$$:" JWT_SECRET="$secret" \
+     "$OLDPWD/target/release/mainstay" serve >"$work/identity.log" 2>&1) & ipid=$!; pids+=("$ipid")
+  wait_ok "http://127.0.0.1:$iport/ready"
+  base="http://127.0.0.1:$iport/api/v1"
+  onboard=$(curl -fsS -X POST "$base/organizations/onboard" -H 'content-type: application/json' \
+    -d '{"organization_name":"Bench","email":"bench@example.com","password":"tangerine-orbit-42","full_name":"Bench Owner"}')
+  token=$(echo "$onboard" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  org=$(echo "$onboard" | python3 -c 'import json,sys; print(json.load(sys.stdin)["organization"]["id"])')
+  uid=$(echo "$onboard" | python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["id"])')
+  # Enterprise: 100,000 requests a minute, so the budget is not what is measured.
+  curl -fsS -X POST "$base/organizations/$org/subscription" -H "authorization: Bearer $token" \
+    -H 'content-type: application/json' -d '{"plan":"enterprise"}' >/dev/null
+  cat > "$work/auth.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $token"
+LUA
+  cat > "$work/login.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"email":"bench@example.com","password":"tangerine-orbit-42"}'
+LUA
+  cport2=$(free_port)
+  (PORT="$cport2" DATABASE_URL="$db_url" exec target/release/examples/ceiling >/dev/null 2>&1) & c2pid=$!; pids+=("$c2pid")
+  wait_ok "http://127.0.0.1:$cport2/health"
+  read -r pk_rps pk_p50 pk_p99 pk_err < <(measure "http://127.0.0.1:$cport2/pk/$uid")
+  measure_lua() { # url lua connections -> "req/s p50 p99 errors"
+    wrk -t1 -c"$3" -d"${DURATION}s" --latency -s "$2" "$1" >"$work/wrk-$3.txt"
+    awk '/^Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx|Socket errors/ {e=e $0 " "} END {print r, p50, p99, (e==""?"none":e)}' "$work/wrk-$3.txt"
+  }
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$work/auth.lua" "$base/auth/me" >"$work/me.txt"
+  me_rps=$(awk '/^Requests\/sec/ {print $2}' "$work/me.txt")
+  me_p50=$(awk '$1=="50%" {print $2}' "$work/me.txt"); me_p99=$(awk '$1=="99%" {print $2}' "$work/me.txt")
+  me_err=$(awk '/Non-2xx|Socket errors/ {print}' "$work/me.txt" | tr '\n' ' '); me_err=${me_err:-none}
+  read -r solo_rps solo_p50 solo_p99 solo_err < <(measure_lua "$base/auth/me" "$work/auth.lua" 16)
+  # Storm: logins at bcrypt cost 12 beside the same /auth/me load.
+  wrk -t1 -c16 -d"${DURATION}s" --latency -s "$work/login.lua" "$base/auth/login" >"$work/login.txt" &
+  storm=$!
+  read -r st_rps st_p50 st_p99 st_err < <(measure_lua "$base/auth/me" "$work/auth.lua" 16)
+  wait "$storm" || true
+  login_rps=$(awk '/^Requests\/sec/ {print $2}' "$work/login.txt")
+  login_p99=$(awk '$1=="99%" {print $2}' "$work/login.txt")
+  to_ms() { python3 -c "import re,sys; v,u=re.match(r'([0-9.]+)(\w+)','$1').groups(); print(float(v)*{'us':0.001,'ms':1,'s':1000}[u])"; }
+  me_ratio=$(python3 -c "print('%.1f' % (100 * $me_rps / $pk_rps))")
+  storm_ratio=$(python3 -c "print('%.2f' % ($(to_ms "$st_p99") / $(to_ms "$solo_p99")))")
+  kill "$ipid" "$c2pid" 2>/dev/null || true; wait "$ipid" "$c2pid" 2>/dev/null || true
+  psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $bench_db" || true
+  identity_md=$(cat <<MD2
+## Identity: GET /api/v1/auth/me (PostgreSQL + Redis)
+
+Mainstay in production settings on PostgreSQL ($db_url) and Redis, the
+organization on the Enterprise plan. \`/auth/me\` verifies the JWT, resolves the
+session through Redis, counts the organization's request budget in Redis and
+reads the person, memberships and roles from PostgreSQL.
+
+| server | req/s | p50 | p99 | errors |
+|---|---|---|---|---|
+| ceiling (bare actix-web, one SeaORM primary-key select, \`bench/ceiling.rs\`) | $pk_rps | $pk_p50 | $pk_p99 | $pk_err |
+| Mainstay \`GET /api/v1/auth/me\` | $me_rps | $me_p50 | $me_p99 | $me_err |
+
+Login storm (\`wrk -t1 -c16\` on \`/auth/me\` alone, then again beside
+\`wrk -t1 -c16\` of \`POST /auth/login\` at bcrypt cost 12):
+
+| /auth/me | req/s | p50 | p99 | errors |
+|---|---|---|---|---|
+| alone | $solo_rps | $solo_p50 | $solo_p99 | $solo_err |
+| during the login storm ($login_rps logins/s, login p99 $login_p99) | $st_rps | $st_p50 | $st_p99 | $st_err |
+
+| target | figure | verdict |
+|---|---|---|
+| /auth/me at least 8,000 req/s | $me_rps | $(verdict "$me_rps >= 8000") |
+| /auth/me at least 60% of the ceiling | ${me_ratio}% | $(verdict "$me_ratio >= 60") |
+| /auth/me p99 during the storm within 3x of alone | ${storm_ratio}x | $(verdict "$storm_ratio <= 3") |
+MD2
+)
+fi
+
 cat > bench/RESULTS.md <<MD
 # Benchmark results
 
@@ -95,5 +184,7 @@ middleware: request id, tracing span, metrics, CORS, problem normalization).
 | GET /health at least 60% of the ceiling's req/s | ${ratio}% | $(verdict "$ratio >= 60") |
 | idle RSS under 30 MB | ${idle_mb} MB | $(verdict "$idle_mb < 30") |
 | start to ready under 1 s (migrations already applied) | ${ready_ms} ms | $(verdict "$ready_ms < 1000") |
+
+$identity_md
 MD
 cat bench/RESULTS.md

@@ -75,7 +75,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let auth = AuthContext {
             tokens: Arc::new(TokenKeys::new(&settings.auth)),
-            sessions: modules::auth::api::session_resolver(db.clone(), cache.clone()),
+            sessions: modules::auth::api::session_loader(db.clone()),
         };
         // Password hashing may use every core but one.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

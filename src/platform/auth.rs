@@ -7,7 +7,7 @@
 //! session is refused on the very next request, by every process sharing the
 //! cache. The permission catalogue lives here because every module checks it.
 
-use std::{collections::BTreeSet, future::Future, pin::Pin, sync::Arc};
+use std::{collections::BTreeSet, future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 use chrono::Utc;
@@ -15,7 +15,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{config::AuthSettings, error::AppError, state::AppState};
+use super::{cache::Cache, config::AuthSettings, error::AppError, state::AppState};
 
 macro_rules! catalogue {
     ($($variant:ident = $name:literal : $desc:literal,)*) => {
@@ -229,14 +229,47 @@ pub struct RateLimitInfo {
     pub reset_secs: u64,
 }
 
-/// Boxed future returned by [`SessionResolver::resolve`].
-pub type ResolveFuture<'a> =
+/// Boxed future returned by [`SessionLoader::load`].
+pub type LoadFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Option<SessionInfo>, AppError>> + Send + 'a>>;
 
-/// Looks up a session: `None` if it is revoked, expired or unknown.
-pub trait SessionResolver: Send + Sync {
-    /// Resolves `session_id`.
-    fn resolve(&self, session_id: Uuid) -> ResolveFuture<'_>;
+/// Loads a session from the database (implemented by the auth module):
+/// `None` if it is revoked, expired or unknown, or its membership or account
+/// is inactive. Only called when the shared cache has no entry.
+pub trait SessionLoader: Send + Sync {
+    /// Loads `session_id`.
+    fn load(&self, session_id: Uuid) -> LoadFuture<'_>;
+}
+
+/// How long a loaded session stays cached (changes that affect it evict it).
+const SESSION_TTL: Duration = Duration::from_secs(300);
+/// How long a revocation marker outlives the session's last access token.
+const REVOKED_TTL: Duration = Duration::from_secs(3600);
+const REVOKED: &[u8] = b"revoked";
+
+fn session_key(session_id: Uuid) -> String {
+    format!("session:{session_id}")
+}
+
+/// After commit: tells every process sharing the cache that these sessions
+/// are gone. The marker is never overwritten by a racing load (loads use
+/// set-if-absent), so the very next request is refused everywhere.
+pub async fn mark_sessions_revoked(cache: &Cache, session_ids: &[Uuid]) -> Result<(), AppError> {
+    for id in session_ids {
+        cache
+            .set(&session_key(*id), REVOKED, Some(REVOKED_TTL))
+            .await?;
+    }
+    Ok(())
+}
+
+/// After commit: drops cached session state (permissions, plan) so the next
+/// request reloads it.
+pub async fn evict_sessions(cache: &Cache, session_ids: &[Uuid]) -> Result<(), AppError> {
+    for id in session_ids {
+        cache.delete(&session_key(*id)).await?;
+    }
+    Ok(())
 }
 
 /// The authenticated caller of a request.
@@ -271,8 +304,8 @@ impl Principal {
 pub struct AuthContext {
     /// Token keys.
     pub tokens: Arc<TokenKeys>,
-    /// Session lookups.
-    pub sessions: Arc<dyn SessionResolver>,
+    /// Database lookups of sessions missing from the cache.
+    pub sessions: Arc<dyn SessionLoader>,
 }
 
 fn bearer(req: &HttpRequest) -> Result<String, AppError> {
@@ -309,26 +342,34 @@ impl FromRequest for Principal {
             let (auth, cache) =
                 auth.ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
             let claims = auth.tokens.verify(&token)?;
-            let session = auth
-                .sessions
-                .resolve(claims.sid)
-                .await?
+            // One cache round trip: the session's state and the organization's
+            // request budget.
+            let (cached, window) = cache
+                .get_and_hit(
+                    &session_key(claims.sid),
+                    &format!("rl:api:{}", claims.org),
+                    Duration::from_secs(60),
+                )
+                .await?;
+            let session = match cached {
+                Some(bytes) if bytes == REVOKED => None,
+                Some(bytes) => match serde_json::from_slice::<SessionInfo>(&bytes) {
+                    Ok(info) => Some(info),
+                    Err(_) => load_and_cache(&auth, &cache, claims.sid).await?,
+                },
+                None => load_and_cache(&auth, &cache, claims.sid).await?,
+            };
+            let session = session
                 .filter(|s| s.user_id == claims.sub && s.organization_id == claims.org)
                 .ok_or_else(|| AppError::unauthorized("The session has ended; sign in again."))?;
             if session.requests_per_minute > 0 {
-                let w = cache
-                    .hit(
-                        &format!("rl:api:{}", claims.org),
-                        std::time::Duration::from_secs(60),
-                    )
-                    .await?;
                 let info = RateLimitInfo {
                     limit: session.requests_per_minute,
-                    remaining: session.requests_per_minute.saturating_sub(w.count),
-                    reset_secs: w.resets_in.as_secs().max(1),
+                    remaining: session.requests_per_minute.saturating_sub(window.count),
+                    reset_secs: window.resets_in.as_secs().max(1),
                 };
                 req.extensions_mut().insert(info);
-                if w.count > session.requests_per_minute {
+                if window.count > session.requests_per_minute {
                     return Err(
                         AppError::too_many_requests(info.reset_secs).with_code("rate_limited")
                     );
@@ -344,6 +385,22 @@ impl FromRequest for Principal {
             })
         })
     }
+}
+
+async fn load_and_cache(
+    auth: &AuthContext,
+    cache: &Cache,
+    session_id: Uuid,
+) -> Result<Option<SessionInfo>, AppError> {
+    let info = auth.sessions.load(session_id).await?;
+    let value = match &info {
+        Some(i) => serde_json::to_vec(i).map_err(AppError::internal)?,
+        None => REVOKED.to_vec(),
+    };
+    cache
+        .set_if_absent(&session_key(session_id), &value, SESSION_TTL)
+        .await?;
+    Ok(info)
 }
 
 #[cfg(test)]

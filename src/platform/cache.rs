@@ -328,6 +328,47 @@ impl Cache {
         }
     }
 
+    /// Reads `get_key` and counts a hit on `hit_key` in one round trip (the
+    /// per-request session lookup plus the organization's request budget).
+    pub async fn get_and_hit(
+        &self,
+        get_key: &str,
+        hit_key: &str,
+        window: Duration,
+    ) -> Result<(Option<Vec<u8>>, WindowCount), CacheError> {
+        match &self.backend {
+            Backend::Memory(_) => {
+                let value = self.get(get_key).await?;
+                let count = self.hit(hit_key, window).await?;
+                Ok((value, count))
+            }
+            Backend::Redis(pool) => {
+                let (get_key, hit_key) = (self.key(get_key), self.key(hit_key));
+                let mut conn = Self::conn(pool).await?;
+                let (value, count, ttl_ms): (Option<Vec<u8>>, u64, i64) = redis::pipe()
+                    .get(&get_key)
+                    .incr(&hit_key, 1u64)
+                    .cmd("PEXPIRE")
+                    .arg(&hit_key)
+                    .arg(window.as_millis().max(1) as u64)
+                    .arg("NX")
+                    .ignore()
+                    .cmd("PTTL")
+                    .arg(&hit_key)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(redis_err)?;
+                Ok((
+                    value,
+                    WindowCount {
+                        count,
+                        resets_in: Duration::from_millis(ttl_ms.max(0) as u64),
+                    },
+                ))
+            }
+        }
+    }
+
     /// Confirms the backend answers (readiness probe).
     pub async fn ping(&self) -> Result<(), CacheError> {
         match &self.backend {

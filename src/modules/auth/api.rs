@@ -12,16 +12,14 @@ use super::{
     service::{
         identity,
         security::random_token,
-        sessions::{CachedSessions, ClientInfo},
+        sessions::{ClientInfo, DbSessions},
     },
 };
-use crate::platform::{
-    auth::SessionResolver, cache::Cache, config::Environment, error::AppError, state::AppState,
-};
+use crate::platform::{auth::SessionLoader, config::Environment, error::AppError, state::AppState};
 
-/// The resolver behind every authenticated request (cache first, then the database).
-pub fn session_resolver(db: DatabaseConnection, cache: Cache) -> Arc<dyn SessionResolver> {
-    Arc::new(CachedSessions::new(db, cache))
+/// Loads sessions the shared cache does not hold (behind every authenticated request).
+pub fn session_loader(db: DatabaseConnection) -> Arc<dyn SessionLoader> {
+    Arc::new(DbSessions::new(db))
 }
 
 /// What a plan limits.

@@ -2,8 +2,6 @@
 //! with reuse detection, revocation, and the cached session resolver behind
 //! every authenticated request.
 
-use std::time::Duration;
-
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -19,21 +17,13 @@ use crate::{
     },
     platform::{
         audit::{self, AuditEntry},
-        auth::{PermissionSet, Principal, ResolveFuture, SessionInfo, SessionResolver},
+        auth::{self, LoadFuture, PermissionSet, Principal, SessionInfo, SessionLoader},
         cache::Cache,
         db::begin_write,
         error::AppError,
         state::AppState,
     },
 };
-
-/// How long a resolved session stays cached (permission changes also evict it).
-const RESOLVED_TTL: Duration = Duration::from_secs(300);
-const REVOKED: &[u8] = b"revoked";
-
-fn cache_key(session_id: Uuid) -> String {
-    format!("session:{session_id}")
-}
 
 /// Who opened a session.
 #[derive(Debug, Clone, Default)]
@@ -192,23 +182,14 @@ pub async fn revoke_in(
     Ok(())
 }
 
-/// After commit: tells every process (through the shared cache) that these
-/// sessions are gone. The marker outlives any access token issued for them.
+/// After commit: every process refuses these sessions from the next request on.
 pub async fn mark_revoked(cache: &Cache, session_ids: &[Uuid]) -> Result<(), AppError> {
-    for id in session_ids {
-        cache
-            .set(&cache_key(*id), REVOKED, Some(Duration::from_secs(3600)))
-            .await?;
-    }
-    Ok(())
+    auth::mark_sessions_revoked(cache, session_ids).await
 }
 
-/// After commit: drops cached permissions so the next request reloads them.
+/// After commit: the next request of these sessions reloads permissions and plan.
 pub async fn evict(cache: &Cache, session_ids: &[Uuid]) -> Result<(), AppError> {
-    for id in session_ids {
-        cache.delete(&cache_key(*id)).await?;
-    }
-    Ok(())
+    auth::evict_sessions(cache, session_ids).await
 }
 
 /// Live sessions of a person, optionally only in one organization.
@@ -385,40 +366,20 @@ pub async fn load_session(
     }))
 }
 
-/// The resolver behind `Principal`: the shared cache first, the database on
-/// a miss. Populating uses set-if-absent so a revocation marker written
-/// meanwhile always wins.
-pub struct CachedSessions {
+/// The database side of session lookups; the platform caches what it loads.
+pub struct DbSessions {
     db: DatabaseConnection,
-    cache: Cache,
 }
 
-impl CachedSessions {
-    /// A resolver over the pool and cache.
-    pub fn new(db: DatabaseConnection, cache: Cache) -> Self {
-        Self { db, cache }
+impl DbSessions {
+    /// A loader over the pool.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
     }
 }
 
-impl SessionResolver for CachedSessions {
-    fn resolve(&self, session_id: Uuid) -> ResolveFuture<'_> {
-        Box::pin(async move {
-            let key = cache_key(session_id);
-            if let Some(bytes) = self.cache.get(&key).await? {
-                if bytes == REVOKED {
-                    return Ok(None);
-                }
-                if let Ok(info) = serde_json::from_slice::<SessionInfo>(&bytes) {
-                    return Ok(Some(info));
-                }
-            }
-            let info = load_session(&self.db, session_id).await?;
-            let value = match &info {
-                Some(i) => serde_json::to_vec(i).map_err(AppError::internal)?,
-                None => REVOKED.to_vec(),
-            };
-            self.cache.set_if_absent(&key, &value, RESOLVED_TTL).await?;
-            Ok(info)
-        })
+impl SessionLoader for DbSessions {
+    fn load(&self, session_id: Uuid) -> LoadFuture<'_> {
+        Box::pin(load_session(&self.db, session_id))
     }
 }
