@@ -215,6 +215,11 @@ pub struct SessionInfo {
     /// API requests per minute the organization's plan allows.
     #[serde(default)]
     pub requests_per_minute: u64,
+    /// Opaque JSON the auth module caches with the session (the caller's
+    /// profile, so `GET /auth/me` needs no database round trip). Whatever
+    /// changes it evicts the sessions it belongs to.
+    #[serde(default)]
+    pub profile: Option<String>,
 }
 
 /// The organization's rate-limit state for this request; the request
@@ -283,6 +288,8 @@ pub struct Principal {
     pub session_id: Uuid,
     /// What the caller may do here.
     pub permissions: PermissionSet,
+    /// The cached profile (see [`SessionInfo::profile`]).
+    pub profile: Option<String>,
 }
 
 impl Principal {
@@ -382,6 +389,7 @@ impl FromRequest for Principal {
                 permissions: PermissionSet::from_names(
                     session.permissions.iter().map(String::as_str),
                 ),
+                profile: session.profile,
             })
         })
     }

@@ -1409,3 +1409,131 @@ async fn password_reset_requests_and_guesses_are_limited_per_address() {
         .await;
     assert_problem(res, 429, "rate_limited").await;
 }
+
+#[tokio::test]
+async fn me_reflects_every_change_on_the_next_request() {
+    let app = spawn_app().await;
+    let a = app.onboard().await;
+    let me = |token: String| {
+        let app = &app;
+        async move { app.get_json("/api/v1/auth/me", &token).await }
+    };
+    assert_eq!(
+        me(a.token.clone()).await["user"]["full_name"],
+        "Owner Person"
+    );
+
+    // Profile change.
+    app.call(
+        Method::PATCH,
+        "/api/v1/users/me",
+        Some(&a.token),
+        Some(json!({ "full_name": "Renamed Person" })),
+    )
+    .await;
+    assert_eq!(
+        me(a.token.clone()).await["user"]["full_name"],
+        "Renamed Person"
+    );
+
+    // Organization rename, seen by a member signed in to another organization too.
+    let b = app.onboard().await;
+    let member_role = app.role_id(&b.token, "member").await;
+    app.post_as(
+        "/api/v1/users/invite",
+        Some(&b.token),
+        json!({ "email": a.email, "role_ids": [member_role] }),
+    )
+    .await;
+    let token = app.mailed_token(&a.email).await.unwrap();
+    assert_eq!(
+        me(a.token.clone()).await["memberships"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    app.post_as(
+        "/api/v1/invitations/accept",
+        None,
+        json!({ "token": token, "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(
+        me(a.token.clone()).await["memberships"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "new membership"
+    );
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/organizations/{}", b.org_id),
+        Some(&b.token),
+        Some(json!({ "name": "B Renamed" })),
+    )
+    .await;
+    let names: Vec<String> = me(a.token.clone()).await["memberships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["organization_name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(names.contains(&"B Renamed".to_string()), "{names:?}");
+    assert_eq!(
+        me(b.token.clone()).await["organization"]["name"],
+        "B Renamed"
+    );
+
+    // Deactivation in B drops it from A-session's membership list.
+    app.post_as(
+        &format!("/api/v1/users/{}/deactivate", a.user_id),
+        Some(&b.token),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        me(a.token.clone()).await["memberships"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Roles, role renames and MFA.
+    let res = app
+        .post_as(
+            "/api/v1/roles",
+            Some(&a.token),
+            json!({ "name": "Extra", "permissions": [] }),
+        )
+        .await;
+    let role: Value = res.json().await.unwrap();
+    let role_id = role["id"].as_str().unwrap();
+    app.post_as(
+        &format!("/api/v1/users/{}/roles/{role_id}", a.user_id),
+        Some(&a.token),
+        json!({}),
+    )
+    .await;
+    let roles = |v: Value| {
+        v["user"]["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(roles(me(a.token.clone()).await), ["Extra", "owner"]);
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/roles/{role_id}"),
+        Some(&a.token),
+        Some(json!({ "name": "Zeta" })),
+    )
+    .await;
+    assert_eq!(roles(me(a.token.clone()).await), ["Zeta", "owner"]);
+    enrol(&app, &a.token).await;
+    assert_eq!(me(a.token.clone()).await["user"]["mfa_enabled"], true);
+}

@@ -150,7 +150,7 @@ pub struct ResetPasswordIn {
 }
 
 /// An organization.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OrganizationOut {
     /// Id.
     pub id: Uuid,
@@ -174,7 +174,7 @@ pub struct OrganizationPatch {
 }
 
 /// A role reference on a user.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RoleRef {
     /// Role id.
     pub id: Uuid,
@@ -183,7 +183,7 @@ pub struct RoleRef {
 }
 
 /// A member of the caller's organization.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UserOut {
     /// Id.
     pub id: Uuid,
@@ -251,7 +251,7 @@ pub struct MeOut {
 }
 
 /// One of the caller's organizations.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MembershipOut {
     /// Organization id.
     pub organization_id: Uuid,
@@ -588,4 +588,16 @@ pub enum LoginOut {
     Tokens(TokensOut),
     /// A TOTP or recovery code is needed.
     Mfa(MfaChallengeOut),
+}
+
+/// The caller's profile as cached with the session (the part of
+/// [`MeOut`] that comes from the database).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Profile {
+    /// The person in the session's organization.
+    pub user: UserOut,
+    /// The session's organization.
+    pub organization: OrganizationOut,
+    /// Every active membership.
+    pub memberships: Vec<MembershipOut>,
 }

@@ -374,9 +374,35 @@ pub async fn switch_organization(
     Ok(tokens)
 }
 
-/// `GET /auth/me`, in one query: the person's active memberships with their
-/// organizations, joined to the person and to the roles they hold.
+/// `GET /auth/me`: from the profile cached with the session; the database
+/// only when it is missing.
 pub async fn me(state: &AppState, principal: &Principal) -> Result<MeOut, AppError> {
+    let cached = principal
+        .profile
+        .as_deref()
+        .and_then(|p| serde_json::from_str::<Profile>(p).ok());
+    let profile = match cached {
+        Some(p) => p,
+        None => load_profile(&state.db, principal.user_id, principal.organization_id)
+            .await?
+            .ok_or_else(|| AppError::unauthorized("The session has ended; sign in again."))?,
+    };
+    Ok(MeOut {
+        user: profile.user,
+        organization: profile.organization,
+        session_id: principal.session_id,
+        permissions: principal.permissions.names(),
+        memberships: profile.memberships,
+    })
+}
+
+/// The caller's profile in one query: the person's active memberships with
+/// their organizations, joined to the person and to the roles they hold.
+pub async fn load_profile(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    organization_id: Uuid,
+) -> Result<Option<Profile>, AppError> {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
     let (m, o, u, mr, r) = (
         membership::Entity,
@@ -464,10 +490,10 @@ pub async fn me(state: &AppState, principal: &Principal) -> Result<MeOut, AppErr
             r,
             Expr::col((r, role::Column::Id)).equals((mr, membership_role::Column::RoleId)),
         )
-        .and_where(Expr::col((m, membership::Column::UserId)).eq(principal.user_id))
+        .and_where(Expr::col((m, membership::Column::UserId)).eq(user_id))
         .and_where(Expr::col((m, membership::Column::IsActive)).eq(true))
         .to_owned();
-    let rows = state.db.query_all(&stmt).await?;
+    let rows = conn.query_all(&stmt).await?;
 
     let mut memberships: Vec<MembershipOut> = Vec::new();
     let mut current = None;
@@ -480,7 +506,7 @@ pub async fn me(state: &AppState, principal: &Principal) -> Result<MeOut, AppErr
                 organization_name: row.try_get("", "org_name")?,
             });
         }
-        if org_id != principal.organization_id {
+        if org_id != organization_id {
             continue;
         }
         if let (Some(id), Some(name)) = (
@@ -501,7 +527,7 @@ pub async fn me(state: &AppState, principal: &Principal) -> Result<MeOut, AppErr
                     version: row.try_get("", "org_version")?,
                 },
                 UserOut {
-                    id: principal.user_id,
+                    id: user_id,
                     email: row.try_get("", "email")?,
                     full_name: row.try_get("", "full_name")?,
                     active: row.try_get("", "user_active")?,
@@ -514,18 +540,17 @@ pub async fn me(state: &AppState, principal: &Principal) -> Result<MeOut, AppErr
             ));
         }
     }
-    let (organization, mut user) =
-        current.ok_or_else(|| AppError::unauthorized("The session has ended; sign in again."))?;
+    let Some((organization, mut user)) = current else {
+        return Ok(None);
+    };
     roles.sort_by(|a, b| a.name.cmp(&b.name));
     user.roles = roles;
     memberships.sort_by(|a, b| a.organization_name.cmp(&b.organization_name));
-    Ok(MeOut {
+    Ok(Some(Profile {
         user,
         organization,
-        session_id: principal.session_id,
-        permissions: principal.permissions.names(),
         memberships,
-    })
+    }))
 }
 
 fn own_org(principal: &Principal, id: Uuid) -> Result<(), AppError> {
@@ -581,7 +606,9 @@ pub async fn patch_organization(
     );
     e.changes = Some(json!({ "name": [current.name, updated.name] }));
     audit::record(&tx, e).await?;
+    let affected = sessions::live_session_ids_of_members(&tx, id).await?;
     tx.commit().await?;
+    sessions::evict(&state.cache, &affected).await?;
     Ok(org_out(updated))
 }
 
@@ -640,7 +667,8 @@ pub async fn change_password(
     )
     .await?;
     tx.commit().await?;
-    sessions::mark_revoked(&state.cache, &others).await
+    sessions::mark_revoked(&state.cache, &others).await?;
+    sessions::evict(&state.cache, &[principal.session_id]).await
 }
 
 async fn set_password(

@@ -342,7 +342,10 @@ pub async fn accept(
         },
     )
     .await?;
+    // An existing person's other sessions list their memberships: reload them.
+    let affected = sessions::live_session_ids(&tx, person.id, None).await?;
     let tokens = sessions::open_session(&tx, state, person.id, org, client).await?;
     tx.commit().await?;
+    sessions::evict(&state.cache, &affected).await?;
     Ok(tokens)
 }

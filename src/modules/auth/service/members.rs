@@ -243,7 +243,9 @@ pub async fn patch_user(
     )
     .await?;
     let out = get_user(&tx, principal.organization_id, id).await?;
+    let affected = sessions::live_session_ids(&tx, id, None).await?;
     tx.commit().await?;
+    sessions::evict(&state.cache, &affected).await?;
     Ok(out)
 }
 
@@ -352,8 +354,11 @@ pub async fn set_active(
     )
     .await?;
     let out = get_user(&tx, org, id).await?;
+    // Sessions elsewhere list this membership: reload them.
+    let elsewhere = sessions::live_session_ids(&tx, id, None).await?;
     tx.commit().await?;
     sessions::mark_revoked(&state.cache, &ended).await?;
+    sessions::evict(&state.cache, &elsewhere).await?;
     Ok(out)
 }
 

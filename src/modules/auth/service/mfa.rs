@@ -95,7 +95,9 @@ pub async fn enable(state: &AppState, principal: &Principal) -> Result<MfaEnroll
         ),
     )
     .await?;
+    let affected = sessions::live_session_ids(&tx, person.id, None).await?;
     tx.commit().await?;
+    sessions::evict(&state.cache, &affected).await?;
     let label = percent_encode(&format!("Mainstay:{}", person.email));
     Ok(MfaEnrollmentOut {
         otpauth_uri: format!(
@@ -207,7 +209,9 @@ pub async fn verify(
         entry(principal.organization_id, person.id, "auth.mfa.enabled"),
     )
     .await?;
+    let affected = sessions::live_session_ids(&tx, person.id, None).await?;
     tx.commit().await?;
+    sessions::evict(&state.cache, &affected).await?;
     Ok(RecoveryCodesOut {
         recovery_codes: codes,
     })
@@ -256,7 +260,9 @@ pub async fn disable(
         entry(principal.organization_id, person.id, "auth.mfa.disabled"),
     )
     .await?;
+    let affected = sessions::live_session_ids(&tx, person.id, None).await?;
     tx.commit().await?;
+    sessions::evict(&state.cache, &affected).await?;
     Ok(())
 }
 

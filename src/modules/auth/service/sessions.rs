@@ -224,6 +224,32 @@ pub async fn live_session_ids_in_org(
         .collect())
 }
 
+/// Live sessions of every member of an organization, in any organization
+/// (their membership lists name it).
+pub async fn live_session_ids_of_members(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> Result<Vec<Uuid>, AppError> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    Ok(session::Entity::find()
+        .filter(
+            session::Column::UserId.in_subquery(
+                Query::select()
+                    .column(membership::Column::UserId)
+                    .from(membership::Entity)
+                    .and_where(Expr::col(membership::Column::OrganizationId).eq(organization_id))
+                    .to_owned(),
+            ),
+        )
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect())
+}
+
 /// Ends sessions of a person (all of them, or all but `keep`) and audits it.
 pub async fn end_sessions(
     state: &AppState,
@@ -354,6 +380,11 @@ pub async fn load_session(
     }
     let permissions = effective_permissions(conn, s.organization_id, s.user_id).await?;
     let plan = super::identity::current_plan(conn, s.organization_id).await?;
+    let profile = super::identity::load_profile(conn, s.user_id, s.organization_id)
+        .await?
+        .map(|p| serde_json::to_string(&p))
+        .transpose()
+        .map_err(AppError::internal)?;
     Ok(Some(SessionInfo {
         user_id: s.user_id,
         organization_id: s.organization_id,
@@ -363,6 +394,7 @@ pub async fn load_session(
             .map(str::to_string)
             .collect(),
         requests_per_minute: plan.api_requests_per_minute,
+        profile,
     }))
 }
 
