@@ -92,21 +92,31 @@ if psql "$PG_URL" -Atc 'select 1' >/dev/null 2>&1 && redis-cli -u "$REDIS" ping 
      "$OLDPWD/target/release/mainstay" serve >"$work/identity.log" 2>&1) & ipid=$!; pids+=("$ipid")
   wait_ok "http://127.0.0.1:$iport/ready"
   base="http://127.0.0.1:$iport/api/v1"
-  onboard=$(curl -fsS -X POST "$base/organizations/onboard" -H 'content-type: application/json' \
-    -d '{"organization_name":"Bench","email":"bench@example.com","password":"tangerine-orbit-42","full_name":"Bench Owner"}')
-  token=$(echo "$onboard" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-  org=$(echo "$onboard" | python3 -c 'import json,sys; print(json.load(sys.stdin)["organization"]["id"])')
-  uid=$(echo "$onboard" | python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["id"])')
-  # Enterprise: 100,000 requests a minute, so the budget is not what is measured.
-  curl -fsS -X POST "$base/organizations/$org/subscription" -H "authorization: Bearer $token" \
-    -H 'content-type: application/json' -d '{"plan":"enterprise"}' >/dev/null
+  # Eight organizations on the Enterprise plan (100,000 requests a minute
+  # each): the load stays inside every budget, so no request is a cheap 429.
+  tokens=()
+  for i in 1 2 3 4 5 6 7 8; do
+    onboard=$(curl -fsS -X POST "$base/organizations/onboard" -H 'content-type: application/json' \
+      -d "{\"organization_name\":\"Bench $i\",\"email\":\"bench$i@example.com\",\"password\":\"tangerine-orbit-42\",\"full_name\":\"Bench Owner\"}")
+    t=$(echo "$onboard" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+    org=$(echo "$onboard" | python3 -c 'import json,sys; print(json.load(sys.stdin)["organization"]["id"])')
+    [ "$i" = 1 ] && uid=$(echo "$onboard" | python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["id"])')
+    curl -fsS -X POST "$base/organizations/$org/subscription" -H "authorization: Bearer $t" \
+      -H 'content-type: application/json' -d '{"plan":"enterprise"}' >/dev/null
+    tokens+=("\"$t\"")
+  done
   cat > "$work/auth.lua" <<LUA
-wrk.headers["Authorization"] = "Bearer $token"
+tokens = { $(IFS=,; echo "${tokens[*]}") }
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, { ["Authorization"] = "Bearer " .. tokens[(counter % #tokens) + 1] })
+end
 LUA
   cat > "$work/login.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"email":"bench@example.com","password":"tangerine-orbit-42"}'
+wrk.body = '{"email":"bench1@example.com","password":"tangerine-orbit-42"}'
 LUA
   cport2=$(free_port)
   (PORT="$cport2" DATABASE_URL="$db_url" exec target/release/examples/ceiling >/dev/null 2>&1) & c2pid=$!; pids+=("$c2pid")
@@ -137,9 +147,11 @@ LUA
 ## Identity: GET /api/v1/auth/me (PostgreSQL + Redis)
 
 Mainstay in production settings on PostgreSQL ($db_url) and Redis, the
-organization on the Enterprise plan. \`/auth/me\` verifies the JWT, resolves the
-session through Redis, counts the organization's request budget in Redis and
-reads the person, memberships and roles from PostgreSQL.
+load spread over eight organizations on the Enterprise plan so that no request
+is refused by a request budget. \`/auth/me\` verifies the JWT, then in one Redis
+round trip reads the session state (permissions, plan and the caller's profile,
+loaded from PostgreSQL on a cache miss and evicted by every change to them) and
+counts the organization's request budget.
 
 | server | req/s | p50 | p99 | errors |
 |---|---|---|---|---|
@@ -156,7 +168,7 @@ Login storm (\`wrk -t1 -c16\` on \`/auth/me\` alone, then again beside
 
 | target | figure | verdict |
 |---|---|---|
-| /auth/me at least 8,000 req/s | $me_rps | $(verdict "$me_rps >= 8000") |
+| /auth/me at least 8,000 req/s with no errors | $me_rps (errors: $me_err) | $(verdict "$me_rps >= 8000 and '$me_err' == 'none'") |
 | /auth/me at least 60% of the ceiling | ${me_ratio}% | $(verdict "$me_ratio >= 60") |
 | /auth/me p99 during the storm within 3x of alone | ${storm_ratio}x | $(verdict "$storm_ratio <= 3") |
 MD2
