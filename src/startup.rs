@@ -90,6 +90,7 @@ impl Application {
         };
         let server = serve(listener, state.clone())?;
         spawn_housekeeping(state.clone());
+        modules::auth::api::spawn_mail_dispatcher(state.clone());
         Ok(Self {
             port,
             server,

@@ -95,6 +95,8 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     /// Idempotency-Key retention.
     pub idempotency: IdempotencySettings,
+    /// Outgoing mail.
+    pub smtp: SmtpSettings,
 }
 
 fn default_env() -> Environment {
@@ -209,6 +211,31 @@ pub struct TelemetrySettings {
     pub level: String,
 }
 
+/// Outgoing mail settings.
+#[derive(Clone, Deserialize)]
+pub struct SmtpSettings {
+    /// `smtps://user:pw@host:465`, `smtp://host:25` (`?tls=required` for
+    /// STARTTLS); empty keeps mail in the outbox.
+    pub url: String,
+    /// `From` header.
+    pub from: String,
+    /// Milliseconds between outbox deliveries.
+    pub poll_interval_ms: u64,
+    /// Attempts per mail before it is left for an operator.
+    pub max_attempts: i32,
+}
+
+impl fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("url", &redact_url(&self.url))
+            .field("from", &self.from)
+            .field("poll_interval_ms", &self.poll_interval_ms)
+            .field("max_attempts", &self.max_attempts)
+            .finish()
+    }
+}
+
 /// Idempotency settings.
 #[derive(Debug, Clone, Deserialize)]
 pub struct IdempotencySettings {
@@ -254,6 +281,7 @@ impl Settings {
             ("JWT_SECRET", "auth.jwt_secret"),
             ("HOST", "server.host"),
             ("PORT", "server.port"),
+            ("SMTP_URL", "smtp.url"),
         ] {
             if let Ok(value) = std::env::var(var) {
                 builder = builder
@@ -301,6 +329,15 @@ impl Settings {
         }
         if self.auth.access_token_ttl_secs == 0 || self.auth.refresh_token_ttl_secs == 0 {
             problems.push("auth token lifetimes must be greater than 0".into());
+        }
+        let smtp = &self.smtp.url;
+        if !(smtp.is_empty() || smtp.starts_with("smtp://") || smtp.starts_with("smtps://")) {
+            problems.push("smtp.url (SMTP_URL) must start with smtp:// or smtps://".into());
+        }
+        if !smtp.is_empty() && self.smtp.from.parse::<lettre::message::Mailbox>().is_err() {
+            problems.push(
+                "smtp.from must be a mailbox such as `Mainstay <no-reply@example.com>`".into(),
+            );
         }
         if self.idempotency.ttl_hours <= 0 {
             problems.push("idempotency.ttl_hours must be greater than 0".into());

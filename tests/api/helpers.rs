@@ -276,9 +276,15 @@ impl TestApp {
             .await
             .expect("outbox query")?;
         let body: String = row.try_get("", "body").expect("body");
-        body.split(": ")
-            .nth(1)
-            .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
+        // Tokens stand on a line of their own: 43 base64url characters.
+        body.lines()
+            .map(str::trim)
+            .find(|l| {
+                l.len() == 43
+                    && l.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+            .map(str::to_string)
     }
 
     /// Invites a new person with a role and signs them in through acceptance.

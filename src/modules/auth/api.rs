@@ -97,3 +97,8 @@ pub async fn ensure_demo_organization(
 pub fn totp_code(secret_b32: &str, unix_secs: i64) -> Option<String> {
     super::service::totp::code(secret_b32, unix_secs)
 }
+
+/// Starts delivering the mail outbox over SMTP, if `smtp.url` is set.
+pub fn spawn_mail_dispatcher(state: AppState) {
+    super::service::outbox::spawn_dispatcher(state);
+}

@@ -782,10 +782,11 @@ pub async fn forgot_password(
         &person.email,
         "Reset your Mainstay password",
         format!(
-            "Someone asked to reset the password of {}.\n\nReset token (valid 30 minutes, once): {token}\n\n\
-             Send it with a new password to POST /api/v1/auth/reset-password. \
-             If you did not ask for this, ignore this mail.",
-            person.email
+            "Someone asked to reset the password of your Mainstay account.\n\n\
+             Reset token (valid 30 minutes, usable once):\n\n\
+             {token}\n\n\
+             Send it with a new password to POST /api/v1/auth/reset-password.\n\n\
+             If you did not ask for this, ignore this mail.\n"
         ),
     )
     .await?;

@@ -122,8 +122,11 @@ pub async fn invite(
         &created.email,
         "You are invited to Mainstay",
         format!(
-            "You have been invited to join an organization on Mainstay.\n\nInvitation token (valid 7 days): {token}\n\n\
-             Accept with POST /api/v1/invitations/accept {{\"token\", \"password\", \"full_name\"}}."
+            "You have been invited to join an organization on Mainstay.\n\n\
+             Invitation token (valid 7 days):\n\n\
+             {token}\n\n\
+             Accept it at POST /api/v1/invitations/accept with the token,\n\
+             a password and, for a new account, your full name.\n"
         ),
     )
     .await?;

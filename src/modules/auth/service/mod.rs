@@ -4,6 +4,7 @@ pub mod identity;
 pub mod invitations;
 pub mod members;
 pub mod mfa;
+pub mod outbox;
 pub mod security;
 pub mod sessions;
 pub mod teams;
