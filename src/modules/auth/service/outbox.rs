@@ -128,5 +128,5 @@ async fn deliver_batch(
 /// quoted-printable soft line breaks); lettre's choice otherwise.
 fn plain_body(text: &str) -> Body {
     Body::new_with_encoding(text.to_string(), ContentTransferEncoding::SevenBit)
-        .unwrap_or_else(|original| Body::new(original))
+        .unwrap_or_else(Body::new)
 }
