@@ -1537,3 +1537,44 @@ async fn me_reflects_every_change_on_the_next_request() {
     enrol(&app, &a.token).await;
     assert_eq!(me(a.token.clone()).await["user"]["mfa_enabled"], true);
 }
+
+#[tokio::test]
+async fn system_roles_take_their_permissions_from_the_catalogue_not_the_database() {
+    use sea_orm::{
+        ConnectionTrait,
+        sea_query::{Alias, Expr, ExprTrait, Query},
+    };
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    // As if the role had been stored before the catalogue grew.
+    let stmt = Query::update()
+        .table(Alias::new("roles"))
+        .value(Alias::new("permissions"), "[]")
+        .and_where(Expr::col(Alias::new("organization_id")).eq(owner.org_id))
+        .to_owned();
+    app.state.db.execute(&stmt).await.unwrap();
+    let fresh: Value = app
+        .login(&owner.email, PASSWORD, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = fresh["access_token"].as_str().unwrap();
+    let me = app.get_json("/api/v1/auth/me", token).await;
+    let catalogue = app.get_json("/api/v1/permissions", token).await;
+    assert_eq!(
+        me["permissions"].as_array().unwrap().len(),
+        catalogue.as_array().unwrap().len()
+    );
+    let roles = app.get_json("/api/v1/roles", token).await;
+    let owner_role = roles["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "owner")
+        .unwrap();
+    assert_eq!(
+        owner_role["permissions"].as_array().unwrap().len(),
+        catalogue.as_array().unwrap().len()
+    );
+}

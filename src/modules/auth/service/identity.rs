@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    members::user_outs,
+    members::{self, user_outs},
     security::{
         check_password_policy, hash_password, normalize_email, random_token, token_hash,
         verify_password,
@@ -83,9 +83,8 @@ pub async fn onboard(
     client: &ClientInfo,
 ) -> Result<OnboardOut, AppError> {
     check_password_policy(password, email)?;
-    let email_normalized = normalize_email(email);
     if user::Entity::find()
-        .filter(user::Column::EmailNormalized.eq(&email_normalized))
+        .filter(user::Column::EmailNormalized.eq(normalize_email(email)))
         .one(&state.db)
         .await?
         .is_some()
@@ -107,32 +106,8 @@ pub async fn onboard(
     }
     .insert(&tx)
     .await?;
-    let owner = user::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        email: Set(email.trim().to_string()),
-        email_normalized: Set(email_normalized),
-        full_name: Set(full_name.trim().to_string()),
-        password_hash: Set(password_hash),
-        is_active: Set(true),
-        mfa_enabled: Set(false),
-        totp_secret: Set(None),
-        totp_last_step: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-    }
-    .insert(&tx)
-    .await?;
-    membership::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(org.id),
-        user_id: Set(owner.id),
-        is_active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&tx)
-    .await?;
+    let owner = members::insert_user(&tx, email, full_name, password_hash).await?;
+    members::insert_membership(&tx, org.id, owner.id).await?;
     let mut owner_role = None;
     for (name, description) in SYSTEM_ROLES {
         let r = role::ActiveModel {

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::{
     identity::{queue_mail, seats_used},
+    members,
     security::{
         check_password_policy, hash_password, normalize_email, random_token, token_hash,
         verify_password,
@@ -268,27 +269,8 @@ pub async fn accept(
     let person = match (existing, new_hash) {
         (Some(u), _) => u,
         (None, Some(hash)) => {
-            user::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                email: Set(inv.email.clone()),
-                email_normalized: Set(inv.email_normalized.clone()),
-                full_name: Set(input
-                    .full_name
-                    .clone()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string()),
-                password_hash: Set(hash),
-                is_active: Set(true),
-                mfa_enabled: Set(false),
-                totp_secret: Set(None),
-                totp_last_step: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                version: Set(1),
-            }
-            .insert(&tx)
-            .await?
+            let name = input.full_name.clone().unwrap_or_default();
+            members::insert_user(&tx, &inv.email, &name, hash).await?
         }
         (None, None) => {
             return Err(AppError::internal(anyhow::anyhow!(
@@ -307,16 +289,7 @@ pub async fn accept(
             "You are already a member of this organization.",
         ));
     }
-    membership::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(org),
-        user_id: Set(person.id),
-        is_active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&tx)
-    .await?;
+    members::insert_membership(&tx, org, person.id).await?;
     let wanted: Vec<Uuid> = serde_json::from_str(&inv.role_ids).unwrap_or_default();
     let roles = role::Entity::find()
         .filter(role::Column::OrganizationId.eq(org))

@@ -29,6 +29,53 @@ use crate::{
     },
 };
 
+/// Inserts a person (email uniqueness is the database's, case-insensitively
+/// through the normalized column).
+pub async fn insert_user(
+    conn: &impl ConnectionTrait,
+    email: &str,
+    full_name: &str,
+    password_hash: String,
+) -> Result<user::Model, AppError> {
+    let now = Utc::now();
+    Ok(user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(email.trim().to_string()),
+        email_normalized: Set(super::security::normalize_email(email)),
+        full_name: Set(full_name.trim().to_string()),
+        password_hash: Set(password_hash),
+        is_active: Set(true),
+        mfa_enabled: Set(false),
+        totp_secret: Set(None),
+        totp_last_step: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(conn)
+    .await?)
+}
+
+/// Makes a person an active member of an organization.
+pub async fn insert_membership(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    membership::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(organization_id),
+        user_id: Set(user_id),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
 fn not_found() -> AppError {
     AppError::not_found("No such user in this organization.")
 }
@@ -364,7 +411,11 @@ pub async fn set_active(
 
 pub(crate) fn role_out(r: role::Model) -> RoleOut {
     RoleOut {
-        permissions: serde_json::from_str(&r.permissions).unwrap_or_default(),
+        permissions: sessions::role_permissions(&r)
+            .names()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
         id: r.id,
         name: r.name,
         description: r.description,

@@ -192,16 +192,20 @@ pub async fn evict(cache: &Cache, session_ids: &[Uuid]) -> Result<(), AppError> 
     auth::evict_sessions(cache, session_ids).await
 }
 
+/// Sessions neither revoked nor expired.
+fn live() -> sea_orm::Select<session::Entity> {
+    session::Entity::find()
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+}
+
 /// Live sessions of a person, optionally only in one organization.
 pub async fn live_session_ids(
     conn: &impl ConnectionTrait,
     user_id: Uuid,
     organization_id: Option<Uuid>,
 ) -> Result<Vec<Uuid>, AppError> {
-    let mut q = session::Entity::find()
-        .filter(session::Column::UserId.eq(user_id))
-        .filter(session::Column::RevokedAt.is_null())
-        .filter(session::Column::ExpiresAt.gt(Utc::now()));
+    let mut q = live().filter(session::Column::UserId.eq(user_id));
     if let Some(org) = organization_id {
         q = q.filter(session::Column::OrganizationId.eq(org));
     }
@@ -213,10 +217,8 @@ pub async fn live_session_ids_in_org(
     conn: &impl ConnectionTrait,
     organization_id: Uuid,
 ) -> Result<Vec<Uuid>, AppError> {
-    Ok(session::Entity::find()
+    Ok(live()
         .filter(session::Column::OrganizationId.eq(organization_id))
-        .filter(session::Column::RevokedAt.is_null())
-        .filter(session::Column::ExpiresAt.gt(Utc::now()))
         .all(conn)
         .await?
         .into_iter()
@@ -231,7 +233,7 @@ pub async fn live_session_ids_of_members(
     organization_id: Uuid,
 ) -> Result<Vec<Uuid>, AppError> {
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
-    Ok(session::Entity::find()
+    Ok(live()
         .filter(
             session::Column::UserId.in_subquery(
                 Query::select()
@@ -241,8 +243,6 @@ pub async fn live_session_ids_of_members(
                     .to_owned(),
             ),
         )
-        .filter(session::Column::RevokedAt.is_null())
-        .filter(session::Column::ExpiresAt.gt(Utc::now()))
         .all(conn)
         .await?
         .into_iter()
@@ -287,10 +287,8 @@ pub async fn logout(state: &AppState, principal: &Principal, all: bool) -> Resul
 
 /// `GET /auth/sessions`: the caller's live sessions, newest first.
 pub async fn list(state: &AppState, principal: &Principal) -> Result<Vec<SessionOut>, AppError> {
-    Ok(session::Entity::find()
+    Ok(live()
         .filter(session::Column::UserId.eq(principal.user_id))
-        .filter(session::Column::RevokedAt.is_null())
-        .filter(session::Column::ExpiresAt.gt(Utc::now()))
         .order_by_desc(session::Column::Id)
         .all(&state.db)
         .await?
@@ -344,9 +342,20 @@ pub async fn effective_permissions(
         .all(conn)
         .await?;
     Ok(roles.iter().fold(PermissionSet::default(), |acc, r| {
-        let names: Vec<String> = serde_json::from_str(&r.permissions).unwrap_or_default();
-        acc.union(PermissionSet::from_names(names.iter().map(String::as_str)))
+        acc.union(role_permissions(r))
     }))
+}
+
+/// What a role grants. System roles take theirs from the catalogue in code,
+/// so permissions added by later modules reach every organization's owners
+/// and admins without a data migration; custom roles keep their stored list.
+pub fn role_permissions(r: &role::Model) -> PermissionSet {
+    if r.is_system {
+        crate::modules::auth::catalog::system_role_permissions(&r.name)
+    } else {
+        let names: Vec<String> = serde_json::from_str(&r.permissions).unwrap_or_default();
+        PermissionSet::from_names(names.iter().map(String::as_str))
+    }
 }
 
 /// A session's state from the database: `None` unless the session, the
