@@ -119,7 +119,11 @@ fn mount(cfg: &mut ServiceConfig) {
     cfg.service(probes::health)
         .service(probes::ready)
         .service(probes::metrics)
-        .service(utoipa_actix_web::scope::scope("/api/v1").configure(modules::configure));
+        .service(
+            utoipa_actix_web::scope::scope("/api/v1")
+                .wrap(from_fn(idempotency::middleware))
+                .configure(modules::configure),
+        );
 }
 
 /// The complete OpenAPI document, collected from the mounted routes.

@@ -8,6 +8,14 @@
 //!   configured TTL (24 h); a lock older than [`LOCK_TIMEOUT`] is abandoned
 //!   (its process died) and may be taken over.
 
+use actix_web::{
+    Error, HttpResponse, ResponseError,
+    body::{BoxBody, MessageBody},
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::{Method, header},
+    middleware::Next,
+    web,
+};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -16,7 +24,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::error::AppError;
+use super::{error::AppError, state::AppState};
 
 /// How long an unfinished request holds its key before another may take over.
 pub const LOCK_TIMEOUT: Duration = Duration::seconds(60);
@@ -251,6 +259,110 @@ pub async fn purge_expired(conn: &impl ConnectionTrait) -> Result<u64, AppError>
         .exec(conn)
         .await?
         .rows_affected)
+}
+
+/// Response header set on a replayed response.
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+
+/// Middleware for authenticated POSTs carrying `Idempotency-Key`: claims the
+/// key for the caller's organization (from the token; an invalid token is
+/// left for the handler to refuse), runs the request once, stores its
+/// response, and replays it for the same key and body.
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let key = req
+        .headers()
+        .get(HEADER)
+        .map(|v| v.to_str().unwrap_or("\u{0}").to_string());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let (Some(key), Some(state), true) = (key, state, req.method() == Method::POST) else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let org = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .and_then(|t| state.auth.tokens.verify(t.trim()).ok())
+        .map(|claims| claims.org);
+    let Some(org) = org else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    if let Err(e) = validate_key(&key) {
+        return Ok(req.into_response(e.error_response()));
+    }
+    let body = match req.extract::<web::Bytes>().await {
+        Ok(b) => b,
+        Err(e) => return Ok(req.into_response(e.error_response())),
+    };
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or(req.path(), |p| p.as_str())
+        .to_string();
+    let hash = fingerprint(req.method().as_str(), &path, &body);
+    let ttl = Duration::hours(state.settings.idempotency.ttl_hours);
+    match begin(&state.db, org, &key, &hash, ttl).await {
+        Err(e) => Ok(req.into_response(e.error_response())),
+        Ok(Outcome::Replay(stored)) => {
+            let mut res = HttpResponse::build(
+                actix_web::http::StatusCode::from_u16(stored.status)
+                    .unwrap_or(actix_web::http::StatusCode::OK),
+            );
+            if let Some(ct) = stored.content_type {
+                res.insert_header((header::CONTENT_TYPE, ct));
+            }
+            res.insert_header((REPLAYED_HEADER, "true"));
+            Ok(req.into_response(res.body(stored.body)))
+        }
+        Ok(Outcome::Proceed) => {
+            req.set_payload(Payload::from(body));
+            let res = match next.call(req).await {
+                Ok(res) => res.map_into_boxed_body(),
+                Err(e) => {
+                    release(&state.db, org, &key).await.ok();
+                    return Err(e);
+                }
+            };
+            let (http_req, res) = res.into_parts();
+            let (head, body) = res.into_parts();
+            let bytes = match actix_web::body::to_bytes(body).await {
+                Ok(b) => b,
+                Err(_) => {
+                    release(&state.db, org, &key).await.ok();
+                    let e = AppError::internal(anyhow::anyhow!("response body could not be read"));
+                    return Ok(ServiceResponse::new(http_req, e.error_response()));
+                }
+            };
+            let stored = StoredResponse {
+                status: head.status().as_u16(),
+                content_type: head
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
+                body: bytes.to_vec(),
+            };
+            if let Err(e) = complete(&state.db, org, &key, &stored).await {
+                tracing::error!(error = %e, "idempotency: storing the response failed");
+            }
+            Ok(ServiceResponse::new(
+                http_req,
+                head.set_body(BoxBody::new(bytes)),
+            ))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -75,17 +75,22 @@ problem_responses! {
 /// handler can forget them: 413 and 415 wherever a body is accepted, 401 and
 /// 429 (the per-organization request budget) wherever a token is required.
 pub fn document_platform_responses(doc: &mut openapi::OpenApi) {
-    use openapi::{Ref, RefOr};
+    use openapi::{
+        Ref, RefOr, Required,
+        path::{ParameterBuilder, ParameterIn},
+        schema::{ObjectBuilder, Type},
+    };
     for item in doc.paths.paths.values_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
+        let ops = [
+            (false, &mut item.get),
+            (true, &mut item.post),
+            (false, &mut item.put),
+            (false, &mut item.patch),
+            (false, &mut item.delete),
+        ];
+        for (is_post, op) in ops
+            .into_iter()
+            .filter_map(|(p, o)| o.as_mut().map(|o| (p, o)))
         {
             let mut add = |status: &str, name: &str| {
                 op.responses
@@ -97,9 +102,32 @@ pub fn document_platform_responses(doc: &mut openapi::OpenApi) {
                 add("413", "PayloadTooLarge");
                 add("415", "UnsupportedMediaType");
             }
-            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            if secured {
                 add("401", "Unauthorized");
                 add("429", "TooManyRequests");
+            }
+            if secured && is_post {
+                add("409", "Conflict");
+                add("422", "Unprocessable");
+                op.parameters.get_or_insert_with(Vec::new).push(RefOr::T(
+                    ParameterBuilder::new()
+                        .name("Idempotency-Key")
+                        .parameter_in(ParameterIn::Header)
+                        .required(Required::False)
+                        .description(Some(
+                            "Makes the POST safe to retry: the same key and body within 24 h \
+                             replays the first response (`Idempotent-Replayed: true`); the same \
+                             key with another body is a 422; while the first request runs, a 409.",
+                        ))
+                        .schema(Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .min_length(Some(1))
+                                .max_length(Some(255)),
+                        ))
+                        .build(),
+                ));
             }
         }
     }

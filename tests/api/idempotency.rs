@@ -147,3 +147,89 @@ async fn a_malformed_key_is_a_400() {
         .unwrap_err();
     assert_eq!(err.status().as_u16(), 400);
 }
+
+mod over_http {
+    use serde_json::{Value, json};
+
+    use crate::helpers::{assert_problem, spawn_app};
+
+    async fn post_role(
+        app: &crate::helpers::TestApp,
+        token: &str,
+        key: &str,
+        name: &str,
+    ) -> reqwest::Response {
+        app.client
+            .post(app.url("/api/v1/roles"))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(&json!({ "name": name, "permissions": [] }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_repeated_keyed_post_replays_the_first_response_and_creates_once() {
+        let app = spawn_app().await;
+        let owner = app.onboard().await;
+        let before = app.get_json("/api/v1/roles", &owner.token).await["data"]
+            .as_array()
+            .unwrap()
+            .len();
+        let first = post_role(&app, &owner.token, "create-clerk-1", "Clerk").await;
+        assert_eq!(first.status(), 201);
+        assert!(first.headers().get("idempotent-replayed").is_none());
+        let first: Value = first.json().await.unwrap();
+        let again = post_role(&app, &owner.token, "create-clerk-1", "Clerk").await;
+        assert_eq!(again.status(), 201);
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+        assert_eq!(
+            again.json::<Value>().await.unwrap(),
+            first,
+            "the same response"
+        );
+        let after = app.get_json("/api/v1/roles", &owner.token).await["data"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert_eq!(after, before + 1, "created once");
+
+        let other_body = post_role(&app, &owner.token, "create-clerk-1", "Other").await;
+        assert_problem(other_body, 422, "idempotency_key_reused").await;
+        let too_long = post_role(&app, &owner.token, &"k".repeat(256), "Clerk 2").await;
+        assert_problem(too_long, 400, "invalid_idempotency_key").await;
+
+        // Keys belong to an organization.
+        let stranger = app.onboard().await;
+        let theirs = post_role(&app, &stranger.token, "create-clerk-1", "Clerk").await;
+        assert_eq!(theirs.status(), 201);
+        assert!(theirs.headers().get("idempotent-replayed").is_none());
+    }
+
+    #[tokio::test]
+    async fn without_a_valid_token_the_key_changes_nothing_and_the_answer_is_401() {
+        let app = spawn_app().await;
+        let res = post_role(&app, "not-a-token", "k1", "Clerk").await;
+        assert_problem(res, 401, "unauthorized").await;
+    }
+
+    #[tokio::test]
+    async fn the_spec_documents_the_idempotency_key_on_authenticated_posts() {
+        let app = spawn_app().await;
+        let spec: Value = app
+            .get("/api-docs/openapi.json")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let params = spec["paths"]["/api/v1/roles"]["post"]["parameters"]
+            .as_array()
+            .unwrap();
+        assert!(
+            params
+                .iter()
+                .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header")
+        );
+    }
+}
