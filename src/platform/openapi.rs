@@ -108,6 +108,7 @@ pub fn document_platform_responses(doc: &mut openapi::OpenApi) {
                 add("429", "TooManyRequests");
             }
             if secured && is_post {
+                add("400", "BadRequest");
                 add("409", "Conflict");
                 add("422", "Unprocessable");
                 op.parameters.get_or_insert_with(Vec::new).push(RefOr::T(
@@ -124,7 +125,8 @@ pub fn document_platform_responses(doc: &mut openapi::OpenApi) {
                             ObjectBuilder::new()
                                 .schema_type(Type::String)
                                 .min_length(Some(1))
-                                .max_length(Some(255)),
+                                .max_length(Some(255))
+                                .pattern(Some("^[!-~]+$")),
                         ))
                         .build(),
                 ));
