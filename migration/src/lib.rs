@@ -11,6 +11,7 @@ mod m20261121_000004_auth_identity;
 mod m20261121_000005_auth_invitations;
 mod m20261121_000006_auth_teams;
 mod m20261121_000007_auth_mfa_recovery_codes;
+mod m20261121_000008_inventory_catalogue_and_stock;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_auth_invitations::Migration),
             Box::new(m20261121_000006_auth_teams::Migration),
             Box::new(m20261121_000007_auth_mfa_recovery_codes::Migration),
+            Box::new(m20261121_000008_inventory_catalogue_and_stock::Migration),
         ]
     }
 }

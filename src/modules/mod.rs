@@ -4,8 +4,10 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod auth;
+pub mod inventory;
 
 /// Mounts every module's routes (called inside the `/api/v1` scope).
 pub fn configure(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
+    inventory::configure(cfg);
 }

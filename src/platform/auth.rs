@@ -59,6 +59,13 @@ catalogue! {
     AuditRead = "auth.audit.read": "Read the audit log",
     SubscriptionRead = "auth.subscription.read": "View the plan and its limits",
     SubscriptionManage = "auth.subscription.manage": "Change the plan",
+    ProductsRead = "inventory.products.read": "List and view products and categories",
+    ProductsManage = "inventory.products.manage": "Create, change and archive products and categories",
+    WarehousesRead = "inventory.warehouses.read": "List and view warehouses",
+    WarehousesManage = "inventory.warehouses.manage": "Create, change and archive warehouses",
+    StockRead = "inventory.stock.read": "View stock levels, movements and valuation",
+    StockMove = "inventory.stock.move": "Record receipts, issues and transfers",
+    StockAdjust = "inventory.stock.adjust": "Correct stock levels (counts and adjustments)",
 }
 
 /// A set of permissions, one bit each.

@@ -175,6 +175,8 @@ struct Fixtures {
     session: Uuid,
     invitation: Uuid,
     team: Uuid,
+    product: Uuid,
+    warehouse: Uuid,
 }
 
 impl Fixtures {
@@ -222,7 +224,29 @@ impl Fixtures {
             json!({}),
         )
         .await;
+        let warehouse: Value = app
+            .post_as(
+                "/api/v1/warehouses",
+                Some(&owner.token),
+                json!({ "code": "FIX", "name": "Fixture" }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let product: Value = app
+            .post_as(
+                "/api/v1/products",
+                Some(&owner.token),
+                json!({ "sku": "FIX-1", "name": "Fixture" }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
         Fixtures {
+            product: product["id"].as_str().unwrap().parse().unwrap(),
+            warehouse: warehouse["id"].as_str().unwrap().parse().unwrap(),
             team: team["id"].as_str().unwrap().parse().unwrap(),
             org: owner.org_id,
             user: member.user_id,
@@ -238,6 +262,8 @@ impl Fixtures {
             ("organizations", "id") => self.org,
             ("users", "id") | ("members", "user_id") => self.user,
             ("teams", "id") => self.team,
+            ("products", "id") => self.product,
+            ("warehouses", "id") => self.warehouse,
             ("sessions", "id") => self.session,
             ("invitations", "id") => self.invitation,
             _ => panic!("no fixture for path parameter {param} of /{kind}: add one to Fixtures"),
@@ -258,6 +284,21 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
             json!({ "name": "Hijacked" })
         }
         ("POST", "/api/v1/teams") => json!({ "name": "Sneaky" }),
+        ("POST", "/api/v1/warehouses") => json!({ "code": "SNEAK", "name": "Sneaky" }),
+        ("PATCH", "/api/v1/warehouses/{id}") | ("PATCH", "/api/v1/products/{id}") => {
+            json!({ "name": "Hijacked" })
+        }
+        ("POST", "/api/v1/products") => json!({ "sku": "SNEAK", "name": "Sneaky" }),
+        ("POST", "/api/v1/inventory/receipts") | ("POST", "/api/v1/inventory/issues") => {
+            json!({ "warehouse_id": Uuid::nil(), "lines": [{ "product_id": Uuid::nil(), "quantity": "1" }] })
+        }
+        ("POST", "/api/v1/inventory/transfers") => json!({
+            "from_warehouse_id": Uuid::nil(), "to_warehouse_id": Uuid::nil(),
+            "lines": [{ "product_id": Uuid::nil(), "quantity": "1" }]
+        }),
+        ("POST", "/api/v1/inventory/adjust") => json!({
+            "warehouse_id": Uuid::nil(), "product_id": Uuid::nil(), "quantity_delta": "1", "reason": "x"
+        }),
         ("POST", "/api/v1/roles") => json!({ "name": "Sneaky", "permissions": [] }),
         ("POST", "/api/v1/users/invite") => {
             json!({ "email": "sneaky@example.com", "role_ids": [Uuid::nil()] })
@@ -285,6 +326,9 @@ async fn snapshot(app: &TestApp, owner: &Member) -> Value {
         "invitations": app.get_json("/api/v1/invitations", &owner.token).await,
         "sessions": app.get_json("/api/v1/auth/sessions", &owner.token).await,
         "teams": app.get_json("/api/v1/teams", &owner.token).await,
+        "products": app.get_json("/api/v1/products", &owner.token).await,
+        "warehouses": app.get_json("/api/v1/warehouses", &owner.token).await,
+        "stock": app.get_json("/api/v1/inventory/stock", &owner.token).await,
     })
 }
 

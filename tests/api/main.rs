@@ -9,6 +9,7 @@ mod cli;
 mod errors;
 mod helpers;
 mod idempotency;
+mod inventory;
 mod mail;
 mod numbering_audit;
 mod openapi;

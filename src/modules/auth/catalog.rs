@@ -13,7 +13,10 @@ pub const SYSTEM_ROLES: [(&str, &str); 5] = [
         "manager",
         "Reads everything, manages teams, reads the audit log",
     ),
-    ("member", "Works with the organization's data"),
+    (
+        "member",
+        "Works with the organization's data (records stock movements)",
+    ),
     ("viewer", "Reads, never writes"),
 ];
 
@@ -28,6 +31,9 @@ pub fn system_role_permissions(name: &str) -> PermissionSet {
         P::UsersRead,
         P::RolesRead,
         P::TeamsRead,
+        P::ProductsRead,
+        P::WarehousesRead,
+        P::StockRead,
     ];
     match name {
         "owner" => PermissionSet::all(),
@@ -37,9 +43,18 @@ pub fn system_role_permissions(name: &str) -> PermissionSet {
             .collect(),
         "manager" => reads
             .into_iter()
-            .chain([P::TeamsManage, P::AuditRead, P::SubscriptionRead])
+            .chain([
+                P::TeamsManage,
+                P::AuditRead,
+                P::SubscriptionRead,
+                P::ProductsManage,
+                P::WarehousesManage,
+                P::StockMove,
+                P::StockAdjust,
+            ])
             .collect(),
-        "member" | "viewer" => reads.into_iter().collect(),
+        "member" => reads.into_iter().chain([P::StockMove]).collect(),
+        "viewer" => reads.into_iter().collect(),
         _ => PermissionSet::default(),
     }
 }

@@ -1,0 +1,88 @@
+//! The inventory module's door for the rest of the application: stock
+//! operations that run inside the caller's transaction (pass a
+//! `DatabaseTransaction` started with `platform::db::begin_write`).
+
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+
+use super::service::stock::{self, MoveContext};
+use crate::platform::{
+    error::AppError,
+    money::{Amount, Quantity},
+};
+
+/// Who moves stock, and for which document.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// The organization.
+    pub organization_id: Uuid,
+    /// The acting user, if any.
+    pub actor: Option<Uuid>,
+    /// Document type (`sales_order`, `purchase_order`, ...).
+    pub document_type: &'a str,
+    /// Document id.
+    pub document_id: &'a str,
+}
+
+impl<'a> Origin<'a> {
+    fn context(&self) -> MoveContext<'a> {
+        MoveContext {
+            org: self.organization_id,
+            actor: self.actor,
+            reason: "",
+            reference_type: Some(self.document_type),
+            reference_id: Some(self.document_id),
+        }
+    }
+}
+
+/// Issues `qty` of a product from a warehouse, or 409 `insufficient_stock`.
+/// Returns the movement id.
+pub async fn issue(
+    conn: &impl ConnectionTrait,
+    origin: &Origin<'_>,
+    product_id: Uuid,
+    warehouse_id: Uuid,
+    qty: Quantity,
+) -> Result<Uuid, AppError> {
+    let after =
+        stock::take_stock(conn, origin.organization_id, product_id, warehouse_id, qty).await?;
+    let neg = Quantity::from_units(-qty.units());
+    let key = (product_id, warehouse_id);
+    let m = stock::write_movement(
+        conn,
+        &origin.context(),
+        key,
+        "issue",
+        neg,
+        after.avg_cost,
+        None,
+    )
+    .await?;
+    Ok(m.id)
+}
+
+/// Receives `qty` at `unit_cost`. Returns the movement id.
+pub async fn receive(
+    conn: &impl ConnectionTrait,
+    origin: &Origin<'_>,
+    product_id: Uuid,
+    warehouse_id: Uuid,
+    qty: Quantity,
+    unit_cost: Amount,
+) -> Result<Uuid, AppError> {
+    stock::ensure_locked(conn, origin.organization_id, product_id, warehouse_id).await?;
+    stock::add_stock(conn, product_id, warehouse_id, qty, unit_cost).await?;
+    let key = (product_id, warehouse_id);
+    let m = stock::write_movement(
+        conn,
+        &origin.context(),
+        key,
+        "receipt",
+        qty,
+        unit_cost,
+        None,
+    )
+    .await?;
+    Ok(m.id)
+}

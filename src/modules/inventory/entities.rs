@@ -1,0 +1,127 @@
+//! SeaORM entities of the inventory module (private to it).
+
+macro_rules! no_relations {
+    () => {
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+        impl ActiveModelBehavior for ActiveModel {}
+    };
+}
+
+pub mod category {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "categories")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub name: String,
+        pub parent_id: Option<Uuid>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub version: i32,
+    }
+    no_relations!();
+}
+
+pub mod product {
+    use sea_orm::entity::prelude::*;
+
+    use crate::platform::money::{Amount, Quantity};
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "products")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub sku: String,
+        pub name: String,
+        #[sea_orm(column_type = "Text")]
+        pub description: String,
+        pub category_id: Option<Uuid>,
+        pub kind: String,
+        pub uom: String,
+        pub sale_price: Amount,
+        pub standard_cost: Amount,
+        pub reorder_point: Quantity,
+        pub reorder_quantity: Quantity,
+        pub barcode: Option<String>,
+        pub active: bool,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub version: i32,
+    }
+    no_relations!();
+}
+
+pub mod warehouse {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "warehouses")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub code: String,
+        pub name: String,
+        #[sea_orm(column_type = "Text")]
+        pub address: String,
+        pub active: bool,
+        pub is_default: bool,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub version: i32,
+    }
+    no_relations!();
+}
+
+pub mod stock_level {
+    use sea_orm::entity::prelude::*;
+
+    use crate::platform::money::{Amount, Quantity};
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "stock_levels")]
+    pub struct Model {
+        pub organization_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub product_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub warehouse_id: Uuid,
+        pub on_hand: Quantity,
+        pub reserved: Quantity,
+        pub avg_cost: Amount,
+        pub updated_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod stock_movement {
+    use sea_orm::entity::prelude::*;
+
+    use crate::platform::money::{Amount, Quantity};
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "stock_movements")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub product_id: Uuid,
+        pub warehouse_id: Uuid,
+        pub kind: String,
+        pub quantity: Quantity,
+        pub unit_cost: Amount,
+        pub reason: String,
+        pub reference_type: Option<String>,
+        pub reference_id: Option<String>,
+        pub transfer_id: Option<Uuid>,
+        pub actor_id: Option<Uuid>,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}

@@ -1,0 +1,462 @@
+//! Warehouses and products: master data, archived rather than deleted.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, Func},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    modules::{
+        auth::api::{Limit, check_plan_limit},
+        inventory::{
+            dto::*,
+            entities::{category, product, warehouse},
+        },
+    },
+    platform::{
+        audit::{self, AuditEntry},
+        auth::Principal,
+        db::begin_write,
+        error::AppError,
+        pagination::{Page, decode_cursor},
+        state::AppState,
+    },
+};
+
+fn record(
+    p: &Principal,
+    action: &str,
+    entity: &str,
+    id: Uuid,
+    changes: serde_json::Value,
+) -> AuditEntry {
+    AuditEntry {
+        organization_id: p.organization_id,
+        actor_id: Some(p.user_id),
+        action: action.into(),
+        entity_type: entity.into(),
+        entity_id: Some(id.to_string()),
+        changes: Some(changes),
+    }
+}
+
+/// 412 when `If-Match` names another version.
+pub fn check_version(if_match: Option<i32>, current: i32) -> Result<(), AppError> {
+    match if_match {
+        Some(v) if v != current => Err(AppError::precondition_failed(format!(
+            "The resource is at version {current}, not {v}; reload it and retry."
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn conflict_on_duplicate(
+    code: &'static str,
+    detail: &'static str,
+) -> impl Fn(sea_orm::DbErr) -> AppError {
+    move |e| match AppError::from(e) {
+        e if e.status() == 409 => AppError::conflict(code, detail),
+        e => e,
+    }
+}
+
+pub(crate) fn warehouse_out(w: warehouse::Model) -> WarehouseOut {
+    WarehouseOut {
+        id: w.id,
+        code: w.code,
+        name: w.name,
+        address: w.address,
+        active: w.active,
+        is_default: w.is_default,
+        created_at: w.created_at,
+        updated_at: w.updated_at,
+        version: w.version,
+    }
+}
+
+/// A warehouse of the organization, or 404.
+pub async fn find_warehouse(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<warehouse::Model, AppError> {
+    warehouse::Entity::find_by_id(id)
+        .filter(warehouse::Column::OrganizationId.eq(org))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such warehouse in this organization."))
+}
+
+/// `GET /warehouses`, by code.
+pub async fn list_warehouses(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+) -> Result<Vec<WarehouseOut>, AppError> {
+    Ok(warehouse::Entity::find()
+        .filter(warehouse::Column::OrganizationId.eq(org))
+        .order_by_asc(warehouse::Column::Code)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(warehouse_out)
+        .collect())
+}
+
+async fn clear_default(conn: &impl ConnectionTrait, org: Uuid) -> Result<(), AppError> {
+    warehouse::Entity::update_many()
+        .col_expr(warehouse::Column::IsDefault, false.into())
+        .filter(warehouse::Column::OrganizationId.eq(org))
+        .filter(warehouse::Column::IsDefault.eq(true))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// `POST /warehouses`: the first warehouse is the default.
+pub async fn create_warehouse(
+    state: &AppState,
+    p: &Principal,
+    input: &WarehouseIn,
+) -> Result<WarehouseOut, AppError> {
+    let org = p.organization_id;
+    let tx = begin_write(&state.db).await?;
+    let first = warehouse::Entity::find()
+        .filter(warehouse::Column::OrganizationId.eq(org))
+        .count(&tx)
+        .await?
+        == 0;
+    let is_default = first || input.is_default;
+    if is_default {
+        clear_default(&tx, org).await?;
+    }
+    let now = Utc::now();
+    let w = warehouse::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org),
+        code: Set(input.code.trim().to_string()),
+        name: Set(input.name.trim().to_string()),
+        address: Set(input.address.clone()),
+        active: Set(true),
+        is_default: Set(is_default),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(&tx)
+    .await
+    .map_err(conflict_on_duplicate(
+        "warehouse_code_taken",
+        "A warehouse with this code already exists.",
+    ))?;
+    audit::record(
+        &tx,
+        record(
+            p,
+            "inventory.warehouse.created",
+            "warehouse",
+            w.id,
+            json!({ "code": w.code }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(warehouse_out(w))
+}
+
+/// `PATCH /warehouses/{id}` and archiving (`active: false`).
+pub async fn patch_warehouse(
+    state: &AppState,
+    p: &Principal,
+    id: Uuid,
+    patch: &WarehousePatch,
+    if_match: Option<i32>,
+) -> Result<WarehouseOut, AppError> {
+    let org = p.organization_id;
+    let tx = begin_write(&state.db).await?;
+    let current = find_warehouse(&tx, org, id).await?;
+    check_version(if_match, current.version)?;
+    if patch.active == Some(false) && current.is_default {
+        return Err(AppError::conflict(
+            "default_warehouse",
+            "Make another warehouse the default before archiving this one.",
+        ));
+    }
+    if patch.is_default == Some(true) && !current.is_default {
+        clear_default(&tx, org).await?;
+    }
+    let mut am: warehouse::ActiveModel = current.clone().into();
+    if let Some(v) = &patch.name {
+        am.name = Set(v.trim().to_string());
+    }
+    if let Some(v) = &patch.address {
+        am.address = Set(v.clone());
+    }
+    if let Some(v) = patch.active {
+        am.active = Set(v);
+    }
+    if patch.is_default == Some(true) {
+        am.is_default = Set(true);
+    }
+    am.updated_at = Set(Utc::now());
+    am.version = Set(current.version + 1);
+    let updated = am.update(&tx).await?;
+    let action = if patch.active == Some(false) {
+        "inventory.warehouse.archived"
+    } else {
+        "inventory.warehouse.updated"
+    };
+    audit::record(&tx, record(p, action, "warehouse", id, json!({ "name": [current.name, updated.name], "active": [current.active, updated.active] }))).await?;
+    tx.commit().await?;
+    Ok(warehouse_out(updated))
+}
+
+pub(crate) fn product_out(m: product::Model) -> ProductOut {
+    ProductOut {
+        id: m.id,
+        sku: m.sku,
+        name: m.name,
+        description: m.description,
+        category_id: m.category_id,
+        kind: m.kind,
+        uom: m.uom,
+        sale_price: m.sale_price,
+        standard_cost: m.standard_cost,
+        reorder_point: m.reorder_point,
+        reorder_quantity: m.reorder_quantity,
+        barcode: m.barcode,
+        active: m.active,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        version: m.version,
+    }
+}
+
+/// A product of the organization, or 404.
+pub async fn find_product(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<product::Model, AppError> {
+    product::Entity::find_by_id(id)
+        .filter(product::Column::OrganizationId.eq(org))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such product in this organization."))
+}
+
+async fn check_category(conn: &impl ConnectionTrait, org: Uuid, id: Uuid) -> Result<(), AppError> {
+    category::Entity::find_by_id(id)
+        .filter(category::Column::OrganizationId.eq(org))
+        .one(conn)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| {
+            AppError::invalid_field(
+                "category_id",
+                "not_found",
+                "is not a category of this organization",
+            )
+        })
+}
+
+fn check_amounts(fields: &[(&str, i64)]) -> Result<(), AppError> {
+    let negative: Vec<_> = fields
+        .iter()
+        .filter(|(_, v)| *v < 0)
+        .map(|(f, _)| crate::platform::error::FieldError::new(*f, "range", "must not be negative"))
+        .collect();
+    if negative.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(negative))
+    }
+}
+
+/// `POST /products`, within the plan's product limit.
+pub async fn create_product(
+    state: &AppState,
+    p: &Principal,
+    input: &ProductIn,
+) -> Result<ProductOut, AppError> {
+    let org = p.organization_id;
+    let kind = input.kind.clone().unwrap_or_else(|| "stock".into());
+    if kind != "stock" && kind != "service" {
+        return Err(AppError::invalid_field(
+            "kind",
+            "invalid_value",
+            "must be `stock` or `service`",
+        ));
+    }
+    check_amounts(&[
+        ("sale_price", input.sale_price.units()),
+        ("standard_cost", input.standard_cost.units()),
+        ("reorder_point", input.reorder_point.units()),
+        ("reorder_quantity", input.reorder_quantity.units()),
+    ])?;
+    let tx = begin_write(&state.db).await?;
+    if let Some(c) = input.category_id {
+        check_category(&tx, org, c).await?;
+    }
+    let count = product::Entity::find()
+        .filter(product::Column::OrganizationId.eq(org))
+        .count(&tx)
+        .await?;
+    check_plan_limit(&tx, org, Limit::Products, count, 1).await?;
+    let now = Utc::now();
+    let m = product::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org),
+        sku: Set(input.sku.trim().to_string()),
+        name: Set(input.name.trim().to_string()),
+        description: Set(input.description.clone()),
+        category_id: Set(input.category_id),
+        kind: Set(kind),
+        uom: Set(input.uom.clone().unwrap_or_else(|| "unit".into())),
+        sale_price: Set(input.sale_price),
+        standard_cost: Set(input.standard_cost),
+        reorder_point: Set(input.reorder_point),
+        reorder_quantity: Set(input.reorder_quantity),
+        barcode: Set(input.barcode.clone()),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(&tx)
+    .await
+    .map_err(conflict_on_duplicate(
+        "sku_taken",
+        "A product with this SKU already exists.",
+    ))?;
+    audit::record(
+        &tx,
+        record(
+            p,
+            "inventory.product.created",
+            "product",
+            m.id,
+            json!({ "sku": m.sku, "name": m.name }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(product_out(m))
+}
+
+/// `PATCH /products/{id}` and archiving (`active: false`).
+pub async fn patch_product(
+    state: &AppState,
+    p: &Principal,
+    id: Uuid,
+    patch: &ProductPatch,
+    if_match: Option<i32>,
+) -> Result<ProductOut, AppError> {
+    let org = p.organization_id;
+    let units = |v: Option<i64>, f: &'static str| (f, v.unwrap_or(0));
+    check_amounts(&[
+        units(patch.sale_price.map(|a| a.units()), "sale_price"),
+        units(patch.standard_cost.map(|a| a.units()), "standard_cost"),
+        units(patch.reorder_point.map(|a| a.units()), "reorder_point"),
+        units(
+            patch.reorder_quantity.map(|a| a.units()),
+            "reorder_quantity",
+        ),
+    ])?;
+    let tx = begin_write(&state.db).await?;
+    let current = find_product(&tx, org, id).await?;
+    check_version(if_match, current.version)?;
+    if let Some(Some(c)) = patch.category_id {
+        check_category(&tx, org, c).await?;
+    }
+    let mut am: product::ActiveModel = current.clone().into();
+    if let Some(v) = &patch.sku {
+        am.sku = Set(v.trim().to_string());
+    }
+    if let Some(v) = &patch.name {
+        am.name = Set(v.trim().to_string());
+    }
+    if let Some(v) = &patch.description {
+        am.description = Set(v.clone());
+    }
+    if let Some(v) = patch.category_id {
+        am.category_id = Set(v);
+    }
+    if let Some(v) = &patch.uom {
+        am.uom = Set(v.clone());
+    }
+    if let Some(v) = patch.sale_price {
+        am.sale_price = Set(v);
+    }
+    if let Some(v) = patch.standard_cost {
+        am.standard_cost = Set(v);
+    }
+    if let Some(v) = patch.reorder_point {
+        am.reorder_point = Set(v);
+    }
+    if let Some(v) = patch.reorder_quantity {
+        am.reorder_quantity = Set(v);
+    }
+    if let Some(v) = &patch.barcode {
+        am.barcode = Set(v.clone());
+    }
+    if let Some(v) = patch.active {
+        am.active = Set(v);
+    }
+    am.updated_at = Set(Utc::now());
+    am.version = Set(current.version + 1);
+    let updated = am.update(&tx).await.map_err(conflict_on_duplicate(
+        "sku_taken",
+        "A product with this SKU already exists.",
+    ))?;
+    let action = if patch.active == Some(false) {
+        "inventory.product.archived"
+    } else {
+        "inventory.product.updated"
+    };
+    audit::record(&tx, record(p, action, "product", id, json!({ "sku": [current.sku, updated.sku], "active": [current.active, updated.active] }))).await?;
+    tx.commit().await?;
+    Ok(product_out(updated))
+}
+
+/// `GET /products`: filters q, kind, active (default true), category; by id.
+pub async fn list_products(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    f: &ProductFilter,
+) -> Result<Page<ProductOut>, AppError> {
+    let limit = f.limit.unwrap_or(50).clamp(1, 200);
+    let mut cond = Condition::all()
+        .add(product::Column::OrganizationId.eq(org))
+        .add(product::Column::Active.eq(f.active.unwrap_or(true)));
+    if let Some(k) = &f.kind {
+        cond = cond.add(product::Column::Kind.eq(k.as_str()));
+    }
+    if let Some(c) = f.category {
+        cond = cond.add(product::Column::CategoryId.eq(c));
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        cond = cond.add(
+            Condition::any()
+                .add(
+                    Expr::expr(Func::lower(Expr::col(product::Column::Name))).like(pattern.clone()),
+                )
+                .add(Expr::expr(Func::lower(Expr::col(product::Column::Sku))).like(pattern)),
+        );
+    }
+    if let Some(c) = &f.cursor {
+        let after: Uuid = decode_cursor(c)?;
+        cond = cond.add(product::Column::Id.gt(after));
+    }
+    let rows = product::Entity::find()
+        .filter(cond)
+        .order_by_asc(product::Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    Ok(Page::from_rows(rows, limit, |r| r.id).map(product_out))
+}

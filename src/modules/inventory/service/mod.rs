@@ -1,0 +1,4 @@
+//! Business rules of the inventory module, by topic.
+
+pub mod catalogue;
+pub mod stock;

@@ -1,0 +1,731 @@
+//! The stock ledger. Every change of a level writes an immutable movement in
+//! the same transaction. Stock leaves only through a conditional atomic UPDATE
+//! (`on_hand - reserved >= q`), backed by CHECK constraints, so it can never go
+//! negative and reserved never exceeds on hand. Rows are locked in one global
+//! order (product, warehouse) before they change, so concurrent transfers in
+//! opposite directions cannot deadlock on PostgreSQL; SQLite write
+//! transactions start IMMEDIATE and are serialized anyway.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::catalogue::{find_product, find_warehouse};
+use crate::{
+    modules::inventory::{
+        dto::*,
+        entities::{product, stock_level, stock_movement, warehouse},
+    },
+    platform::{
+        audit::{self, AuditEntry},
+        auth::Principal,
+        db::begin_write,
+        error::{AppError, FieldError},
+        money::{Amount, Quantity},
+        pagination::{Page, decode_cursor},
+        state::AppState,
+    },
+};
+
+/// Who and why, for the movements of one operation.
+pub struct MoveContext<'a> {
+    /// Organization.
+    pub org: Uuid,
+    /// Acting user.
+    pub actor: Option<Uuid>,
+    /// Why.
+    pub reason: &'a str,
+    /// Document type.
+    pub reference_type: Option<&'a str>,
+    /// Document id.
+    pub reference_id: Option<&'a str>,
+}
+
+pub(crate) fn level_out(l: &stock_level::Model) -> StockLevelOut {
+    StockLevelOut {
+        product_id: l.product_id,
+        warehouse_id: l.warehouse_id,
+        on_hand: l.on_hand,
+        reserved: l.reserved,
+        available: Quantity::from_units(l.on_hand.units() - l.reserved.units()),
+        avg_cost: l.avg_cost,
+        updated_at: l.updated_at,
+    }
+}
+
+fn movement_out(m: stock_movement::Model) -> MovementOut {
+    MovementOut {
+        id: m.id,
+        product_id: m.product_id,
+        warehouse_id: m.warehouse_id,
+        kind: m.kind,
+        quantity: m.quantity,
+        unit_cost: m.unit_cost,
+        reason: m.reason,
+        reference_type: m.reference_type,
+        reference_id: m.reference_id,
+        transfer_id: m.transfer_id,
+        actor_id: m.actor_id,
+        created_at: m.created_at,
+    }
+}
+
+/// A product that can hold stock, or 422 on `field`.
+async fn stock_product(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+    field: &str,
+) -> Result<product::Model, AppError> {
+    let p = find_product(conn, org, id).await.map_err(|_| {
+        AppError::invalid_field(field, "not_found", "is not a product of this organization")
+    })?;
+    if p.kind != "stock" {
+        return Err(AppError::invalid_field(
+            field,
+            "not_stocked",
+            "is a service product; services hold no stock",
+        ));
+    }
+    Ok(p)
+}
+
+/// An active warehouse, or 422 on `field`.
+async fn open_warehouse(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+    field: &str,
+) -> Result<warehouse::Model, AppError> {
+    let w = find_warehouse(conn, org, id).await.map_err(|_| {
+        AppError::invalid_field(
+            field,
+            "not_found",
+            "is not a warehouse of this organization",
+        )
+    })?;
+    if !w.active {
+        return Err(AppError::invalid_field(field, "archived", "is archived"));
+    }
+    Ok(w)
+}
+
+fn positive_lines(lines: &[StockLineIn]) -> Result<(), AppError> {
+    let errors: Vec<FieldError> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.quantity.units() <= 0)
+        .map(|(i, _)| {
+            FieldError::new(
+                format!("lines[{i}].quantity"),
+                "range",
+                "must be greater than zero",
+            )
+        })
+        .chain(
+            lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.unit_cost.is_some_and(|c| c.is_negative()))
+                .map(|(i, _)| {
+                    FieldError::new(
+                        format!("lines[{i}].unit_cost"),
+                        "range",
+                        "must not be negative",
+                    )
+                }),
+        )
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errors))
+    }
+}
+
+/// Makes sure level rows exist, then locks them in (product, warehouse) order.
+async fn lock_levels(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    pairs: &mut Vec<(Uuid, Uuid)>,
+) -> Result<(), AppError> {
+    pairs.sort();
+    pairs.dedup();
+    let now = Utc::now();
+    for (p, w) in pairs.iter() {
+        stock_level::Entity::insert(stock_level::ActiveModel {
+            organization_id: Set(org),
+            product_id: Set(*p),
+            warehouse_id: Set(*w),
+            on_hand: Set(Quantity::ZERO),
+            reserved: Set(Quantity::ZERO),
+            avg_cost: Set(Amount::ZERO),
+            updated_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                stock_level::Column::ProductId,
+                stock_level::Column::WarehouseId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    }
+    let mut any = Condition::any();
+    for (p, w) in pairs.iter() {
+        any = any.add(
+            Condition::all()
+                .add(stock_level::Column::ProductId.eq(*p))
+                .add(stock_level::Column::WarehouseId.eq(*w)),
+        );
+    }
+    stock_level::Entity::find()
+        .filter(stock_level::Column::OrganizationId.eq(org))
+        .filter(any)
+        .order_by_asc(stock_level::Column::ProductId)
+        .order_by_asc(stock_level::Column::WarehouseId)
+        .lock_exclusive()
+        .all(conn)
+        .await?;
+    Ok(())
+}
+
+async fn level(
+    conn: &impl ConnectionTrait,
+    product: Uuid,
+    warehouse: Uuid,
+) -> Result<stock_level::Model, AppError> {
+    stock_level::Entity::find_by_id((product, warehouse))
+        .one(conn)
+        .await?
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "stock level {product}/{warehouse} vanished"
+            ))
+        })
+}
+
+/// Adds stock at `unit_cost`, updating the moving-average cost (row locked).
+pub async fn add_stock(
+    conn: &impl ConnectionTrait,
+    product: Uuid,
+    warehouse: Uuid,
+    qty: Quantity,
+    unit_cost: Amount,
+) -> Result<stock_level::Model, AppError> {
+    let current = level(conn, product, warehouse).await?;
+    let (old_q, add_q) = (i128::from(current.on_hand.units()), i128::from(qty.units()));
+    let total = old_q + add_q;
+    let avg = if total > 0 {
+        (old_q * i128::from(current.avg_cost.units())
+            + add_q * i128::from(unit_cost.units())
+            + total / 2)
+            / total
+    } else {
+        i128::from(unit_cost.units())
+    };
+    let overflow = || {
+        AppError::invalid_field(
+            "quantity",
+            "overflow",
+            "the resulting stock is out of range",
+        )
+    };
+    let on_hand = current.on_hand.checked_add(qty).ok_or_else(overflow)?;
+    let mut am: stock_level::ActiveModel = current.into();
+    am.on_hand = Set(on_hand);
+    am.avg_cost = Set(Amount::from_units(
+        i64::try_from(avg).map_err(|_| overflow())?,
+    ));
+    am.updated_at = Set(Utc::now());
+    Ok(am.update(conn).await?)
+}
+
+/// Removes stock only if enough is available: one conditional UPDATE.
+pub async fn take_stock(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    product: Uuid,
+    warehouse: Uuid,
+    qty: Quantity,
+) -> Result<stock_level::Model, AppError> {
+    let q = qty.units();
+    let done = stock_level::Entity::update_many()
+        .col_expr(
+            stock_level::Column::OnHand,
+            Expr::col(stock_level::Column::OnHand).sub(q),
+        )
+        .col_expr(stock_level::Column::UpdatedAt, Utc::now().into())
+        .filter(stock_level::Column::ProductId.eq(product))
+        .filter(stock_level::Column::WarehouseId.eq(warehouse))
+        .filter(stock_level::Column::OrganizationId.eq(org))
+        .filter(
+            Expr::col(stock_level::Column::OnHand)
+                .sub(Expr::col(stock_level::Column::Reserved))
+                .gte(q),
+        )
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1;
+    if done {
+        return level(conn, product, warehouse).await;
+    }
+    let available = stock_level::Entity::find_by_id((product, warehouse))
+        .one(conn)
+        .await?
+        .map_or(0, |l| l.on_hand.units() - l.reserved.units());
+    let sku = product::Entity::find_by_id(product)
+        .one(conn)
+        .await?
+        .map(|p| p.sku)
+        .unwrap_or_default();
+    let code = warehouse::Entity::find_by_id(warehouse)
+        .one(conn)
+        .await?
+        .map(|w| w.code)
+        .unwrap_or_default();
+    Err(AppError::conflict(
+        "insufficient_stock",
+        format!(
+            "Insufficient stock of product {sku} ({product}) in warehouse {code} ({warehouse}): {} available, {} requested.",
+            Quantity::from_units(available),
+            qty
+        ),
+    ))
+}
+
+/// Appends one ledger entry.
+pub async fn write_movement(
+    conn: &impl ConnectionTrait,
+    ctx: &MoveContext<'_>,
+    (product, warehouse): (Uuid, Uuid),
+    kind: &str,
+    quantity: Quantity,
+    unit_cost: Amount,
+    transfer_id: Option<Uuid>,
+) -> Result<stock_movement::Model, AppError> {
+    Ok(stock_movement::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(ctx.org),
+        product_id: Set(product),
+        warehouse_id: Set(warehouse),
+        kind: Set(kind.into()),
+        quantity: Set(quantity),
+        unit_cost: Set(unit_cost),
+        reason: Set(ctx.reason.into()),
+        reference_type: Set(ctx.reference_type.map(str::to_string)),
+        reference_id: Set(ctx.reference_id.map(str::to_string)),
+        transfer_id: Set(transfer_id),
+        actor_id: Set(ctx.actor),
+        created_at: Set(Utc::now()),
+    }
+    .insert(conn)
+    .await?)
+}
+
+fn neg(q: Quantity) -> Quantity {
+    Quantity::from_units(-q.units())
+}
+
+async fn finish(
+    tx: sea_orm::DatabaseTransaction,
+    p: &Principal,
+    action: &str,
+    movements: Vec<stock_movement::Model>,
+) -> Result<StockResultOut, AppError> {
+    let mut pairs: Vec<(Uuid, Uuid)> = movements
+        .iter()
+        .map(|m| (m.product_id, m.warehouse_id))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    let mut levels = Vec::with_capacity(pairs.len());
+    for (pr, w) in &pairs {
+        levels.push(level_out(&level(&tx, *pr, *w).await?));
+    }
+    audit::record(
+        &tx,
+        AuditEntry {
+            organization_id: p.organization_id,
+            actor_id: Some(p.user_id),
+            action: action.into(),
+            entity_type: "stock_movement".into(),
+            entity_id: movements.first().map(|m| m.id.to_string()),
+            changes: Some(json!({
+                "movements": movements.iter().map(|m| json!({
+                    "id": m.id, "product_id": m.product_id, "warehouse_id": m.warehouse_id,
+                    "kind": m.kind, "quantity": m.quantity,
+                })).collect::<Vec<_>>(),
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StockResultOut {
+        movements: movements.into_iter().map(movement_out).collect(),
+        levels,
+    })
+}
+
+/// `POST /inventory/receipts`: adds stock line by line at its unit cost.
+pub async fn receive(
+    state: &AppState,
+    p: &Principal,
+    input: &StockMoveIn,
+) -> Result<StockResultOut, AppError> {
+    positive_lines(&input.lines)?;
+    let org = p.organization_id;
+    let ctx = MoveContext {
+        org,
+        actor: Some(p.user_id),
+        reason: &input.reason,
+        reference_type: input.reference_type.as_deref(),
+        reference_id: input.reference_id.as_deref(),
+    };
+    let tx = begin_write(&state.db).await?;
+    open_warehouse(&tx, org, input.warehouse_id, "warehouse_id").await?;
+    let mut costs = Vec::with_capacity(input.lines.len());
+    for (i, l) in input.lines.iter().enumerate() {
+        let prod = stock_product(&tx, org, l.product_id, &format!("lines[{i}].product_id")).await?;
+        costs.push(l.unit_cost.unwrap_or(prod.standard_cost));
+    }
+    let mut pairs: Vec<_> = input
+        .lines
+        .iter()
+        .map(|l| (l.product_id, input.warehouse_id))
+        .collect();
+    lock_levels(&tx, org, &mut pairs).await?;
+    let mut movements = Vec::new();
+    for (l, cost) in input.lines.iter().zip(costs) {
+        add_stock(&tx, l.product_id, input.warehouse_id, l.quantity, cost).await?;
+        movements.push(
+            write_movement(
+                &tx,
+                &ctx,
+                (l.product_id, input.warehouse_id),
+                "receipt",
+                l.quantity,
+                cost,
+                None,
+            )
+            .await?,
+        );
+    }
+    finish(tx, p, "inventory.stock.received", movements).await
+}
+
+/// `POST /inventory/issues`: removes stock; all lines or none.
+pub async fn issue(
+    state: &AppState,
+    p: &Principal,
+    input: &StockMoveIn,
+) -> Result<StockResultOut, AppError> {
+    positive_lines(&input.lines)?;
+    let org = p.organization_id;
+    let ctx = MoveContext {
+        org,
+        actor: Some(p.user_id),
+        reason: &input.reason,
+        reference_type: input.reference_type.as_deref(),
+        reference_id: input.reference_id.as_deref(),
+    };
+    let tx = begin_write(&state.db).await?;
+    open_warehouse(&tx, org, input.warehouse_id, "warehouse_id").await?;
+    for (i, l) in input.lines.iter().enumerate() {
+        stock_product(&tx, org, l.product_id, &format!("lines[{i}].product_id")).await?;
+    }
+    let mut lines = input.lines.clone();
+    lines.sort_by_key(|l| l.product_id);
+    let mut movements = Vec::new();
+    for l in &lines {
+        let after = take_stock(&tx, org, l.product_id, input.warehouse_id, l.quantity).await?;
+        movements.push(
+            write_movement(
+                &tx,
+                &ctx,
+                (l.product_id, input.warehouse_id),
+                "issue",
+                neg(l.quantity),
+                after.avg_cost,
+                None,
+            )
+            .await?,
+        );
+    }
+    finish(tx, p, "inventory.stock.issued", movements).await
+}
+
+/// `POST /inventory/transfers`: both legs of every line, or nothing.
+pub async fn transfer(
+    state: &AppState,
+    p: &Principal,
+    input: &TransferIn,
+) -> Result<StockResultOut, AppError> {
+    positive_lines(&input.lines)?;
+    if input.from_warehouse_id == input.to_warehouse_id {
+        return Err(AppError::invalid_field(
+            "to_warehouse_id",
+            "same_warehouse",
+            "must differ from from_warehouse_id",
+        ));
+    }
+    let org = p.organization_id;
+    let ctx = MoveContext {
+        org,
+        actor: Some(p.user_id),
+        reason: &input.reason,
+        reference_type: None,
+        reference_id: None,
+    };
+    let tx = begin_write(&state.db).await?;
+    open_warehouse(&tx, org, input.from_warehouse_id, "from_warehouse_id").await?;
+    open_warehouse(&tx, org, input.to_warehouse_id, "to_warehouse_id").await?;
+    for (i, l) in input.lines.iter().enumerate() {
+        stock_product(&tx, org, l.product_id, &format!("lines[{i}].product_id")).await?;
+    }
+    let mut pairs: Vec<_> = input
+        .lines
+        .iter()
+        .flat_map(|l| {
+            [
+                (l.product_id, input.from_warehouse_id),
+                (l.product_id, input.to_warehouse_id),
+            ]
+        })
+        .collect();
+    lock_levels(&tx, org, &mut pairs).await?;
+    let transfer_id = Uuid::now_v7();
+    let mut movements = Vec::new();
+    for l in &input.lines {
+        let source =
+            take_stock(&tx, org, l.product_id, input.from_warehouse_id, l.quantity).await?;
+        add_stock(
+            &tx,
+            l.product_id,
+            input.to_warehouse_id,
+            l.quantity,
+            source.avg_cost,
+        )
+        .await?;
+        movements.push(
+            write_movement(
+                &tx,
+                &ctx,
+                (l.product_id, input.from_warehouse_id),
+                "transfer_out",
+                neg(l.quantity),
+                source.avg_cost,
+                Some(transfer_id),
+            )
+            .await?,
+        );
+        movements.push(
+            write_movement(
+                &tx,
+                &ctx,
+                (l.product_id, input.to_warehouse_id),
+                "transfer_in",
+                l.quantity,
+                source.avg_cost,
+                Some(transfer_id),
+            )
+            .await?,
+        );
+    }
+    finish(tx, p, "inventory.stock.transferred", movements).await
+}
+
+/// `POST /inventory/adjust`: by a delta or to a counted quantity.
+pub async fn adjust(
+    state: &AppState,
+    p: &Principal,
+    input: &AdjustIn,
+) -> Result<StockResultOut, AppError> {
+    let org = p.organization_id;
+    if input.quantity_delta.is_some() == input.counted_quantity.is_some() {
+        return Err(AppError::invalid_field(
+            "quantity_delta",
+            "exactly_one",
+            "send exactly one of quantity_delta or counted_quantity",
+        ));
+    }
+    if input.counted_quantity.is_some_and(|c| c.is_negative()) {
+        return Err(AppError::invalid_field(
+            "counted_quantity",
+            "range",
+            "must not be negative",
+        ));
+    }
+    let ctx = MoveContext {
+        org,
+        actor: Some(p.user_id),
+        reason: &input.reason,
+        reference_type: None,
+        reference_id: None,
+    };
+    let tx = begin_write(&state.db).await?;
+    open_warehouse(&tx, org, input.warehouse_id, "warehouse_id").await?;
+    let prod = stock_product(&tx, org, input.product_id, "product_id").await?;
+    let key = (input.product_id, input.warehouse_id);
+    lock_levels(&tx, org, &mut vec![key]).await?;
+    let current = level(&tx, key.0, key.1).await?;
+    let delta = match (input.quantity_delta, input.counted_quantity) {
+        (Some(d), _) => d.units(),
+        (_, Some(c)) => c.units() - current.on_hand.units(),
+        _ => 0,
+    };
+    let mut movements = Vec::new();
+    if delta > 0 {
+        let cost = if current.avg_cost.units() > 0 {
+            current.avg_cost
+        } else {
+            prod.standard_cost
+        };
+        add_stock(&tx, key.0, key.1, Quantity::from_units(delta), cost).await?;
+        movements.push(
+            write_movement(
+                &tx,
+                &ctx,
+                key,
+                "adjustment",
+                Quantity::from_units(delta),
+                cost,
+                None,
+            )
+            .await?,
+        );
+    } else if delta < 0 {
+        let after = take_stock(&tx, org, key.0, key.1, Quantity::from_units(-delta)).await?;
+        movements.push(
+            write_movement(
+                &tx,
+                &ctx,
+                key,
+                "adjustment",
+                Quantity::from_units(delta),
+                after.avg_cost,
+                None,
+            )
+            .await?,
+        );
+    }
+    if movements.is_empty() {
+        return Ok(StockResultOut {
+            movements: Vec::new(),
+            levels: vec![level_out(&current)],
+        });
+    }
+    finish(tx, p, "inventory.stock.adjusted", movements).await
+}
+
+/// `GET /inventory/stock`, by product then warehouse.
+pub async fn list_levels(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    f: &StockFilter,
+) -> Result<Page<StockLevelOut>, AppError> {
+    let limit = f.limit.unwrap_or(50).clamp(1, 200);
+    let mut q = stock_level::Entity::find().filter(stock_level::Column::OrganizationId.eq(org));
+    if let Some(p) = f.product_id {
+        q = q.filter(stock_level::Column::ProductId.eq(p));
+    }
+    if let Some(w) = f.warehouse_id {
+        q = q.filter(stock_level::Column::WarehouseId.eq(w));
+    }
+    if let Some(c) = &f.cursor {
+        let (p, w): (Uuid, Uuid) = decode_cursor(c)?;
+        q = q.filter(
+            Condition::any()
+                .add(stock_level::Column::ProductId.gt(p))
+                .add(
+                    Condition::all()
+                        .add(stock_level::Column::ProductId.eq(p))
+                        .add(stock_level::Column::WarehouseId.gt(w)),
+                ),
+        );
+    }
+    let rows = q
+        .order_by_asc(stock_level::Column::ProductId)
+        .order_by_asc(stock_level::Column::WarehouseId)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    Ok(Page::from_rows(rows, limit, |r| (r.product_id, r.warehouse_id)).map(|r| level_out(&r)))
+}
+
+/// `GET /products/{id}/inventory`.
+pub async fn product_inventory(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    product_id: Uuid,
+) -> Result<ProductInventoryOut, AppError> {
+    find_product(conn, org, product_id).await?;
+    let levels = stock_level::Entity::find()
+        .filter(stock_level::Column::OrganizationId.eq(org))
+        .filter(stock_level::Column::ProductId.eq(product_id))
+        .order_by_asc(stock_level::Column::WarehouseId)
+        .all(conn)
+        .await?;
+    let sum = |f: fn(&stock_level::Model) -> i64| Quantity::from_units(levels.iter().map(f).sum());
+    Ok(ProductInventoryOut {
+        product_id,
+        on_hand: sum(|l| l.on_hand.units()),
+        reserved: sum(|l| l.reserved.units()),
+        available: sum(|l| l.on_hand.units() - l.reserved.units()),
+        warehouses: levels.iter().map(level_out).collect(),
+    })
+}
+
+/// `GET /inventory/movements`, newest first.
+pub async fn list_movements(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    f: &MovementFilter,
+) -> Result<Page<MovementOut>, AppError> {
+    let limit = f.limit.unwrap_or(50).clamp(1, 200);
+    let mut q =
+        stock_movement::Entity::find().filter(stock_movement::Column::OrganizationId.eq(org));
+    if let Some(p) = f.product_id {
+        q = q.filter(stock_movement::Column::ProductId.eq(p));
+    }
+    if let Some(w) = f.warehouse_id {
+        q = q.filter(stock_movement::Column::WarehouseId.eq(w));
+    }
+    if let Some(k) = &f.kind {
+        q = q.filter(stock_movement::Column::Kind.eq(k.as_str()));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(stock_movement::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(stock_movement::Column::CreatedAt.lt(to));
+    }
+    if let Some(c) = &f.cursor {
+        let before: Uuid = decode_cursor(c)?;
+        q = q.filter(stock_movement::Column::Id.lt(before));
+    }
+    let rows = q
+        .order_by_desc(stock_movement::Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    Ok(Page::from_rows(rows, limit, |r| r.id).map(movement_out))
+}
+
+/// Creates (if needed) and locks one level row, for callers outside this module.
+pub async fn ensure_locked(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    product: Uuid,
+    warehouse: Uuid,
+) -> Result<(), AppError> {
+    lock_levels(conn, org, &mut vec![(product, warehouse)]).await
+}

@@ -1,0 +1,396 @@
+//! Inventory through HTTP: catalogue, and a stock ledger that cannot lie.
+
+use futures::future::join_all;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Member, TestApp, assert_problem, spawn_app};
+
+async fn warehouse(app: &TestApp, owner: &Member, code: &str) -> String {
+    let res = app
+        .post_as(
+            "/api/v1/warehouses",
+            Some(&owner.token),
+            json!({ "code": code, "name": format!("Warehouse {code}") }),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "warehouse");
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn product(app: &TestApp, owner: &Member, sku: &str) -> String {
+    let res = app
+        .post_as("/api/v1/products", Some(&owner.token), json!({ "sku": sku, "name": format!("Product {sku}"), "standard_cost": "2.50", "sale_price": "4.00" }))
+        .await;
+    assert_eq!(res.status(), 201, "product");
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn receive(
+    app: &TestApp,
+    owner: &Member,
+    wh: &str,
+    prod: &str,
+    qty: &str,
+    cost: &str,
+) -> reqwest::Response {
+    app.post_as(
+        "/api/v1/inventory/receipts",
+        Some(&owner.token),
+        json!({ "warehouse_id": wh, "lines": [{ "product_id": prod, "quantity": qty, "unit_cost": cost }], "reason": "test" }),
+    )
+    .await
+}
+
+async fn on_hand(app: &TestApp, owner: &Member, prod: &str) -> Value {
+    app.get_json(&format!("/api/v1/products/{prod}/inventory"), &owner.token)
+        .await
+}
+
+/// Sum of the signed movement quantities of a product in a warehouse.
+async fn ledger_sum(app: &TestApp, owner: &Member, prod: &str, wh: &str) -> f64 {
+    let mut total = 0.0;
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path =
+            format!("/api/v1/inventory/movements?product_id={prod}&warehouse_id={wh}&limit=200");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = app.get_json(&path, &owner.token).await;
+        for m in page["data"].as_array().unwrap() {
+            total += m["quantity"].as_str().unwrap().parse::<f64>().unwrap();
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return total,
+        }
+    }
+}
+
+#[tokio::test]
+async fn products_have_unique_skus_filters_and_archiving() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let id = product(&app, &owner, "BOLT-M8").await;
+    let dup = app
+        .post_as(
+            "/api/v1/products",
+            Some(&owner.token),
+            json!({ "sku": "BOLT-M8", "name": "Again" }),
+        )
+        .await;
+    assert_problem(dup, 409, "sku_taken").await;
+    let bad = app
+        .post_as(
+            "/api/v1/products",
+            Some(&owner.token),
+            json!({ "sku": "X", "name": "X", "sale_price": 1.5 }),
+        )
+        .await;
+    let body = assert_problem(bad, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "sale_price");
+    product(&app, &owner, "NUT-M8").await;
+    let found = app.get_json("/api/v1/products?q=bolt", &owner.token).await;
+    assert_eq!(found["data"].as_array().unwrap().len(), 1);
+    assert_eq!(found["data"][0]["sale_price"], "4");
+    let res = app
+        .get_as(&format!("/api/v1/products/{id}"), &owner.token)
+        .await;
+    assert_eq!(res.headers()["etag"], "\"1\"");
+    assert_eq!(
+        app.call(
+            Method::DELETE,
+            &format!("/api/v1/products/{id}"),
+            Some(&owner.token),
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    assert_eq!(
+        app.get_json("/api/v1/products", &owner.token).await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        app.get_json("/api/v1/products?active=false", &owner.token)
+            .await["data"][0]["id"],
+        id.as_str()
+    );
+    let dup_wh = app
+        .post_as(
+            "/api/v1/warehouses",
+            Some(&owner.token),
+            json!({ "code": "A", "name": "A" }),
+        )
+        .await;
+    assert_eq!(dup_wh.status(), 201);
+    assert_eq!(
+        dup_wh.json::<Value>().await.unwrap()["is_default"],
+        true,
+        "the first warehouse is the default"
+    );
+    let again = app
+        .post_as(
+            "/api/v1/warehouses",
+            Some(&owner.token),
+            json!({ "code": "A", "name": "A2" }),
+        )
+        .await;
+    assert_problem(again, 409, "warehouse_code_taken").await;
+}
+
+#[tokio::test]
+async fn receipts_keep_a_moving_average_cost_and_issues_cannot_overdraw() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let wh = warehouse(&app, &owner, "MAIN").await;
+    let prod = product(&app, &owner, "SKU-1").await;
+    assert_eq!(
+        receive(&app, &owner, &wh, &prod, "10", "2.00")
+            .await
+            .status(),
+        201
+    );
+    let res = receive(&app, &owner, &wh, &prod, "30", "3.00").await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["levels"][0]["on_hand"], "40");
+    assert_eq!(body["levels"][0]["avg_cost"], "2.75");
+
+    let over = app
+        .post_as(
+            "/api/v1/inventory/issues",
+            Some(&owner.token),
+            json!({ "warehouse_id": wh, "lines": [{ "product_id": prod, "quantity": "41" }] }),
+        )
+        .await;
+    let problem = assert_problem(over, 409, "insufficient_stock").await;
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("SKU-1") && detail.contains("MAIN") && detail.contains("40 available"),
+        "{detail}"
+    );
+    let zero = app
+        .post_as(
+            "/api/v1/inventory/issues",
+            Some(&owner.token),
+            json!({ "warehouse_id": wh, "lines": [{ "product_id": prod, "quantity": "0" }] }),
+        )
+        .await;
+    assert_problem(zero, 422, "validation_failed").await;
+
+    let counted = app
+        .post_as("/api/v1/inventory/adjust", Some(&owner.token), json!({ "warehouse_id": wh, "product_id": prod, "counted_quantity": "37", "reason": "cycle count" }))
+        .await;
+    assert_eq!(counted.status(), 201);
+    let counted: Value = counted.json().await.unwrap();
+    assert_eq!(counted["movements"][0]["quantity"], "-3");
+    assert_eq!(on_hand(&app, &owner, &prod).await["on_hand"], "37");
+    assert_eq!(ledger_sum(&app, &owner, &prod, &wh).await, 37.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_issues_against_ten_on_hand_sell_exactly_ten() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let wh = warehouse(&app, &owner, "MAIN").await;
+    let prod = product(&app, &owner, "HOT").await;
+    assert_eq!(
+        receive(&app, &owner, &wh, &prod, "10", "1.00")
+            .await
+            .status(),
+        201
+    );
+    let body = json!({ "warehouse_id": wh, "lines": [{ "product_id": prod, "quantity": "1" }] });
+    let results = join_all(
+        (0..50).map(|_| app.post_as("/api/v1/inventory/issues", Some(&owner.token), body.clone())),
+    )
+    .await;
+    let mut ok = 0;
+    let mut refused = 0;
+    for res in results {
+        match res.status().as_u16() {
+            201 => ok += 1,
+            409 => {
+                assert_eq!(
+                    res.json::<Value>().await.unwrap()["code"],
+                    "insufficient_stock"
+                );
+                refused += 1;
+            }
+            other => panic!("unexpected status {other}: {}", res.text().await.unwrap()),
+        }
+    }
+    assert_eq!((ok, refused), (10, 40));
+    assert_eq!(on_hand(&app, &owner, &prod).await["on_hand"], "0");
+    assert_eq!(ledger_sum(&app, &owner, &prod, &wh).await, 0.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_opposite_transfers_conserve_stock_without_errors() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let (a, b) = (
+        warehouse(&app, &owner, "A").await,
+        warehouse(&app, &owner, "B").await,
+    );
+    let prod = product(&app, &owner, "T").await;
+    receive(&app, &owner, &a, &prod, "100", "1.00").await;
+    receive(&app, &owner, &b, &prod, "100", "1.00").await;
+    let t = |from: &str, to: &str| json!({ "from_warehouse_id": from, "to_warehouse_id": to, "lines": [{ "product_id": prod, "quantity": "1" }] });
+    let requests = (0..40).map(|i| {
+        let body = if i % 2 == 0 { t(&a, &b) } else { t(&b, &a) };
+        app.post_as("/api/v1/inventory/transfers", Some(&owner.token), body)
+    });
+    for res in join_all(requests).await {
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    }
+    let inv = on_hand(&app, &owner, &prod).await;
+    assert_eq!(inv["on_hand"], "200", "totals conserved");
+    assert_eq!(
+        ledger_sum(&app, &owner, &prod, &a).await + ledger_sum(&app, &owner, &prod, &b).await,
+        200.0
+    );
+    let same = app
+        .post_as("/api/v1/inventory/transfers", Some(&owner.token), t(&a, &a))
+        .await;
+    assert_problem(same, 422, "validation_failed").await;
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_on_a_receipt_makes_one_movement() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let wh = warehouse(&app, &owner, "MAIN").await;
+    let prod = product(&app, &owner, "IDEM").await;
+    let body = json!({ "warehouse_id": wh, "lines": [{ "product_id": prod, "quantity": "5", "unit_cost": "1.00" }] });
+    let send = || {
+        app.client
+            .post(app.url("/api/v1/inventory/receipts"))
+            .bearer_auth(&owner.token)
+            .header("Idempotency-Key", "receipt-42")
+            .json(&body)
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let second = send().await.unwrap();
+    assert_eq!(second.status(), 201);
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    assert_eq!(second.json::<Value>().await.unwrap(), first);
+    assert_eq!(on_hand(&app, &owner, &prod).await["on_hand"], "5");
+    let movements = app
+        .get_json(
+            &format!("/api/v1/inventory/movements?product_id={prod}"),
+            &owner.token,
+        )
+        .await;
+    assert_eq!(movements["data"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_member_moves_stock_but_only_managers_adjust_it() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let member = app.add_member(&owner, "member").await;
+    let wh = warehouse(&app, &owner, "MAIN").await;
+    let prod = product(&app, &owner, "M").await;
+    let receipt = json!({ "warehouse_id": wh, "lines": [{ "product_id": prod, "quantity": "2" }] });
+    assert_eq!(
+        app.post_as("/api/v1/inventory/receipts", Some(&member.token), receipt)
+            .await
+            .status(),
+        201
+    );
+    let adjust = json!({ "warehouse_id": wh, "product_id": prod, "quantity_delta": "1", "reason": "found one" });
+    assert_problem(
+        app.post_as("/api/v1/inventory/adjust", Some(&member.token), adjust)
+            .await,
+        403,
+        "permission_denied",
+    )
+    .await;
+    // A receipt at the product's standard cost when none is given.
+    let levels = app
+        .get_json(
+            &format!("/api/v1/inventory/stock?product_id={prod}"),
+            &owner.token,
+        )
+        .await;
+    assert_eq!(levels["data"][0]["avg_cost"], "2.5");
+}
+
+#[tokio::test]
+async fn other_modules_move_stock_inside_their_own_transaction() {
+    use mainstay::{
+        modules::inventory::api::{self, Origin},
+        platform::{
+            db::begin_write,
+            money::{Amount, Quantity},
+        },
+    };
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let wh: uuid::Uuid = warehouse(&app, &owner, "MAIN").await.parse().unwrap();
+    let prod: uuid::Uuid = product(&app, &owner, "API").await.parse().unwrap();
+    let origin = Origin {
+        organization_id: owner.org_id,
+        actor: Some(owner.user_id),
+        document_type: "sales_order",
+        document_id: "SO-000001",
+    };
+    let q = |s: &str| s.parse::<Quantity>().unwrap();
+
+    let tx = begin_write(&app.state.db).await.unwrap();
+    api::receive(
+        &tx,
+        &origin,
+        prod,
+        wh,
+        q("5"),
+        "1.20".parse::<Amount>().unwrap(),
+    )
+    .await
+    .unwrap();
+    api::issue(&tx, &origin, prod, wh, q("2")).await.unwrap();
+    let err = api::issue(&tx, &origin, prod, wh, q("4"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "insufficient_stock");
+    tx.commit().await.unwrap();
+    assert_eq!(
+        on_hand(&app, &owner, &prod.to_string()).await["on_hand"],
+        "3"
+    );
+    let movements = app
+        .get_json(
+            &format!("/api/v1/inventory/movements?product_id={prod}"),
+            &owner.token,
+        )
+        .await;
+    assert_eq!(movements["data"][0]["reference_id"], "SO-000001");
+
+    // The caller's rollback takes the stock movement with it.
+    let tx = begin_write(&app.state.db).await.unwrap();
+    api::issue(&tx, &origin, prod, wh, q("3")).await.unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        on_hand(&app, &owner, &prod.to_string()).await["on_hand"],
+        "3"
+    );
+    assert_eq!(
+        ledger_sum(&app, &owner, &prod.to_string(), &wh.to_string()).await,
+        3.0
+    );
+}
