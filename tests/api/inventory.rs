@@ -394,3 +394,132 @@ async fn other_modules_move_stock_inside_their_own_transaction() {
         3.0
     );
 }
+
+#[tokio::test]
+async fn low_stock_and_valuation_report_exact_figures() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let (a, b) = (
+        warehouse(&app, &owner, "A").await,
+        warehouse(&app, &owner, "B").await,
+    );
+    let low = product(&app, &owner, "LOW").await;
+    let fine = product(&app, &owner, "FINE").await;
+    for (id, point, qty) in [(&low, "10", "25"), (&fine, "3", "5")] {
+        let res = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/products/{id}"),
+                Some(&owner.token),
+                Some(json!({ "reorder_point": point, "reorder_quantity": qty })),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    receive(&app, &owner, &a, &low, "4", "0.3333").await;
+    receive(&app, &owner, &b, &low, "4", "0.3333").await;
+    receive(&app, &owner, &a, &fine, "7", "1.10").await;
+    let report: Value = app
+        .get_json("/api/v1/inventory/low-stock", &owner.token)
+        .await;
+    let rows = report.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{report}");
+    assert_eq!(rows[0]["sku"], "LOW");
+    assert_eq!(rows[0]["available"], "8");
+    assert_eq!(rows[0]["suggested_quantity"], "25");
+
+    let v = app
+        .get_json("/api/v1/inventory/valuation", &owner.token)
+        .await;
+    assert_eq!(v["rows"].as_array().unwrap().len(), 3);
+    // 4 x 0.3333 = 1.3332 twice, plus 7 x 1.10 = 7.7: exact, no float drift.
+    assert_eq!(v["total_value"], "10.3664");
+    assert_eq!(v["total_on_hand"], "15");
+    let only_b = app
+        .get_json(
+            &format!("/api/v1/inventory/valuation?warehouse_id={b}"),
+            &owner.token,
+        )
+        .await;
+    assert_eq!(only_b["total_value"], "1.3332");
+}
+
+#[tokio::test]
+async fn reservations_hold_stock_back_until_released_or_issued() {
+    use mainstay::{
+        modules::inventory::api::{self, Origin},
+        platform::{db::begin_write, money::Quantity},
+    };
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let wh = warehouse(&app, &owner, "MAIN").await;
+    let prod = product(&app, &owner, "RES").await;
+    receive(&app, &owner, &wh, &prod, "5", "1.00").await;
+    let (p, w): (uuid::Uuid, uuid::Uuid) = (prod.parse().unwrap(), wh.parse().unwrap());
+    let origin = Origin {
+        organization_id: owner.org_id,
+        actor: None,
+        document_type: "sales_order",
+        document_id: "SO-7",
+    };
+    let q = |s: &str| s.parse::<Quantity>().unwrap();
+
+    let tx = begin_write(&app.state.db).await.unwrap();
+    api::reserve(&tx, &origin, p, w, q("3")).await.unwrap();
+    assert_eq!(
+        api::reserve(&tx, &origin, p, w, q("3"))
+            .await
+            .unwrap_err()
+            .code(),
+        "insufficient_stock"
+    );
+    tx.commit().await.unwrap();
+    let inv = on_hand(&app, &owner, &prod).await;
+    assert_eq!(
+        (
+            inv["on_hand"].as_str(),
+            inv["reserved"].as_str(),
+            inv["available"].as_str()
+        ),
+        (Some("5"), Some("3"), Some("2"))
+    );
+
+    // Reserved stock cannot be issued to someone else...
+    let issue = json!({ "warehouse_id": wh, "lines": [{ "product_id": prod, "quantity": "3" }] });
+    assert_problem(
+        app.post_as("/api/v1/inventory/issues", Some(&owner.token), issue)
+            .await,
+        409,
+        "insufficient_stock",
+    )
+    .await;
+    // ...nor counted away below what is promised.
+    let count = json!({ "warehouse_id": wh, "product_id": prod, "counted_quantity": "2", "reason": "count" });
+    assert_problem(
+        app.post_as("/api/v1/inventory/adjust", Some(&owner.token), count)
+            .await,
+        409,
+        "insufficient_stock",
+    )
+    .await;
+
+    let tx = begin_write(&app.state.db).await.unwrap();
+    api::issue_reserved(&tx, &origin, p, w, q("2"))
+        .await
+        .unwrap();
+    api::release(&tx, &origin, p, w, q("1")).await.unwrap();
+    assert_eq!(
+        api::release(&tx, &origin, p, w, q("1"))
+            .await
+            .unwrap_err()
+            .code(),
+        "reservation_exceeded"
+    );
+    tx.commit().await.unwrap();
+    let inv = on_hand(&app, &owner, &prod).await;
+    assert_eq!(
+        (inv["on_hand"].as_str(), inv["reserved"].as_str()),
+        (Some("3"), Some("0"))
+    );
+    assert_eq!(ledger_sum(&app, &owner, &prod, &wh).await, 3.0);
+}

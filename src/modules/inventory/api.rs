@@ -86,3 +86,50 @@ pub async fn receive(
     .await?;
     Ok(m.id)
 }
+
+/// Reserves available stock for a document, or 409 `insufficient_stock`.
+pub async fn reserve(
+    conn: &impl ConnectionTrait,
+    origin: &Origin<'_>,
+    product_id: Uuid,
+    warehouse_id: Uuid,
+    qty: Quantity,
+) -> Result<(), AppError> {
+    stock::reserve(conn, origin.organization_id, product_id, warehouse_id, qty).await
+}
+
+/// Releases a reservation, or 409 `reservation_exceeded`.
+pub async fn release(
+    conn: &impl ConnectionTrait,
+    origin: &Origin<'_>,
+    product_id: Uuid,
+    warehouse_id: Uuid,
+    qty: Quantity,
+) -> Result<(), AppError> {
+    stock::release(conn, origin.organization_id, product_id, warehouse_id, qty).await
+}
+
+/// Issues previously reserved stock (a shipment). Returns the movement id.
+pub async fn issue_reserved(
+    conn: &impl ConnectionTrait,
+    origin: &Origin<'_>,
+    product_id: Uuid,
+    warehouse_id: Uuid,
+    qty: Quantity,
+) -> Result<Uuid, AppError> {
+    let after =
+        stock::take_reserved(conn, origin.organization_id, product_id, warehouse_id, qty).await?;
+    let neg = Quantity::from_units(-qty.units());
+    let key = (product_id, warehouse_id);
+    let m = stock::write_movement(
+        conn,
+        &origin.context(),
+        key,
+        "issue",
+        neg,
+        after.avg_cost,
+        None,
+    )
+    .await?;
+    Ok(m.id)
+}

@@ -379,3 +379,55 @@ pub struct StockResultOut {
     /// Levels after the operation.
     pub levels: Vec<StockLevelOut>,
 }
+
+/// A product at or below its reorder point.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LowStockOut {
+    /// Product.
+    pub product_id: Uuid,
+    /// SKU.
+    pub sku: String,
+    /// Name.
+    pub name: String,
+    /// Available across warehouses.
+    pub available: Quantity,
+    /// Reorder point.
+    pub reorder_point: Quantity,
+    /// Suggested order: the reorder quantity, or enough to get back to the point.
+    pub suggested_quantity: Quantity,
+}
+
+/// Value of one product in one warehouse.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValuationRowOut {
+    /// Product.
+    pub product_id: Uuid,
+    /// Warehouse.
+    pub warehouse_id: Uuid,
+    /// On hand.
+    pub on_hand: Quantity,
+    /// Moving-average unit cost.
+    pub avg_cost: Amount,
+    /// on_hand x avg_cost, rounded to 4 places.
+    pub value: Amount,
+}
+
+/// Stock valuation with totals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValuationOut {
+    /// Rows with stock on hand.
+    pub rows: Vec<ValuationRowOut>,
+    /// Sum of values.
+    pub total_value: Amount,
+    /// Sum of quantities on hand.
+    pub total_on_hand: Quantity,
+}
+
+/// Filters of `GET /inventory/valuation`.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ValuationFilter {
+    /// Only this warehouse.
+    pub warehouse_id: Option<Uuid>,
+}

@@ -32,6 +32,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(product_inventory)
         .service(list_stock)
         .service(list_movements)
+        .service(low_stock)
+        .service(valuation)
         .service(receipts)
         .service(issues)
         .service(transfers)
@@ -534,4 +536,53 @@ async fn adjust(
     principal.require(Permission::StockAdjust)?;
     let out = stock::adjust(&state, &principal, &body).await?;
     Ok(HttpResponse::Created().json(out))
+}
+
+/// Products whose available stock is at or below their reorder point, with
+/// a suggested order quantity.
+///
+/// Requires the `inventory.stock.read` permission.
+#[utoipa::path(
+    tag = "inventory",
+    responses(
+        (status = 200, description = "Products to reorder, by SKU", body = Vec<LowStockOut>),
+        (status = 403, response = Forbidden),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/inventory/low-stock")]
+async fn low_stock(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> AppResult<web::Json<Vec<LowStockOut>>> {
+    principal.require(Permission::StockRead)?;
+    Ok(web::Json(
+        stock::low_stock(&state.db, principal.organization_id).await?,
+    ))
+}
+
+/// Stock value per product and warehouse (on hand x moving-average cost) with totals.
+///
+/// Requires the `inventory.stock.read` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(ValuationFilter),
+    responses(
+        (status = 200, description = "Valuation", body = ValuationOut),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/inventory/valuation")]
+async fn valuation(
+    state: web::Data<AppState>,
+    principal: Principal,
+    filter: ValidatedQuery<ValuationFilter>,
+) -> AppResult<web::Json<ValuationOut>> {
+    principal.require(Permission::StockRead)?;
+    Ok(web::Json(
+        stock::valuation(&state.db, principal.organization_id, filter.warehouse_id).await?,
+    ))
 }

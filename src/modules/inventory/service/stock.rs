@@ -278,6 +278,17 @@ pub async fn take_stock(
     if done {
         return level(conn, product, warehouse).await;
     }
+    Err(insufficient(conn, product, warehouse, qty).await?)
+}
+
+/// The 409 `insufficient_stock` problem, naming product, warehouse and what
+/// is available.
+async fn insufficient(
+    conn: &impl ConnectionTrait,
+    product: Uuid,
+    warehouse: Uuid,
+    qty: Quantity,
+) -> Result<AppError, AppError> {
     let available = stock_level::Entity::find_by_id((product, warehouse))
         .one(conn)
         .await?
@@ -292,7 +303,7 @@ pub async fn take_stock(
         .await?
         .map(|w| w.code)
         .unwrap_or_default();
-    Err(AppError::conflict(
+    Ok(AppError::conflict(
         "insufficient_stock",
         format!(
             "Insufficient stock of product {sku} ({product}) in warehouse {code} ({warehouse}): {} available, {} requested.",
@@ -728,4 +739,195 @@ pub async fn ensure_locked(
     warehouse: Uuid,
 ) -> Result<(), AppError> {
     lock_levels(conn, org, &mut vec![(product, warehouse)]).await
+}
+
+/// `GET /inventory/low-stock`: active stock products whose total available
+/// quantity is at or below a positive reorder point.
+pub async fn low_stock(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+) -> Result<Vec<LowStockOut>, AppError> {
+    let products = product::Entity::find()
+        .filter(product::Column::OrganizationId.eq(org))
+        .filter(product::Column::Active.eq(true))
+        .filter(product::Column::Kind.eq("stock"))
+        .filter(product::Column::ReorderPoint.gt(0))
+        .order_by_asc(product::Column::Sku)
+        .all(conn)
+        .await?;
+    let levels = stock_level::Entity::find()
+        .filter(stock_level::Column::OrganizationId.eq(org))
+        .filter(stock_level::Column::ProductId.is_in(products.iter().map(|p| p.id)))
+        .all(conn)
+        .await?;
+    Ok(products
+        .into_iter()
+        .filter_map(|p| {
+            let available: i64 = levels
+                .iter()
+                .filter(|l| l.product_id == p.id)
+                .map(|l| l.on_hand.units() - l.reserved.units())
+                .sum();
+            (available <= p.reorder_point.units()).then(|| LowStockOut {
+                product_id: p.id,
+                available: Quantity::from_units(available),
+                suggested_quantity: Quantity::from_units(Ord::max(
+                    p.reorder_quantity.units(),
+                    p.reorder_point.units() - available,
+                )),
+                reorder_point: p.reorder_point,
+                sku: p.sku,
+                name: p.name,
+            })
+        })
+        .collect())
+}
+
+/// `GET /inventory/valuation`: on hand x moving-average cost, exact.
+pub async fn valuation(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    warehouse: Option<Uuid>,
+) -> Result<ValuationOut, AppError> {
+    let mut q = stock_level::Entity::find()
+        .filter(stock_level::Column::OrganizationId.eq(org))
+        .filter(stock_level::Column::OnHand.gt(0));
+    if let Some(w) = warehouse {
+        q = q.filter(stock_level::Column::WarehouseId.eq(w));
+    }
+    let levels = q
+        .order_by_asc(stock_level::Column::ProductId)
+        .order_by_asc(stock_level::Column::WarehouseId)
+        .all(conn)
+        .await?;
+    let overflow = || {
+        AppError::unprocessable(
+            "valuation_overflow",
+            "The stock value exceeds the representable range.",
+        )
+    };
+    let mut rows = Vec::with_capacity(levels.len());
+    let (mut total_value, mut total_on_hand) = (Amount::ZERO, Quantity::ZERO);
+    for l in levels {
+        let value = l.avg_cost.times(l.on_hand).ok_or_else(overflow)?;
+        total_value = total_value.checked_add(value).ok_or_else(overflow)?;
+        total_on_hand = total_on_hand.checked_add(l.on_hand).ok_or_else(overflow)?;
+        rows.push(ValuationRowOut {
+            product_id: l.product_id,
+            warehouse_id: l.warehouse_id,
+            on_hand: l.on_hand,
+            avg_cost: l.avg_cost,
+            value,
+        });
+    }
+    Ok(ValuationOut {
+        rows,
+        total_value,
+        total_on_hand,
+    })
+}
+
+/// Reserves available stock (no movement: nothing left the shelf), or 409
+/// `insufficient_stock`.
+pub async fn reserve(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    product: Uuid,
+    warehouse: Uuid,
+    qty: Quantity,
+) -> Result<(), AppError> {
+    let q = qty.units();
+    let done = stock_level::Entity::update_many()
+        .col_expr(
+            stock_level::Column::Reserved,
+            Expr::col(stock_level::Column::Reserved).add(q),
+        )
+        .col_expr(stock_level::Column::UpdatedAt, Utc::now().into())
+        .filter(stock_level::Column::OrganizationId.eq(org))
+        .filter(stock_level::Column::ProductId.eq(product))
+        .filter(stock_level::Column::WarehouseId.eq(warehouse))
+        .filter(
+            Expr::col(stock_level::Column::OnHand)
+                .sub(Expr::col(stock_level::Column::Reserved))
+                .gte(q),
+        )
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1;
+    if done {
+        return Ok(());
+    }
+    Err(insufficient(conn, product, warehouse, qty).await?)
+}
+
+/// Releases reserved stock, or 409 `reservation_exceeded`.
+pub async fn release(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    product: Uuid,
+    warehouse: Uuid,
+    qty: Quantity,
+) -> Result<(), AppError> {
+    let q = qty.units();
+    let done = stock_level::Entity::update_many()
+        .col_expr(
+            stock_level::Column::Reserved,
+            Expr::col(stock_level::Column::Reserved).sub(q),
+        )
+        .col_expr(stock_level::Column::UpdatedAt, Utc::now().into())
+        .filter(stock_level::Column::OrganizationId.eq(org))
+        .filter(stock_level::Column::ProductId.eq(product))
+        .filter(stock_level::Column::WarehouseId.eq(warehouse))
+        .filter(stock_level::Column::Reserved.gte(q))
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1;
+    if done {
+        Ok(())
+    } else {
+        Err(AppError::conflict(
+            "reservation_exceeded",
+            "Less stock is reserved than the release asks for.",
+        ))
+    }
+}
+
+/// Issues reserved stock: on hand and reserved fall together, or 409
+/// `reservation_exceeded`.
+pub async fn take_reserved(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    product: Uuid,
+    warehouse: Uuid,
+    qty: Quantity,
+) -> Result<stock_level::Model, AppError> {
+    let q = qty.units();
+    let done = stock_level::Entity::update_many()
+        .col_expr(
+            stock_level::Column::OnHand,
+            Expr::col(stock_level::Column::OnHand).sub(q),
+        )
+        .col_expr(
+            stock_level::Column::Reserved,
+            Expr::col(stock_level::Column::Reserved).sub(q),
+        )
+        .col_expr(stock_level::Column::UpdatedAt, Utc::now().into())
+        .filter(stock_level::Column::OrganizationId.eq(org))
+        .filter(stock_level::Column::ProductId.eq(product))
+        .filter(stock_level::Column::WarehouseId.eq(warehouse))
+        .filter(stock_level::Column::Reserved.gte(q))
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1;
+    if done {
+        level(conn, product, warehouse).await
+    } else {
+        Err(AppError::conflict(
+            "reservation_exceeded",
+            "Less stock is reserved than the issue asks for.",
+        ))
+    }
 }
