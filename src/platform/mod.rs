@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod hierarchy;
 pub mod idempotency;
 pub mod money;
 pub mod numbering;

@@ -177,6 +177,7 @@ struct Fixtures {
     team: Uuid,
     product: Uuid,
     warehouse: Uuid,
+    category: Uuid,
 }
 
 impl Fixtures {
@@ -244,7 +245,18 @@ impl Fixtures {
             .json()
             .await
             .unwrap();
+        let category: Value = app
+            .post_as(
+                "/api/v1/categories",
+                Some(&owner.token),
+                json!({ "name": "Fixture category" }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
         Fixtures {
+            category: category["id"].as_str().unwrap().parse().unwrap(),
             product: product["id"].as_str().unwrap().parse().unwrap(),
             warehouse: warehouse["id"].as_str().unwrap().parse().unwrap(),
             team: team["id"].as_str().unwrap().parse().unwrap(),
@@ -263,6 +275,7 @@ impl Fixtures {
             ("users", "id") | ("members", "user_id") => self.user,
             ("teams", "id") => self.team,
             ("products", "id") => self.product,
+            ("categories", "id") => self.category,
             ("warehouses", "id") => self.warehouse,
             ("sessions", "id") => self.session,
             ("invitations", "id") => self.invitation,
@@ -289,6 +302,8 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
             json!({ "name": "Hijacked" })
         }
         ("POST", "/api/v1/products") => json!({ "sku": "SNEAK", "name": "Sneaky" }),
+        ("POST", "/api/v1/categories") => json!({ "name": "Sneaky" }),
+        ("PATCH", "/api/v1/categories/{id}") => json!({ "name": "Hijacked" }),
         ("POST", "/api/v1/inventory/receipts") | ("POST", "/api/v1/inventory/issues") => {
             json!({ "warehouse_id": Uuid::nil(), "lines": [{ "product_id": Uuid::nil(), "quantity": "1" }] })
         }
@@ -329,6 +344,7 @@ async fn snapshot(app: &TestApp, owner: &Member) -> Value {
         "products": app.get_json("/api/v1/products", &owner.token).await,
         "warehouses": app.get_json("/api/v1/warehouses", &owner.token).await,
         "stock": app.get_json("/api/v1/inventory/stock", &owner.token).await,
+        "categories": app.get_json("/api/v1/categories", &owner.token).await,
     })
 }
 

@@ -523,3 +523,77 @@ async fn reservations_hold_stock_back_until_released_or_issued() {
     );
     assert_eq!(ledger_sum(&app, &owner, &prod, &wh).await, 3.0);
 }
+
+#[tokio::test]
+async fn categories_form_a_tree_and_filter_products_with_their_descendants() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let cat = |body: Value| app.post_as("/api/v1/categories", Some(&owner.token), body);
+    let root: Value = cat(json!({ "name": "Hardware" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let root_id = root["id"].as_str().unwrap().to_string();
+    let child: Value = cat(json!({ "name": "Bolts", "parent_id": root_id }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let child_id = child["id"].as_str().unwrap().to_string();
+    assert_problem(
+        cat(json!({ "name": "Hardware" })).await,
+        409,
+        "category_name_taken",
+    )
+    .await;
+    let cycle = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/categories/{root_id}"),
+            Some(&owner.token),
+            Some(json!({ "parent_id": child_id })),
+        )
+        .await;
+    let body = assert_problem(cycle, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["code"], "cycle");
+
+    let in_child = app
+        .post_as(
+            "/api/v1/products",
+            Some(&owner.token),
+            json!({ "sku": "B1", "name": "Bolt", "category_id": child_id }),
+        )
+        .await;
+    assert_eq!(in_child.status(), 201);
+    product(&app, &owner, "OTHER").await;
+    let under_root = app
+        .get_json(
+            &format!("/api/v1/products?category={root_id}"),
+            &owner.token,
+        )
+        .await;
+    assert_eq!(
+        under_root["data"].as_array().unwrap().len(),
+        1,
+        "descendants included"
+    );
+    assert_eq!(under_root["data"][0]["sku"], "B1");
+    let foreign = app
+        .post_as(
+            "/api/v1/products",
+            Some(&owner.token),
+            json!({ "sku": "B2", "name": "B", "category_id": uuid::Uuid::now_v7() }),
+        )
+        .await;
+    assert_problem(foreign, 422, "validation_failed").await;
+    let in_use = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/categories/{child_id}"),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+    assert_problem(in_use, 409, "category_in_use").await;
+}

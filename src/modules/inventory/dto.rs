@@ -194,7 +194,7 @@ pub struct ProductFilter {
     pub kind: Option<String>,
     /// Active (default) or archived products.
     pub active: Option<bool>,
-    /// Only this category.
+    /// Only this category and the categories below it.
     pub category: Option<Uuid>,
     /// Rows per page (1 to 200, default 50).
     #[validate(range(min = 1, max = 200))]
@@ -430,4 +430,46 @@ pub struct ValuationOut {
 pub struct ValuationFilter {
     /// Only this warehouse.
     pub warehouse_id: Option<Uuid>,
+}
+
+/// A product category.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryOut {
+    /// Id.
+    pub id: Uuid,
+    /// Unique name in the organization.
+    pub name: String,
+    /// Parent category.
+    pub parent_id: Option<Uuid>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Version (ETag).
+    pub version: i32,
+}
+
+/// `POST /categories`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryIn {
+    /// Unique name in the organization.
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "Fasteners")]
+    pub name: String,
+    /// Parent category.
+    pub parent_id: Option<Uuid>,
+}
+
+/// `PATCH /categories/{id}`; a parent that would make a cycle is 422.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryPatch {
+    /// New name.
+    #[validate(length(min = 1, max = 200))]
+    pub name: Option<String>,
+    /// New parent (`null` makes it top-level).
+    #[serde(default, deserialize_with = "crate::platform::extract::double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Option<Option<Uuid>>,
 }

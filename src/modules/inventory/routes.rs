@@ -24,6 +24,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_warehouse)
         .service(patch_warehouse)
         .service(archive_warehouse)
+        .service(list_categories)
+        .service(create_category)
+        .service(get_category)
+        .service(patch_category)
+        .service(delete_category)
         .service(list_products)
         .service(create_product)
         .service(get_product)
@@ -585,4 +590,155 @@ async fn valuation(
     Ok(web::Json(
         stock::valuation(&state.db, principal.organization_id, filter.warehouse_id).await?,
     ))
+}
+
+/// Product categories (a tree through `parent_id`), by name.
+///
+/// Requires the `inventory.products.read` permission.
+#[utoipa::path(
+    tag = "inventory",
+    responses(
+        (status = 200, description = "Every category (one page holds them all)", body = Page<CategoryOut>),
+        (status = 403, response = Forbidden),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/categories")]
+async fn list_categories(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> AppResult<web::Json<Page<CategoryOut>>> {
+    principal.require(Permission::ProductsRead)?;
+    let data = catalogue::list_categories(&state.db, principal.organization_id).await?;
+    Ok(web::Json(Page {
+        data,
+        next_cursor: None,
+        has_more: false,
+    }))
+}
+
+/// Create a category, optionally under a parent.
+///
+/// Requires the `inventory.products.manage` permission.
+#[utoipa::path(
+    tag = "inventory",
+    request_body = CategoryIn,
+    responses(
+        (status = 201, description = "Created", body = CategoryOut,
+            headers(("Location" = String, description = "The new category"))),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/categories")]
+async fn create_category(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidatedJson<CategoryIn>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::ProductsManage)?;
+    let out = catalogue::create_category(&state, &principal, &body).await?;
+    Ok(created(
+        format!("/api/v1/categories/{}", out.id),
+        Some(out.version),
+        &out,
+    ))
+}
+
+/// One category.
+///
+/// Requires the `inventory.products.read` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(("id" = Uuid, Path, description = "Category id")),
+    responses(
+        (status = 200, description = "The category; `ETag` carries its version", body = CategoryOut),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/categories/{id}")]
+async fn get_category(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::ProductsRead)?;
+    let out =
+        catalogue::get_category(&state.db, principal.organization_id, id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Rename or move a category; a parent that would make a cycle is 422.
+///
+/// Requires the `inventory.products.manage` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(
+        ("id" = Uuid, Path, description = "Category id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being changed"),
+    ),
+    request_body = CategoryPatch,
+    responses(
+        (status = 200, description = "Changed", body = CategoryOut),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/categories/{id}")]
+async fn patch_category(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidatedJson<CategoryPatch>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::ProductsManage)?;
+    let out =
+        catalogue::patch_category(&state, &principal, id.into_inner(), &body, if_match.0).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Delete a category without sub-categories or products (else 409).
+///
+/// Requires the `inventory.products.manage` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(
+        ("id" = Uuid, Path, description = "Category id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[delete("/categories/{id}")]
+async fn delete_category(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::ProductsManage)?;
+    catalogue::delete_category(&state, &principal, id.into_inner(), if_match.0).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

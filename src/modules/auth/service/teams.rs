@@ -22,6 +22,7 @@ use crate::{
         auth::Principal,
         db::begin_write,
         error::AppError,
+        hierarchy::ensure_no_cycle,
         state::AppState,
     },
 };
@@ -103,32 +104,14 @@ async fn check_parent(
     team: Option<Uuid>,
     parent: Uuid,
 ) -> Result<(), AppError> {
-    let cycle =
-        || AppError::invalid_field("parent_id", "cycle", "would make the team its own ancestor");
-    let mut cursor = Some(parent);
-    let mut steps = 0;
-    while let Some(id) = cursor {
-        if Some(id) == team {
-            return Err(cycle());
-        }
-        let t = team::Entity::find_by_id(id)
+    ensure_no_cycle("parent_id", team, parent, |id| async move {
+        Ok(team::Entity::find_by_id(id)
             .filter(team::Column::OrganizationId.eq(org))
             .one(conn)
             .await?
-            .ok_or_else(|| {
-                AppError::invalid_field(
-                    "parent_id",
-                    "not_found",
-                    "is not a team of this organization",
-                )
-            })?;
-        cursor = t.parent_id;
-        steps += 1;
-        if steps > 1000 {
-            return Err(cycle());
-        }
-    }
-    Ok(())
+            .map(|t| t.parent_id))
+    })
+    .await
 }
 
 async fn check_lead(conn: &impl ConnectionTrait, org: Uuid, lead: Uuid) -> Result<(), AppError> {

@@ -436,7 +436,8 @@ pub async fn list_products(
         cond = cond.add(product::Column::Kind.eq(k.as_str()));
     }
     if let Some(c) = f.category {
-        cond = cond.add(product::Column::CategoryId.eq(c));
+        let tree = with_descendants(conn, org, c).await?;
+        cond = cond.add(product::Column::CategoryId.is_in(tree));
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
@@ -459,4 +460,213 @@ pub async fn list_products(
         .all(conn)
         .await?;
     Ok(Page::from_rows(rows, limit, |r| r.id).map(product_out))
+}
+
+fn category_out(c: category::Model) -> CategoryOut {
+    CategoryOut {
+        id: c.id,
+        name: c.name,
+        parent_id: c.parent_id,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        version: c.version,
+    }
+}
+
+async fn find_category(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<category::Model, AppError> {
+    category::Entity::find_by_id(id)
+        .filter(category::Column::OrganizationId.eq(org))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such category in this organization."))
+}
+
+async fn check_parent(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    node: Option<Uuid>,
+    parent: Uuid,
+) -> Result<(), AppError> {
+    crate::platform::hierarchy::ensure_no_cycle("parent_id", node, parent, |id| async move {
+        Ok(category::Entity::find_by_id(id)
+            .filter(category::Column::OrganizationId.eq(org))
+            .one(conn)
+            .await?
+            .map(|c| c.parent_id))
+    })
+    .await
+}
+
+/// `GET /categories`, by name.
+pub async fn list_categories(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+) -> Result<Vec<CategoryOut>, AppError> {
+    Ok(category::Entity::find()
+        .filter(category::Column::OrganizationId.eq(org))
+        .order_by_asc(category::Column::Name)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(category_out)
+        .collect())
+}
+
+/// `GET /categories/{id}`.
+pub async fn get_category(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<CategoryOut, AppError> {
+    find_category(conn, org, id).await.map(category_out)
+}
+
+/// A category and all categories below it.
+pub async fn with_descendants(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    root: Uuid,
+) -> Result<Vec<Uuid>, AppError> {
+    let all = category::Entity::find()
+        .filter(category::Column::OrganizationId.eq(org))
+        .all(conn)
+        .await?;
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            all.iter()
+                .filter(|c| c.parent_id == Some(parent))
+                .map(|c| c.id),
+        );
+        i += 1;
+    }
+    Ok(found)
+}
+
+/// `POST /categories`.
+pub async fn create_category(
+    state: &AppState,
+    p: &Principal,
+    input: &CategoryIn,
+) -> Result<CategoryOut, AppError> {
+    let org = p.organization_id;
+    let tx = begin_write(&state.db).await?;
+    if let Some(parent) = input.parent_id {
+        check_parent(&tx, org, None, parent).await?;
+    }
+    let now = Utc::now();
+    let c = category::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org),
+        name: Set(input.name.trim().to_string()),
+        parent_id: Set(input.parent_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(&tx)
+    .await
+    .map_err(conflict_on_duplicate(
+        "category_name_taken",
+        "A category with this name already exists.",
+    ))?;
+    audit::record(
+        &tx,
+        record(
+            p,
+            "inventory.category.created",
+            "category",
+            c.id,
+            json!({ "name": c.name }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(category_out(c))
+}
+
+/// `PATCH /categories/{id}`.
+pub async fn patch_category(
+    state: &AppState,
+    p: &Principal,
+    id: Uuid,
+    patch: &CategoryPatch,
+    if_match: Option<i32>,
+) -> Result<CategoryOut, AppError> {
+    let org = p.organization_id;
+    let tx = begin_write(&state.db).await?;
+    let current = find_category(&tx, org, id).await?;
+    check_version(if_match, current.version)?;
+    let mut am: category::ActiveModel = current.clone().into();
+    if let Some(name) = &patch.name {
+        am.name = Set(name.trim().to_string());
+    }
+    if let Some(parent) = patch.parent_id {
+        if let Some(parent) = parent {
+            check_parent(&tx, org, Some(id), parent).await?;
+        }
+        am.parent_id = Set(parent);
+    }
+    am.updated_at = Set(Utc::now());
+    am.version = Set(current.version + 1);
+    let updated = am.update(&tx).await.map_err(conflict_on_duplicate(
+        "category_name_taken",
+        "A category with this name already exists.",
+    ))?;
+    audit::record(&tx, record(p, "inventory.category.updated", "category", id, json!({
+        "name": [current.name, updated.name], "parent_id": [current.parent_id, updated.parent_id],
+    }))).await?;
+    tx.commit().await?;
+    Ok(category_out(updated))
+}
+
+/// `DELETE /categories/{id}`: only without sub-categories and products.
+pub async fn delete_category(
+    state: &AppState,
+    p: &Principal,
+    id: Uuid,
+    if_match: Option<i32>,
+) -> Result<(), AppError> {
+    let org = p.organization_id;
+    let tx = begin_write(&state.db).await?;
+    let current = find_category(&tx, org, id).await?;
+    check_version(if_match, current.version)?;
+    let children = category::Entity::find()
+        .filter(category::Column::OrganizationId.eq(org))
+        .filter(category::Column::ParentId.eq(id))
+        .count(&tx)
+        .await?;
+    let products = product::Entity::find()
+        .filter(product::Column::OrganizationId.eq(org))
+        .filter(product::Column::CategoryId.eq(id))
+        .count(&tx)
+        .await?;
+    if children + products > 0 {
+        return Err(AppError::conflict(
+            "category_in_use",
+            format!(
+                "{children} sub-categories and {products} products use this category; move them first."
+            ),
+        ));
+    }
+    category::Entity::delete_by_id(id).exec(&tx).await?;
+    audit::record(
+        &tx,
+        record(
+            p,
+            "inventory.category.deleted",
+            "category",
+            id,
+            json!({ "name": current.name }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
