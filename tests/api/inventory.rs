@@ -597,3 +597,167 @@ async fn categories_form_a_tree_and_filter_products_with_their_descendants() {
         .await;
     assert_problem(in_use, 409, "category_in_use").await;
 }
+
+mod model {
+    //! Random sequences of stock operations against an in-memory model.
+
+    use proptest::{prelude::*, test_runner::TestRunner};
+    use serde_json::{Value, json};
+
+    use crate::helpers::{Member, TestApp, spawn_app};
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Receipt { p: usize, w: usize, q: i64 },
+        Issue { p: usize, w: usize, q: i64 },
+        Adjust { p: usize, w: usize, delta: i64 },
+        Transfer { p: usize, from: usize, q: i64 },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0..2usize, 0..2usize, 1..20i64).prop_map(|(p, w, q)| Op::Receipt { p, w, q }),
+            (0..2usize, 0..2usize, 1..20i64).prop_map(|(p, w, q)| Op::Issue { p, w, q }),
+            (0..2usize, 0..2usize, -10..10i64).prop_map(|(p, w, delta)| Op::Adjust { p, w, delta }),
+            (0..2usize, 0..2usize, 1..20i64).prop_map(|(p, from, q)| Op::Transfer { p, from, q }),
+        ]
+    }
+
+    async fn run(app: &TestApp, owner: &Member, whs: &[String; 2], case: usize, ops: &[Op]) {
+        let mut products = Vec::new();
+        for i in 0..2 {
+            let res = app
+                .post_as("/api/v1/products", Some(&owner.token), json!({ "sku": format!("P{case}-{i}-{}", uuid::Uuid::now_v7().simple()), "name": "p" }))
+                .await;
+            products.push(
+                res.json::<Value>().await.unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        let mut model = [[0i64; 2]; 2];
+        for op in ops {
+            let (path, body, ok) = match *op {
+                Op::Receipt { p, w, q } => {
+                    model[p][w] += q;
+                    (
+                        "receipts",
+                        json!({ "warehouse_id": whs[w], "lines": [{ "product_id": products[p], "quantity": q.to_string(), "unit_cost": "1" }] }),
+                        true,
+                    )
+                }
+                Op::Issue { p, w, q } => {
+                    let ok = model[p][w] >= q;
+                    if ok {
+                        model[p][w] -= q;
+                    }
+                    (
+                        "issues",
+                        json!({ "warehouse_id": whs[w], "lines": [{ "product_id": products[p], "quantity": q.to_string() }] }),
+                        ok,
+                    )
+                }
+                Op::Adjust { p, w, delta } => {
+                    let ok = model[p][w] + delta >= 0;
+                    if ok {
+                        model[p][w] += delta;
+                    }
+                    (
+                        "adjust",
+                        json!({ "warehouse_id": whs[w], "product_id": products[p], "quantity_delta": delta.to_string(), "reason": "prop" }),
+                        ok,
+                    )
+                }
+                Op::Transfer { p, from, q } => {
+                    let to = 1 - from;
+                    let ok = model[p][from] >= q;
+                    if ok {
+                        model[p][from] -= q;
+                        model[p][to] += q;
+                    }
+                    (
+                        "transfers",
+                        json!({ "from_warehouse_id": whs[from], "to_warehouse_id": whs[to], "lines": [{ "product_id": products[p], "quantity": q.to_string() }] }),
+                        ok,
+                    )
+                }
+            };
+            let res = app
+                .post_as(
+                    &format!("/api/v1/inventory/{path}"),
+                    Some(&owner.token),
+                    body,
+                )
+                .await;
+            let expected = if ok { 201 } else { 409 };
+            assert_eq!(
+                res.status().as_u16(),
+                expected,
+                "{op:?} with model {model:?}: {}",
+                res.text().await.unwrap()
+            );
+        }
+        for (p, id) in products.iter().enumerate() {
+            let inv = app
+                .get_json(&format!("/api/v1/products/{id}/inventory"), &owner.token)
+                .await;
+            for (w, wh) in whs.iter().enumerate() {
+                let level = inv["warehouses"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|l| l["warehouse_id"] == wh.as_str())
+                    .map_or(0, |l| {
+                        l["on_hand"].as_str().unwrap().parse::<i64>().unwrap()
+                    });
+                assert_eq!(
+                    level, model[p][w],
+                    "level of product {p} in warehouse {w} after {ops:?}"
+                );
+                let sum = super::ledger_sum(app, owner, id, wh).await;
+                assert_eq!(
+                    sum, model[p][w] as f64,
+                    "ledger of product {p} in warehouse {w}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn random_stock_operations_match_an_in_memory_model() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (app, owner, whs) = rt.block_on(async {
+            let app = spawn_app().await;
+            let owner = app.onboard().await;
+            // Enterprise: no product or request limit gets in the model's way.
+            let path = format!("/api/v1/organizations/{}/subscription", owner.org_id);
+            assert_eq!(
+                app.post_as(&path, Some(&owner.token), json!({ "plan": "enterprise" }))
+                    .await
+                    .status(),
+                200
+            );
+            let a = super::warehouse(&app, &owner, "A").await;
+            let b = super::warehouse(&app, &owner, "B").await;
+            (app, owner, [a, b])
+        });
+        let mut runner = TestRunner::new(ProptestConfig {
+            cases: 24,
+            max_shrink_iters: 64,
+            ..ProptestConfig::default()
+        });
+        let case = std::sync::atomic::AtomicUsize::new(0);
+        runner
+            .run(&prop::collection::vec(op(), 1..25), |ops| {
+                let n = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                rt.block_on(run(&app, &owner, &whs, n, &ops));
+                Ok(())
+            })
+            .unwrap();
+    }
+}
