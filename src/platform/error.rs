@@ -408,6 +408,28 @@ impl<E: std::fmt::Display + std::fmt::Debug + Into<AppError>> From<sea_orm::Tran
     }
 }
 
+/// Maps a unique-constraint violation to a named 409 (other errors as usual):
+/// `.insert(conn).await.map_err(unique_violation("sku_taken", "..."))`.
+pub fn unique_violation(
+    code: &'static str,
+    detail: &'static str,
+) -> impl Fn(sea_orm::DbErr) -> AppError {
+    move |e| match AppError::from(e) {
+        e if e.status() == StatusCode::CONFLICT => AppError::conflict(code, detail),
+        e => e,
+    }
+}
+
+/// 412 when an `If-Match` version is given and differs from `current`.
+pub fn check_version(if_match: Option<i32>, current: i32) -> Result<(), AppError> {
+    match if_match {
+        Some(v) if v != current => Err(AppError::precondition_failed(format!(
+            "The resource is at version {current}, not {v}; reload it and retry."
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Shorthand for handler and service results.
 pub type AppResult<T> = Result<T, AppError>;
 

@@ -31,7 +31,7 @@ use crate::{
         audit::{self, AuditEntry},
         auth::Principal,
         db::begin_write,
-        error::AppError,
+        error::{AppError, check_version},
         state::AppState,
     },
 };
@@ -585,16 +585,6 @@ pub async fn patch_organization(
     tx.commit().await?;
     sessions::evict(&state.cache, &affected).await?;
     Ok(org_out(updated))
-}
-
-/// 412 when `If-Match` names another version.
-pub fn check_version(if_match: Option<i32>, current: i32) -> Result<(), AppError> {
-    match if_match {
-        Some(v) if v != current => Err(AppError::precondition_failed(format!(
-            "The resource is at version {current}, not {v}; reload it and retry."
-        ))),
-        _ => Ok(()),
-    }
 }
 
 /// `POST /auth/change-password`: ends every other session.

@@ -12,7 +12,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{identity::check_version, sessions};
+use super::sessions;
 use crate::{
     modules::auth::{
         catalog::OWNER,
@@ -23,7 +23,7 @@ use crate::{
         audit::{self, AuditEntry},
         auth::{Permission, Principal},
         db::begin_write,
-        error::AppError,
+        error::{AppError, check_version, unique_violation},
         pagination::{Page, decode_cursor},
         state::AppState,
     },
@@ -493,10 +493,6 @@ pub async fn get_role(
     find_role(conn, org, id).await.map(role_out)
 }
 
-fn role_name_taken() -> AppError {
-    AppError::conflict("role_name_taken", "A role with this name already exists.")
-}
-
 /// `POST /roles`.
 pub async fn create_role(
     state: &AppState,
@@ -519,10 +515,10 @@ pub async fn create_role(
     }
     .insert(&tx)
     .await
-    .map_err(|e| match AppError::from(e) {
-        e if e.status() == 409 => role_name_taken(),
-        e => e,
-    })?;
+    .map_err(unique_violation(
+        "role_name_taken",
+        "A role with this name already exists.",
+    ))?;
     audit::record(
         &tx,
         audit_entry(
@@ -590,10 +586,10 @@ pub async fn patch_role(
     }
     am.updated_at = Set(Utc::now());
     am.version = Set(current.version + 1);
-    let updated = am.update(&tx).await.map_err(|e| match AppError::from(e) {
-        e if e.status() == 409 => role_name_taken(),
-        e => e,
-    })?;
+    let updated = am.update(&tx).await.map_err(unique_violation(
+        "role_name_taken",
+        "A role with this name already exists.",
+    ))?;
     audit::record(
         &tx,
         audit_entry(

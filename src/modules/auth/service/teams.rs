@@ -11,7 +11,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{identity::check_version, members::get_user};
+use super::members::get_user;
 use crate::{
     modules::auth::{
         dto::{TeamIn, TeamOut, TeamPatch},
@@ -21,7 +21,7 @@ use crate::{
         audit::{self, AuditEntry},
         auth::Principal,
         db::begin_write,
-        error::AppError,
+        error::{AppError, check_version, unique_violation},
         hierarchy::ensure_no_cycle,
         state::AppState,
     },
@@ -124,15 +124,6 @@ async fn check_lead(conn: &impl ConnectionTrait, org: Uuid, lead: Uuid) -> Resul
     })
 }
 
-fn name_taken(e: sea_orm::DbErr) -> AppError {
-    match AppError::from(e) {
-        e if e.status() == 409 => {
-            AppError::conflict("team_name_taken", "A team with this name already exists.")
-        }
-        e => e,
-    }
-}
-
 /// `POST /teams`.
 pub async fn create(
     state: &AppState,
@@ -161,7 +152,10 @@ pub async fn create(
     }
     .insert(&tx)
     .await
-    .map_err(name_taken)?;
+    .map_err(unique_violation(
+        "team_name_taken",
+        "A team with this name already exists.",
+    ))?;
     audit::record(
         &tx,
         record(
@@ -210,7 +204,10 @@ pub async fn patch(
     }
     am.updated_at = Set(Utc::now());
     am.version = Set(current.version + 1);
-    let updated = am.update(&tx).await.map_err(name_taken)?;
+    let updated = am.update(&tx).await.map_err(unique_violation(
+        "team_name_taken",
+        "A team with this name already exists.",
+    ))?;
     audit::record(
         &tx,
         record(

@@ -104,8 +104,8 @@ mod tests {
     #[test]
     fn base32_round_trips_rfc_4648_vectors() {
         assert_eq!(base32_encode(b"foobar"), "MZXW6YTBOI");
-        assert_eq!(base32_decode("MZXW6YTBOI").unwrap(), b"foobar");
-        assert_eq!(base32_decode("mzxw6ytboi======").unwrap(), b"foobar");
+        assert_eq!(base32_decode("MZXW6YTBOI"), Some(b"foobar".to_vec()));
+        assert_eq!(base32_decode("mzxw6ytboi======"), Some(b"foobar".to_vec()));
         assert!(base32_decode("not base32!").is_none());
     }
 
@@ -113,7 +113,9 @@ mod tests {
     fn a_code_matches_its_step_and_neighbours_only() {
         let secret = base32_encode(b"12345678901234567890");
         let now = 1_700_000_000;
-        let c = code(&secret, now).unwrap();
+        let Some(c) = code(&secret, now) else {
+            panic!("the secret decodes");
+        };
         assert_eq!(matching_step(&secret, &c, now), Some(step_of(now)));
         assert_eq!(matching_step(&secret, &c, now + 30), Some(step_of(now)));
         assert_eq!(matching_step(&secret, &c, now + 90), None);

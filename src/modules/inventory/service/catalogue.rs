@@ -21,7 +21,7 @@ use crate::{
         audit::{self, AuditEntry},
         auth::Principal,
         db::begin_write,
-        error::AppError,
+        error::{AppError, check_version, unique_violation},
         pagination::{Page, decode_cursor},
         state::AppState,
     },
@@ -41,26 +41,6 @@ fn record(
         entity_type: entity.into(),
         entity_id: Some(id.to_string()),
         changes: Some(changes),
-    }
-}
-
-/// 412 when `If-Match` names another version.
-pub fn check_version(if_match: Option<i32>, current: i32) -> Result<(), AppError> {
-    match if_match {
-        Some(v) if v != current => Err(AppError::precondition_failed(format!(
-            "The resource is at version {current}, not {v}; reload it and retry."
-        ))),
-        _ => Ok(()),
-    }
-}
-
-fn conflict_on_duplicate(
-    code: &'static str,
-    detail: &'static str,
-) -> impl Fn(sea_orm::DbErr) -> AppError {
-    move |e| match AppError::from(e) {
-        e if e.status() == 409 => AppError::conflict(code, detail),
-        e => e,
     }
 }
 
@@ -148,7 +128,7 @@ pub async fn create_warehouse(
     }
     .insert(&tx)
     .await
-    .map_err(conflict_on_duplicate(
+    .map_err(unique_violation(
         "warehouse_code_taken",
         "A warehouse with this code already exists.",
     ))?;
@@ -328,7 +308,7 @@ pub async fn create_product(
     }
     .insert(&tx)
     .await
-    .map_err(conflict_on_duplicate(
+    .map_err(unique_violation(
         "sku_taken",
         "A product with this SKU already exists.",
     ))?;
@@ -408,7 +388,7 @@ pub async fn patch_product(
     }
     am.updated_at = Set(Utc::now());
     am.version = Set(current.version + 1);
-    let updated = am.update(&tx).await.map_err(conflict_on_duplicate(
+    let updated = am.update(&tx).await.map_err(unique_violation(
         "sku_taken",
         "A product with this SKU already exists.",
     ))?;
@@ -572,7 +552,7 @@ pub async fn create_category(
     }
     .insert(&tx)
     .await
-    .map_err(conflict_on_duplicate(
+    .map_err(unique_violation(
         "category_name_taken",
         "A category with this name already exists.",
     ))?;
@@ -615,7 +595,7 @@ pub async fn patch_category(
     }
     am.updated_at = Set(Utc::now());
     am.version = Set(current.version + 1);
-    let updated = am.update(&tx).await.map_err(conflict_on_duplicate(
+    let updated = am.update(&tx).await.map_err(unique_violation(
         "category_name_taken",
         "A category with this name already exists.",
     ))?;

@@ -248,6 +248,20 @@ pub async fn add_stock(
     Ok(am.update(conn).await?)
 }
 
+/// An UPDATE of one level row (also stamping `updated_at`); callers add the
+/// change and the condition that keeps the invariants.
+fn update_level(
+    org: Uuid,
+    product: Uuid,
+    warehouse: Uuid,
+) -> sea_orm::UpdateMany<stock_level::Entity> {
+    stock_level::Entity::update_many()
+        .col_expr(stock_level::Column::UpdatedAt, Utc::now().into())
+        .filter(stock_level::Column::OrganizationId.eq(org))
+        .filter(stock_level::Column::ProductId.eq(product))
+        .filter(stock_level::Column::WarehouseId.eq(warehouse))
+}
+
 /// Removes stock only if enough is available: one conditional UPDATE.
 pub async fn take_stock(
     conn: &impl ConnectionTrait,
@@ -257,15 +271,11 @@ pub async fn take_stock(
     qty: Quantity,
 ) -> Result<stock_level::Model, AppError> {
     let q = qty.units();
-    let done = stock_level::Entity::update_many()
+    let done = update_level(org, product, warehouse)
         .col_expr(
             stock_level::Column::OnHand,
             Expr::col(stock_level::Column::OnHand).sub(q),
         )
-        .col_expr(stock_level::Column::UpdatedAt, Utc::now().into())
-        .filter(stock_level::Column::ProductId.eq(product))
-        .filter(stock_level::Column::WarehouseId.eq(warehouse))
-        .filter(stock_level::Column::OrganizationId.eq(org))
         .filter(
             Expr::col(stock_level::Column::OnHand)
                 .sub(Expr::col(stock_level::Column::Reserved))
@@ -837,15 +847,11 @@ pub async fn reserve(
     qty: Quantity,
 ) -> Result<(), AppError> {
     let q = qty.units();
-    let done = stock_level::Entity::update_many()
+    let done = update_level(org, product, warehouse)
         .col_expr(
             stock_level::Column::Reserved,
             Expr::col(stock_level::Column::Reserved).add(q),
         )
-        .col_expr(stock_level::Column::UpdatedAt, Utc::now().into())
-        .filter(stock_level::Column::OrganizationId.eq(org))
-        .filter(stock_level::Column::ProductId.eq(product))
-        .filter(stock_level::Column::WarehouseId.eq(warehouse))
         .filter(
             Expr::col(stock_level::Column::OnHand)
                 .sub(Expr::col(stock_level::Column::Reserved))
@@ -870,15 +876,11 @@ pub async fn release(
     qty: Quantity,
 ) -> Result<(), AppError> {
     let q = qty.units();
-    let done = stock_level::Entity::update_many()
+    let done = update_level(org, product, warehouse)
         .col_expr(
             stock_level::Column::Reserved,
             Expr::col(stock_level::Column::Reserved).sub(q),
         )
-        .col_expr(stock_level::Column::UpdatedAt, Utc::now().into())
-        .filter(stock_level::Column::OrganizationId.eq(org))
-        .filter(stock_level::Column::ProductId.eq(product))
-        .filter(stock_level::Column::WarehouseId.eq(warehouse))
         .filter(stock_level::Column::Reserved.gte(q))
         .exec(conn)
         .await?
@@ -904,7 +906,7 @@ pub async fn take_reserved(
     qty: Quantity,
 ) -> Result<stock_level::Model, AppError> {
     let q = qty.units();
-    let done = stock_level::Entity::update_many()
+    let done = update_level(org, product, warehouse)
         .col_expr(
             stock_level::Column::OnHand,
             Expr::col(stock_level::Column::OnHand).sub(q),
@@ -913,10 +915,6 @@ pub async fn take_reserved(
             stock_level::Column::Reserved,
             Expr::col(stock_level::Column::Reserved).sub(q),
         )
-        .col_expr(stock_level::Column::UpdatedAt, Utc::now().into())
-        .filter(stock_level::Column::OrganizationId.eq(org))
-        .filter(stock_level::Column::ProductId.eq(product))
-        .filter(stock_level::Column::WarehouseId.eq(warehouse))
         .filter(stock_level::Column::Reserved.gte(q))
         .exec(conn)
         .await?
