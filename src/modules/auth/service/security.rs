@@ -158,12 +158,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_random_and_hashes_stable() {
-        let a = random_token().unwrap();
+    fn tokens_are_random_and_hashes_stable() -> Result<(), AppError> {
+        let a = random_token()?;
         assert_eq!(a.len(), 43);
-        assert_ne!(a, random_token().unwrap());
+        assert_ne!(a, random_token()?);
         assert_eq!(token_hash(&a), token_hash(&a));
         assert_eq!(token_hash(&a).len(), 64);
+        Ok(())
     }
 
     #[test]
