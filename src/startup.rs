@@ -12,7 +12,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, service_config::ServiceConfig};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::{
     modules,
@@ -143,14 +143,14 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let mut server = HttpServer::new(move || {
         let body_limit = data.settings.server.body_limit;
         let cors = cors(&data.settings.cors);
-        let doc = data.spec.doc.clone();
         App::new()
             .into_utoipa_app()
             .app_data(data.clone())
             .configure(mount)
             .map(|app| {
                 app.configure(|cfg| configure_extractors(cfg, body_limit))
-                    .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, doc))
+                    .route(OPENAPI_PATH, web::get().to(spec_json))
+                    .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from(OPENAPI_PATH)))
                     .service(web::redirect("/docs", "/docs/"))
                     .default_service(web::to(no_route))
                     .wrap(cors)
@@ -164,6 +164,13 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         server = server.workers(settings.server.workers);
     }
     Ok(server.run())
+}
+
+/// The OpenAPI document, rendered once at start.
+async fn spec_json(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(state.spec.json.clone())
 }
 
 /// 405 with `Allow` when the path exists under another method, else 404.

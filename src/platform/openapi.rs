@@ -153,16 +153,17 @@ impl Modify for SecurityAddon {
     }
 }
 
-/// The finished document plus what the router needs from it.
+/// The finished document, rendered once to JSON (shared by every worker,
+/// served as is), plus what the router needs from it.
 pub struct ApiSpec {
-    /// The document.
-    pub doc: openapi::OpenApi,
+    /// The document as served at `/api-docs/openapi.json`.
+    pub json: actix_web::web::Bytes,
     /// `Allow` header value per path pattern, for 405 answers.
     allow: HashMap<String, String>,
 }
 
 impl ApiSpec {
-    /// Indexes a finished document.
+    /// Renders and indexes a finished document.
     pub fn new(doc: openapi::OpenApi) -> Self {
         let allow = doc
             .paths
@@ -185,7 +186,14 @@ impl ApiSpec {
                 (path.clone(), methods.join(", "))
             })
             .collect();
-        Self { doc, allow }
+        let json = doc.to_json().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the OpenAPI document did not serialize");
+            "{}".into()
+        });
+        Self {
+            json: json.into(),
+            allow,
+        }
     }
 
     /// The methods a documented path pattern supports.
