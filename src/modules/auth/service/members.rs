@@ -22,7 +22,7 @@ use crate::{
     platform::{
         audit::{self, AuditEntry},
         auth::{Permission, Principal},
-        db::begin_write,
+        db::{begin_write, find_in_org},
         error::{AppError, check_version, unique_violation},
         pagination::{Page, decode_cursor},
         state::AppState,
@@ -477,11 +477,14 @@ async fn find_role(
     org: Uuid,
     id: Uuid,
 ) -> Result<role::Model, AppError> {
-    role::Entity::find_by_id(id)
-        .filter(role::Column::OrganizationId.eq(org))
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such role in this organization."))
+    find_in_org::<role::Entity>(
+        conn,
+        role::Column::OrganizationId,
+        org,
+        id,
+        "No such role in this organization.",
+    )
+    .await
 }
 
 /// `GET /roles/{id}`.

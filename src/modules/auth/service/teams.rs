@@ -20,7 +20,7 @@ use crate::{
     platform::{
         audit::{self, AuditEntry},
         auth::Principal,
-        db::begin_write,
+        db::{begin_write, find_in_org},
         error::{AppError, check_version, unique_violation},
         hierarchy::ensure_no_cycle,
         state::AppState,
@@ -74,11 +74,8 @@ async fn outs(
 }
 
 async fn find(conn: &impl ConnectionTrait, org: Uuid, id: Uuid) -> Result<team::Model, AppError> {
-    team::Entity::find_by_id(id)
-        .filter(team::Column::OrganizationId.eq(org))
-        .one(conn)
-        .await?
-        .ok_or_else(not_found)
+    let msg = "No such team in this organization.";
+    find_in_org::<team::Entity>(conn, team::Column::OrganizationId, org, id, msg).await
 }
 
 /// `GET /teams`, by name.

@@ -20,7 +20,7 @@ use crate::{
     platform::{
         audit::{self, AuditEntry},
         auth::Principal,
-        db::begin_write,
+        db::{begin_write, find_in_org},
         error::{AppError, check_version, unique_violation},
         pagination::{Page, decode_cursor},
         state::AppState,
@@ -64,11 +64,14 @@ pub async fn find_warehouse(
     org: Uuid,
     id: Uuid,
 ) -> Result<warehouse::Model, AppError> {
-    warehouse::Entity::find_by_id(id)
-        .filter(warehouse::Column::OrganizationId.eq(org))
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such warehouse in this organization."))
+    find_in_org::<warehouse::Entity>(
+        conn,
+        warehouse::Column::OrganizationId,
+        org,
+        id,
+        "No such warehouse in this organization.",
+    )
+    .await
 }
 
 /// `GET /warehouses`, by code.
@@ -221,11 +224,14 @@ pub async fn find_product(
     org: Uuid,
     id: Uuid,
 ) -> Result<product::Model, AppError> {
-    product::Entity::find_by_id(id)
-        .filter(product::Column::OrganizationId.eq(org))
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such product in this organization."))
+    find_in_org::<product::Entity>(
+        conn,
+        product::Column::OrganizationId,
+        org,
+        id,
+        "No such product in this organization.",
+    )
+    .await
 }
 
 async fn check_category(conn: &impl ConnectionTrait, org: Uuid, id: Uuid) -> Result<(), AppError> {
@@ -458,11 +464,14 @@ async fn find_category(
     org: Uuid,
     id: Uuid,
 ) -> Result<category::Model, AppError> {
-    category::Entity::find_by_id(id)
-        .filter(category::Column::OrganizationId.eq(org))
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such category in this organization."))
+    find_in_org::<category::Entity>(
+        conn,
+        category::Column::OrganizationId,
+        org,
+        id,
+        "No such category in this organization.",
+    )
+    .await
 }
 
 async fn check_parent(
