@@ -12,6 +12,8 @@ mod m20261121_000005_auth_invitations;
 mod m20261121_000006_auth_teams;
 mod m20261121_000007_auth_mfa_recovery_codes;
 mod m20261121_000008_inventory_catalogue_and_stock;
+mod m20261121_000009_inventory_procurement;
+mod util;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_auth_teams::Migration),
             Box::new(m20261121_000007_auth_mfa_recovery_codes::Migration),
             Box::new(m20261121_000008_inventory_catalogue_and_stock::Migration),
+            Box::new(m20261121_000009_inventory_procurement::Migration),
         ]
     }
 }

@@ -60,6 +60,26 @@ pub struct AuditEntry {
     pub changes: Option<serde_json::Value>,
 }
 
+impl AuditEntry {
+    /// An entry for a change made by `p` to one entity.
+    pub fn by(
+        p: &super::auth::Principal,
+        action: &str,
+        entity: &str,
+        id: Uuid,
+        changes: serde_json::Value,
+    ) -> Self {
+        Self {
+            organization_id: p.organization_id,
+            actor_id: Some(p.user_id),
+            action: action.into(),
+            entity_type: entity.into(),
+            entity_id: Some(id.to_string()),
+            changes: Some(changes),
+        }
+    }
+}
+
 /// One audit record as the API shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditRecord {

@@ -66,6 +66,11 @@ catalogue! {
     StockRead = "inventory.stock.read": "View stock levels, movements and valuation",
     StockMove = "inventory.stock.move": "Record receipts, issues and transfers",
     StockAdjust = "inventory.stock.adjust": "Correct stock levels (counts and adjustments)",
+    SuppliersRead = "inventory.suppliers.read": "List and view suppliers",
+    SuppliersManage = "inventory.suppliers.manage": "Create, change and archive suppliers",
+    PurchaseOrdersRead = "inventory.purchase_orders.read": "List and view purchase orders",
+    PurchaseOrdersManage = "inventory.purchase_orders.manage": "Create, change, order and cancel purchase orders",
+    PurchaseOrdersReceive = "inventory.purchase_orders.receive": "Receive goods against purchase orders",
 }
 
 /// A set of permissions, one bit each.

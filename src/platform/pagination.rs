@@ -6,6 +6,7 @@
 //! the expected key is a 400 `invalid_cursor`, never a 500.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use sea_orm::{ColumnTrait, Condition};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -98,6 +99,24 @@ impl<T> Page<T> {
             has_more: self.has_more,
         }
     }
+}
+
+/// The rows after `(key, id)` in `(col, id)` order (or before it, for a
+/// descending sort): keyset pagination on a column that may repeat, with the
+/// id breaking ties.
+pub fn after_key<C, I>(col: C, id_col: I, (key, id): (String, uuid::Uuid), desc: bool) -> Condition
+where
+    C: ColumnTrait,
+    I: ColumnTrait,
+{
+    let (beyond, beyond_id) = if desc {
+        (col.lt(key.clone()), id_col.lt(id))
+    } else {
+        (col.gt(key.clone()), id_col.gt(id))
+    };
+    Condition::any()
+        .add(beyond)
+        .add(Condition::all().add(col.eq(key)).add(beyond_id))
 }
 
 #[cfg(test)]

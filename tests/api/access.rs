@@ -178,6 +178,8 @@ struct Fixtures {
     product: Uuid,
     warehouse: Uuid,
     category: Uuid,
+    supplier: Uuid,
+    purchase_order: Uuid,
 }
 
 impl Fixtures {
@@ -255,7 +257,29 @@ impl Fixtures {
             .json()
             .await
             .unwrap();
+        let supplier: Value = app
+            .post_as(
+                "/api/v1/suppliers",
+                Some(&owner.token),
+                json!({ "name": "Fixture supplier", "currency": "EUR" }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let purchase_order: Value = app
+            .post_as(
+                "/api/v1/purchase-orders",
+                Some(&owner.token),
+                json!({ "supplier_id": supplier["id"], "lines": [{ "product_id": product["id"], "quantity": "5" }] }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
         Fixtures {
+            supplier: supplier["id"].as_str().unwrap().parse().unwrap(),
+            purchase_order: purchase_order["id"].as_str().unwrap().parse().unwrap(),
             category: category["id"].as_str().unwrap().parse().unwrap(),
             product: product["id"].as_str().unwrap().parse().unwrap(),
             warehouse: warehouse["id"].as_str().unwrap().parse().unwrap(),
@@ -277,6 +301,8 @@ impl Fixtures {
             ("products", "id") => self.product,
             ("categories", "id") => self.category,
             ("warehouses", "id") => self.warehouse,
+            ("suppliers", "id") => self.supplier,
+            ("purchase-orders", "id") => self.purchase_order,
             ("sessions", "id") => self.session,
             ("invitations", "id") => self.invitation,
             _ => panic!("no fixture for path parameter {param} of /{kind}: add one to Fixtures"),
@@ -314,6 +340,15 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         ("POST", "/api/v1/inventory/adjust") => json!({
             "warehouse_id": Uuid::nil(), "product_id": Uuid::nil(), "quantity_delta": "1", "reason": "x"
         }),
+        ("POST", "/api/v1/suppliers") => json!({ "name": "Sneaky", "currency": "EUR" }),
+        ("PATCH", "/api/v1/suppliers/{id}") => json!({ "name": "Hijacked" }),
+        ("POST", "/api/v1/purchase-orders") => json!({
+            "supplier_id": Uuid::nil(), "lines": [{ "product_id": Uuid::nil(), "quantity": "1" }]
+        }),
+        ("PATCH", "/api/v1/purchase-orders/{id}") => json!({ "notes": "Hijacked" }),
+        ("POST", "/api/v1/purchase-orders/{id}/receive") => json!({
+            "warehouse_id": Uuid::nil(), "lines": [{ "line_id": Uuid::nil(), "quantity": "1" }]
+        }),
         ("POST", "/api/v1/roles") => json!({ "name": "Sneaky", "permissions": [] }),
         ("POST", "/api/v1/users/invite") => {
             json!({ "email": "sneaky@example.com", "role_ids": [Uuid::nil()] })
@@ -345,6 +380,9 @@ async fn snapshot(app: &TestApp, owner: &Member) -> Value {
         "warehouses": app.get_json("/api/v1/warehouses", &owner.token).await,
         "stock": app.get_json("/api/v1/inventory/stock", &owner.token).await,
         "categories": app.get_json("/api/v1/categories", &owner.token).await,
+        "suppliers": app.get_json("/api/v1/suppliers", &owner.token).await,
+        "purchase_orders": app.get_json("/api/v1/purchase-orders", &owner.token).await,
+        "movements": app.get_json("/api/v1/inventory/movements", &owner.token).await,
     })
 }
 

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Member, TestApp, assert_problem, spawn_app};
 
-async fn warehouse(app: &TestApp, owner: &Member, code: &str) -> String {
+pub(crate) async fn warehouse(app: &TestApp, owner: &Member, code: &str) -> String {
     let res = app
         .post_as(
             "/api/v1/warehouses",
@@ -21,7 +21,7 @@ async fn warehouse(app: &TestApp, owner: &Member, code: &str) -> String {
         .to_string()
 }
 
-async fn product(app: &TestApp, owner: &Member, sku: &str) -> String {
+pub(crate) async fn product(app: &TestApp, owner: &Member, sku: &str) -> String {
     let res = app
         .post_as("/api/v1/products", Some(&owner.token), json!({ "sku": sku, "name": format!("Product {sku}"), "standard_cost": "2.50", "sale_price": "4.00" }))
         .await;
@@ -32,7 +32,7 @@ async fn product(app: &TestApp, owner: &Member, sku: &str) -> String {
         .to_string()
 }
 
-async fn receive(
+pub(crate) async fn receive(
     app: &TestApp,
     owner: &Member,
     wh: &str,
@@ -48,13 +48,13 @@ async fn receive(
     .await
 }
 
-async fn on_hand(app: &TestApp, owner: &Member, prod: &str) -> Value {
+pub(crate) async fn on_hand(app: &TestApp, owner: &Member, prod: &str) -> Value {
     app.get_json(&format!("/api/v1/products/{prod}/inventory"), &owner.token)
         .await
 }
 
 /// Sum of the signed movement quantities of a product in a warehouse.
-async fn ledger_sum(app: &TestApp, owner: &Member, prod: &str, wh: &str) -> f64 {
+pub(crate) async fn ledger_sum(app: &TestApp, owner: &Member, prod: &str, wh: &str) -> f64 {
     let mut total = 0.0;
     let mut cursor: Option<String> = None;
     loop {

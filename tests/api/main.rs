@@ -14,4 +14,5 @@ mod mail;
 mod numbering_audit;
 mod openapi;
 mod probes;
+mod procurement;
 mod telemetry;

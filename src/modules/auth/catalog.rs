@@ -15,7 +15,7 @@ pub const SYSTEM_ROLES: [(&str, &str); 5] = [
     ),
     (
         "member",
-        "Works with the organization's data (records stock movements)",
+        "Works with the organization's data (records stock movements, receives goods)",
     ),
     ("viewer", "Reads, never writes"),
 ];
@@ -34,6 +34,8 @@ pub fn system_role_permissions(name: &str) -> PermissionSet {
         P::ProductsRead,
         P::WarehousesRead,
         P::StockRead,
+        P::SuppliersRead,
+        P::PurchaseOrdersRead,
     ];
     match name {
         "owner" => PermissionSet::all(),
@@ -51,9 +53,15 @@ pub fn system_role_permissions(name: &str) -> PermissionSet {
                 P::WarehousesManage,
                 P::StockMove,
                 P::StockAdjust,
+                P::SuppliersManage,
+                P::PurchaseOrdersManage,
+                P::PurchaseOrdersReceive,
             ])
             .collect(),
-        "member" => reads.into_iter().chain([P::StockMove]).collect(),
+        "member" => reads
+            .into_iter()
+            .chain([P::StockMove, P::PurchaseOrdersReceive])
+            .collect(),
         "viewer" => reads.into_iter().collect(),
         _ => PermissionSet::default(),
     }

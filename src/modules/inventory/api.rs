@@ -71,20 +71,14 @@ pub async fn receive(
     qty: Quantity,
     unit_cost: Amount,
 ) -> Result<Uuid, AppError> {
-    stock::ensure_locked(conn, origin.organization_id, product_id, warehouse_id).await?;
-    stock::add_stock(conn, product_id, warehouse_id, qty, unit_cost).await?;
-    let key = (product_id, warehouse_id);
-    let m = stock::write_movement(
+    let movements = stock::post_receipts(
         conn,
         &origin.context(),
-        key,
-        "receipt",
-        qty,
-        unit_cost,
-        None,
+        warehouse_id,
+        &[(product_id, qty, unit_cost)],
     )
     .await?;
-    Ok(m.id)
+    Ok(movements.first().map(|m| m.id).unwrap_or_default())
 }
 
 /// Reserves available stock for a document, or 409 `insufficient_stock`.

@@ -125,3 +125,80 @@ pub mod stock_movement {
     }
     no_relations!();
 }
+
+pub mod supplier {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "suppliers")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub name: String,
+        pub email: Option<String>,
+        pub phone: Option<String>,
+        #[sea_orm(column_type = "Text")]
+        pub address: String,
+        pub tax_id: Option<String>,
+        pub payment_terms_days: i32,
+        pub currency: String,
+        pub active: bool,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub version: i32,
+    }
+    no_relations!();
+}
+
+pub mod purchase_order {
+    use sea_orm::entity::prelude::*;
+
+    use crate::platform::money::Amount;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "purchase_orders")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub number: String,
+        pub supplier_id: Uuid,
+        pub status: String,
+        pub currency: String,
+        pub warehouse_id: Option<Uuid>,
+        pub expected_on: Option<Date>,
+        #[sea_orm(column_type = "Text")]
+        pub notes: String,
+        pub total_amount: Amount,
+        pub created_by: Option<Uuid>,
+        pub ordered_at: Option<DateTimeUtc>,
+        pub received_at: Option<DateTimeUtc>,
+        pub cancelled_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub version: i32,
+    }
+    no_relations!();
+}
+
+pub mod purchase_order_line {
+    use sea_orm::entity::prelude::*;
+
+    use crate::platform::money::{Amount, Quantity};
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "purchase_order_lines")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub purchase_order_id: Uuid,
+        pub line_no: i32,
+        pub product_id: Uuid,
+        pub quantity: Quantity,
+        pub received_quantity: Quantity,
+        pub unit_cost: Amount,
+    }
+    no_relations!();
+}

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{
     dto::*,
-    service::{catalogue, stock},
+    service::{catalogue, procurement, stock},
 };
 use crate::platform::{
     auth::{Permission, Principal},
@@ -42,7 +42,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(receipts)
         .service(issues)
         .service(transfers)
-        .service(adjust);
+        .service(adjust)
+        .service(list_suppliers)
+        .service(create_supplier)
+        .service(get_supplier)
+        .service(patch_supplier)
+        .service(archive_supplier)
+        .service(list_purchase_orders)
+        .service(create_purchase_order)
+        .service(get_purchase_order)
+        .service(patch_purchase_order)
+        .service(place_purchase_order)
+        .service(cancel_purchase_order)
+        .service(receive_purchase_order);
 }
 
 fn created<T: serde::Serialize>(location: String, version: Option<i32>, body: &T) -> HttpResponse {
@@ -741,4 +753,374 @@ async fn delete_category(
     principal.require(Permission::ProductsManage)?;
     catalogue::delete_category(&state, &principal, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Suppliers, by name; archived ones with `active=false`.
+///
+/// Requires the `inventory.suppliers.read` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(SupplierFilter),
+    responses(
+        (status = 200, description = "A page of suppliers", body = Page<SupplierOut>),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/suppliers")]
+async fn list_suppliers(
+    state: web::Data<AppState>,
+    principal: Principal,
+    filter: ValidatedQuery<SupplierFilter>,
+) -> AppResult<web::Json<Page<SupplierOut>>> {
+    principal.require(Permission::SuppliersRead)?;
+    Ok(web::Json(
+        procurement::list_suppliers(&state.db, principal.organization_id, &filter).await?,
+    ))
+}
+
+/// Create a supplier.
+///
+/// Requires the `inventory.suppliers.manage` permission.
+#[utoipa::path(
+    tag = "inventory",
+    request_body = SupplierIn,
+    responses(
+        (status = 201, description = "Created", body = SupplierOut,
+            headers(("Location" = String, description = "The new supplier"))),
+        (status = 403, response = Forbidden),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/suppliers")]
+async fn create_supplier(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidatedJson<SupplierIn>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::SuppliersManage)?;
+    let out = procurement::create_supplier(&state, &principal, &body).await?;
+    Ok(created(
+        format!("/api/v1/suppliers/{}", out.id),
+        Some(out.version),
+        &out,
+    ))
+}
+
+/// One supplier.
+///
+/// Requires the `inventory.suppliers.read` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(("id" = Uuid, Path, description = "Supplier id")),
+    responses(
+        (status = 200, description = "The supplier; `ETag` carries its version", body = SupplierOut),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/suppliers/{id}")]
+async fn get_supplier(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::SuppliersRead)?;
+    let out = procurement::supplier_out(
+        procurement::find_supplier(&state.db, principal.organization_id, id.into_inner()).await?,
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Change a supplier.
+///
+/// Requires the `inventory.suppliers.manage` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(
+        ("id" = Uuid, Path, description = "Supplier id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being changed"),
+    ),
+    request_body = SupplierPatch,
+    responses(
+        (status = 200, description = "Changed", body = SupplierOut),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/suppliers/{id}")]
+async fn patch_supplier(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidatedJson<SupplierPatch>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::SuppliersManage)?;
+    let out =
+        procurement::patch_supplier(&state, &principal, id.into_inner(), &body, if_match.0).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Archive a supplier (its purchase orders stay; it takes no new ones).
+///
+/// Requires the `inventory.suppliers.manage` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(
+        ("id" = Uuid, Path, description = "Supplier id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being archived"),
+    ),
+    responses(
+        (status = 204, description = "Archived"),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[delete("/suppliers/{id}")]
+async fn archive_supplier(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::SuppliersManage)?;
+    let archive = SupplierPatch {
+        active: Some(false),
+        ..SupplierPatch::default()
+    };
+    procurement::patch_supplier(&state, &principal, id.into_inner(), &archive, if_match.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Purchase orders, newest first, with their lines.
+///
+/// Requires the `inventory.purchase_orders.read` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(PurchaseOrderFilter),
+    responses(
+        (status = 200, description = "A page of purchase orders", body = Page<PurchaseOrderOut>),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/purchase-orders")]
+async fn list_purchase_orders(
+    state: web::Data<AppState>,
+    principal: Principal,
+    filter: ValidatedQuery<PurchaseOrderFilter>,
+) -> AppResult<web::Json<Page<PurchaseOrderOut>>> {
+    principal.require(Permission::PurchaseOrdersRead)?;
+    Ok(web::Json(
+        procurement::list_orders(&state.db, principal.organization_id, &filter).await?,
+    ))
+}
+
+/// Create a draft purchase order (numbered `PO-000001`, ...).
+///
+/// Requires the `inventory.purchase_orders.manage` permission.
+#[utoipa::path(
+    tag = "inventory",
+    request_body = PurchaseOrderIn,
+    responses(
+        (status = 201, description = "Created as a draft", body = PurchaseOrderOut,
+            headers(("Location" = String, description = "The new purchase order"))),
+        (status = 403, response = Forbidden),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/purchase-orders")]
+async fn create_purchase_order(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidatedJson<PurchaseOrderIn>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::PurchaseOrdersManage)?;
+    let out = procurement::create_order(&state, &principal, &body).await?;
+    Ok(created(
+        format!("/api/v1/purchase-orders/{}", out.id),
+        Some(out.version),
+        &out,
+    ))
+}
+
+/// One purchase order with its lines.
+///
+/// Requires the `inventory.purchase_orders.read` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(("id" = Uuid, Path, description = "Purchase order id")),
+    responses(
+        (status = 200, description = "The purchase order; `ETag` carries its version", body = PurchaseOrderOut),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[get("/purchase-orders/{id}")]
+async fn get_purchase_order(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::PurchaseOrdersRead)?;
+    let out = procurement::get_order(&state.db, principal.organization_id, id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Change a draft purchase order; `lines` replaces every line. Other states: 409.
+///
+/// Requires the `inventory.purchase_orders.manage` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(
+        ("id" = Uuid, Path, description = "Purchase order id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being changed"),
+    ),
+    request_body = PurchaseOrderPatch,
+    responses(
+        (status = 200, description = "Changed", body = PurchaseOrderOut),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[patch("/purchase-orders/{id}")]
+async fn patch_purchase_order(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidatedJson<PurchaseOrderPatch>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::PurchaseOrdersManage)?;
+    let out =
+        procurement::patch_order(&state, &principal, id.into_inner(), &body, if_match.0).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Send a draft to the supplier: draft -> ordered (other states: 409 `invalid_state`).
+///
+/// Requires the `inventory.purchase_orders.manage` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(
+        ("id" = Uuid, Path, description = "Purchase order id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being ordered"),
+    ),
+    responses(
+        (status = 200, description = "Ordered", body = PurchaseOrderOut),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/purchase-orders/{id}/order")]
+async fn place_purchase_order(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::PurchaseOrdersManage)?;
+    let out = procurement::place_order(&state, &principal, id.into_inner(), if_match.0).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Cancel a draft or ordered purchase order (once goods arrived: 409 `invalid_state`).
+///
+/// Requires the `inventory.purchase_orders.manage` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(
+        ("id" = Uuid, Path, description = "Purchase order id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being cancelled"),
+    ),
+    responses(
+        (status = 200, description = "Cancelled", body = PurchaseOrderOut),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/purchase-orders/{id}/cancel")]
+async fn cancel_purchase_order(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::PurchaseOrdersManage)?;
+    let out = procurement::cancel_order(&state, &principal, id.into_inner(), if_match.0).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Receive goods against an ordered purchase order: part or all of some lines,
+/// into a warehouse, as receipts in the stock ledger. More than remains on a
+/// line is 422 `over_receipt`; a draft, received or cancelled order is 409.
+///
+/// Requires the `inventory.purchase_orders.receive` permission.
+#[utoipa::path(
+    tag = "inventory",
+    params(("id" = Uuid, Path, description = "Purchase order id")),
+    request_body = ReceiveIn,
+    responses(
+        (status = 201, description = "The receipt movements and the order in its new state", body = ReceiptOut),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/purchase-orders/{id}/receive")]
+async fn receive_purchase_order(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ValidatedJson<ReceiveIn>,
+) -> AppResult<HttpResponse> {
+    principal.require(Permission::PurchaseOrdersReceive)?;
+    let out = procurement::receive(&state, &principal, id.into_inner(), &body).await?;
+    Ok(HttpResponse::Created().json(out))
 }

@@ -80,23 +80,6 @@ fn not_found() -> AppError {
     AppError::not_found("No such user in this organization.")
 }
 
-fn audit_entry(
-    p: &Principal,
-    action: &str,
-    entity: &str,
-    id: Uuid,
-    changes: serde_json::Value,
-) -> AuditEntry {
-    AuditEntry {
-        organization_id: p.organization_id,
-        actor_id: Some(p.user_id),
-        action: action.into(),
-        entity_type: entity.into(),
-        entity_id: Some(id.to_string()),
-        changes: Some(changes),
-    }
-}
-
 /// Users of `org` as the API shows them, in the order of `ids`, with their
 /// memberships and roles loaded in three queries (no N+1).
 pub async fn user_outs(
@@ -280,7 +263,7 @@ pub async fn patch_user(
     let updated = am.update(&tx).await?;
     audit::record(
         &tx,
-        audit_entry(
+        AuditEntry::by(
             principal,
             "auth.user.updated",
             "user",
@@ -391,7 +374,7 @@ pub async fn set_active(
     };
     audit::record(
         &tx,
-        audit_entry(
+        AuditEntry::by(
             principal,
             action,
             "user",
@@ -524,7 +507,7 @@ pub async fn create_role(
     ))?;
     audit::record(
         &tx,
-        audit_entry(
+        AuditEntry::by(
             principal,
             "auth.role.created",
             "role",
@@ -595,7 +578,7 @@ pub async fn patch_role(
     ))?;
     audit::record(
         &tx,
-        audit_entry(
+        AuditEntry::by(
             principal,
             "auth.role.updated",
             "role",
@@ -641,7 +624,7 @@ pub async fn delete_role(
     role::Entity::delete_by_id(id).exec(&tx).await?;
     audit::record(
         &tx,
-        audit_entry(
+        AuditEntry::by(
             principal,
             "auth.role.deleted",
             "role",
@@ -680,7 +663,7 @@ pub async fn assign_role(
         .await?;
         audit::record(
             &tx,
-            audit_entry(
+            AuditEntry::by(
                 principal,
                 "auth.user.role_assigned",
                 "user",
@@ -720,7 +703,7 @@ pub async fn remove_role(
         .await?;
     audit::record(
         &tx,
-        audit_entry(
+        AuditEntry::by(
             principal,
             "auth.user.role_removed",
             "user",

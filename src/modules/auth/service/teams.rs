@@ -32,14 +32,7 @@ fn not_found() -> AppError {
 }
 
 fn record(p: &Principal, action: &str, id: Uuid, changes: serde_json::Value) -> AuditEntry {
-    AuditEntry {
-        organization_id: p.organization_id,
-        actor_id: Some(p.user_id),
-        action: action.into(),
-        entity_type: "team".into(),
-        entity_id: Some(id.to_string()),
-        changes: Some(changes),
-    }
+    AuditEntry::by(p, action, "team", id, changes)
 }
 
 async fn outs(

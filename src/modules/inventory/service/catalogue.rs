@@ -2,8 +2,9 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::IntoCondition,
     sea_query::{Expr, ExprTrait, Func},
 };
 use serde_json::json;
@@ -22,27 +23,10 @@ use crate::{
         auth::Principal,
         db::{begin_write, find_in_org},
         error::{AppError, check_version, unique_violation},
-        pagination::{Page, decode_cursor},
+        pagination::{Page, after_key, decode_cursor},
         state::AppState,
     },
 };
-
-fn record(
-    p: &Principal,
-    action: &str,
-    entity: &str,
-    id: Uuid,
-    changes: serde_json::Value,
-) -> AuditEntry {
-    AuditEntry {
-        organization_id: p.organization_id,
-        actor_id: Some(p.user_id),
-        action: action.into(),
-        entity_type: entity.into(),
-        entity_id: Some(id.to_string()),
-        changes: Some(changes),
-    }
-}
 
 pub(crate) fn warehouse_out(w: warehouse::Model) -> WarehouseOut {
     WarehouseOut {
@@ -137,7 +121,7 @@ pub async fn create_warehouse(
     ))?;
     audit::record(
         &tx,
-        record(
+        AuditEntry::by(
             p,
             "inventory.warehouse.created",
             "warehouse",
@@ -192,7 +176,7 @@ pub async fn patch_warehouse(
     } else {
         "inventory.warehouse.updated"
     };
-    audit::record(&tx, record(p, action, "warehouse", id, json!({ "name": [current.name, updated.name], "active": [current.active, updated.active] }))).await?;
+    audit::record(&tx, AuditEntry::by(p, action, "warehouse", id, json!({ "name": [current.name, updated.name], "active": [current.active, updated.active] }))).await?;
     tx.commit().await?;
     Ok(warehouse_out(updated))
 }
@@ -320,7 +304,7 @@ pub async fn create_product(
     ))?;
     audit::record(
         &tx,
-        record(
+        AuditEntry::by(
             p,
             "inventory.product.created",
             "product",
@@ -403,18 +387,52 @@ pub async fn patch_product(
     } else {
         "inventory.product.updated"
     };
-    audit::record(&tx, record(p, action, "product", id, json!({ "sku": [current.sku, updated.sku], "active": [current.active, updated.active] }))).await?;
+    audit::record(&tx, AuditEntry::by(p, action, "product", id, json!({ "sku": [current.sku, updated.sku], "active": [current.active, updated.active] }))).await?;
     tx.commit().await?;
     Ok(product_out(updated))
 }
 
-/// `GET /products`: filters q, kind, active (default true), category; by id.
+/// Available stock of the product row at or below its positive reorder point
+/// (the same rule as `GET /inventory/low-stock`).
+const LOW_STOCK_SQL: &str = r#""products"."kind" = 'stock' AND "products"."reorder_point" > 0 AND COALESCE((SELECT SUM("stock_levels"."on_hand" - "stock_levels"."reserved") FROM "stock_levels" WHERE "stock_levels"."product_id" = "products"."id"), 0) <= "products"."reorder_point""#;
+
+/// How `GET /products` is ordered.
+enum ProductSort {
+    Created,
+    Sku,
+    Name,
+}
+
+fn product_sort(sort: Option<&str>) -> Result<(ProductSort, bool), AppError> {
+    let sort = sort.unwrap_or("created_at");
+    let (desc, key) = match sort.strip_prefix('-') {
+        Some(k) => (true, k),
+        None => (false, sort),
+    };
+    let key = match key {
+        "created_at" => ProductSort::Created,
+        "sku" => ProductSort::Sku,
+        "name" => ProductSort::Name,
+        _ => {
+            return Err(AppError::invalid_field(
+                "sort",
+                "invalid_value",
+                "must be created_at, sku or name, optionally prefixed with - for descending",
+            ));
+        }
+    };
+    Ok((key, desc))
+}
+
+/// `GET /products`: filters q, kind, active (default true), category,
+/// low_stock; sorted by creation (id), SKU or name with a keyset cursor.
 pub async fn list_products(
     conn: &impl ConnectionTrait,
     org: Uuid,
     f: &ProductFilter,
 ) -> Result<Page<ProductOut>, AppError> {
     let limit = f.limit.unwrap_or(50).clamp(1, 200);
+    let (sort, desc) = product_sort(f.sort.as_deref())?;
     let mut cond = Condition::all()
         .add(product::Column::OrganizationId.eq(org))
         .add(product::Column::Active.eq(f.active.unwrap_or(true)));
@@ -435,17 +453,49 @@ pub async fn list_products(
                 .add(Expr::expr(Func::lower(Expr::col(product::Column::Sku))).like(pattern)),
         );
     }
-    if let Some(c) = &f.cursor {
-        let after: Uuid = decode_cursor(c)?;
-        cond = cond.add(product::Column::Id.gt(after));
+    match f.low_stock {
+        Some(true) => cond = cond.add(Expr::cust(LOW_STOCK_SQL)),
+        Some(false) => cond = cond.add(Expr::cust(LOW_STOCK_SQL).not()),
+        None => {}
     }
-    let rows = product::Entity::find()
-        .filter(cond)
-        .order_by_asc(product::Column::Id)
+    let key_col = match sort {
+        ProductSort::Created => None,
+        ProductSort::Sku => Some(product::Column::Sku),
+        ProductSort::Name => Some(product::Column::Name),
+    };
+    if let Some(c) = &f.cursor {
+        cond = cond.add(match key_col {
+            None => {
+                let after: Uuid = decode_cursor(c)?;
+                if desc {
+                    product::Column::Id.lt(after).into_condition()
+                } else {
+                    product::Column::Id.gt(after).into_condition()
+                }
+            }
+            Some(col) => after_key(col, product::Column::Id, decode_cursor(c)?, desc),
+        });
+    }
+    let order = if desc { Order::Desc } else { Order::Asc };
+    let mut query = product::Entity::find().filter(cond);
+    if let Some(col) = key_col {
+        query = query.order_by(col, order.clone());
+    }
+    let rows = query
+        .order_by(product::Column::Id, order)
         .limit(limit + 1)
         .all(conn)
         .await?;
-    Ok(Page::from_rows(rows, limit, |r| r.id).map(product_out))
+    let page = match sort {
+        ProductSort::Created => Page::from_rows(rows, limit, |r| r.id).map(product_out),
+        ProductSort::Sku => {
+            Page::from_rows(rows, limit, |r| (r.sku.clone(), r.id)).map(product_out)
+        }
+        ProductSort::Name => {
+            Page::from_rows(rows, limit, |r| (r.name.clone(), r.id)).map(product_out)
+        }
+    };
+    Ok(page)
 }
 
 fn category_out(c: category::Model) -> CategoryOut {
@@ -567,7 +617,7 @@ pub async fn create_category(
     ))?;
     audit::record(
         &tx,
-        record(
+        AuditEntry::by(
             p,
             "inventory.category.created",
             "category",
@@ -608,7 +658,7 @@ pub async fn patch_category(
         "category_name_taken",
         "A category with this name already exists.",
     ))?;
-    audit::record(&tx, record(p, "inventory.category.updated", "category", id, json!({
+    audit::record(&tx, AuditEntry::by(p, "inventory.category.updated", "category", id, json!({
         "name": [current.name, updated.name], "parent_id": [current.parent_id, updated.parent_id],
     }))).await?;
     tx.commit().await?;
@@ -647,7 +697,7 @@ pub async fn delete_category(
     category::Entity::delete_by_id(id).exec(&tx).await?;
     audit::record(
         &tx,
-        record(
+        AuditEntry::by(
             p,
             "inventory.category.deleted",
             "category",

@@ -58,7 +58,7 @@ pub(crate) fn level_out(l: &stock_level::Model) -> StockLevelOut {
     }
 }
 
-fn movement_out(m: stock_movement::Model) -> MovementOut {
+pub(crate) fn movement_out(m: stock_movement::Model) -> MovementOut {
     MovementOut {
         id: m.id,
         product_id: m.product_id,
@@ -76,7 +76,7 @@ fn movement_out(m: stock_movement::Model) -> MovementOut {
 }
 
 /// A product that can hold stock, or 422 on `field`.
-async fn stock_product(
+pub(crate) async fn stock_product(
     conn: &impl ConnectionTrait,
     org: Uuid,
     id: Uuid,
@@ -96,7 +96,7 @@ async fn stock_product(
 }
 
 /// An active warehouse, or 422 on `field`.
-async fn open_warehouse(
+pub(crate) async fn open_warehouse(
     conn: &impl ConnectionTrait,
     org: Uuid,
     id: Uuid,
@@ -116,31 +116,31 @@ async fn open_warehouse(
 }
 
 fn positive_lines(lines: &[StockLineIn]) -> Result<(), AppError> {
-    let errors: Vec<FieldError> = lines
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.quantity.units() <= 0)
-        .map(|(i, _)| {
-            FieldError::new(
+    check_line_amounts(lines.iter().map(|l| (l.quantity, l.unit_cost)))
+}
+
+/// 422 naming every `lines[i].quantity` that is not above zero and every
+/// `lines[i].unit_cost` below zero.
+pub(crate) fn check_line_amounts(
+    lines: impl Iterator<Item = (Quantity, Option<Amount>)>,
+) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    for (i, (quantity, unit_cost)) in lines.enumerate() {
+        if quantity.units() <= 0 {
+            errors.push(FieldError::new(
                 format!("lines[{i}].quantity"),
                 "range",
                 "must be greater than zero",
-            )
-        })
-        .chain(
-            lines
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| l.unit_cost.is_some_and(|c| c.is_negative()))
-                .map(|(i, _)| {
-                    FieldError::new(
-                        format!("lines[{i}].unit_cost"),
-                        "range",
-                        "must not be negative",
-                    )
-                }),
-        )
-        .collect();
+            ));
+        }
+        if unit_cost.is_some_and(|c| c.is_negative()) {
+            errors.push(FieldError::new(
+                format!("lines[{i}].unit_cost"),
+                "range",
+                "must not be negative",
+            ));
+        }
+    }
     if errors.is_empty() {
         Ok(())
     } else {
@@ -418,29 +418,35 @@ pub async fn receive(
         let prod = stock_product(&tx, org, l.product_id, &format!("lines[{i}].product_id")).await?;
         costs.push(l.unit_cost.unwrap_or(prod.standard_cost));
     }
-    let mut pairs: Vec<_> = input
+    let lines: Vec<_> = input
         .lines
         .iter()
-        .map(|l| (l.product_id, input.warehouse_id))
+        .zip(costs)
+        .map(|(l, cost)| (l.product_id, l.quantity, cost))
         .collect();
-    lock_levels(&tx, org, &mut pairs).await?;
-    let mut movements = Vec::new();
-    for (l, cost) in input.lines.iter().zip(costs) {
-        add_stock(&tx, l.product_id, input.warehouse_id, l.quantity, cost).await?;
+    let movements = post_receipts(&tx, &ctx, input.warehouse_id, &lines).await?;
+    finish(tx, p, "inventory.stock.received", movements).await
+}
+
+/// Receives `(product, quantity, unit cost)` lines into one warehouse: locks
+/// the levels in order, adds the stock at moving-average cost and writes one
+/// receipt movement per line, inside the caller's transaction.
+pub(crate) async fn post_receipts(
+    conn: &impl ConnectionTrait,
+    ctx: &MoveContext<'_>,
+    warehouse: Uuid,
+    lines: &[(Uuid, Quantity, Amount)],
+) -> Result<Vec<stock_movement::Model>, AppError> {
+    let mut pairs: Vec<_> = lines.iter().map(|l| (l.0, warehouse)).collect();
+    lock_levels(conn, ctx.org, &mut pairs).await?;
+    let mut movements = Vec::with_capacity(lines.len());
+    for &(product, qty, cost) in lines {
+        add_stock(conn, product, warehouse, qty, cost).await?;
         movements.push(
-            write_movement(
-                &tx,
-                &ctx,
-                (l.product_id, input.warehouse_id),
-                "receipt",
-                l.quantity,
-                cost,
-                None,
-            )
-            .await?,
+            write_movement(conn, ctx, (product, warehouse), "receipt", qty, cost, None).await?,
         );
     }
-    finish(tx, p, "inventory.stock.received", movements).await
+    Ok(movements)
 }
 
 /// `POST /inventory/issues`: removes stock; all lines or none.
@@ -647,6 +653,10 @@ pub async fn adjust(
     finish(tx, p, "inventory.stock.adjusted", movements).await
 }
 
+/// The level row's available quantity is at or below its product's positive
+/// reorder point.
+const BELOW_REORDER_SQL: &str = r#"EXISTS (SELECT 1 FROM "products" WHERE "products"."id" = "stock_levels"."product_id" AND "products"."reorder_point" > 0 AND "stock_levels"."on_hand" - "stock_levels"."reserved" <= "products"."reorder_point")"#;
+
 /// `GET /inventory/stock`, by product then warehouse.
 pub async fn list_levels(
     conn: &impl ConnectionTrait,
@@ -660,6 +670,11 @@ pub async fn list_levels(
     }
     if let Some(w) = f.warehouse_id {
         q = q.filter(stock_level::Column::WarehouseId.eq(w));
+    }
+    match f.below_reorder_point {
+        Some(true) => q = q.filter(Expr::cust(BELOW_REORDER_SQL)),
+        Some(false) => q = q.filter(Expr::cust(BELOW_REORDER_SQL).not()),
+        None => {}
     }
     if let Some(c) = &f.cursor {
         let (p, w): (Uuid, Uuid) = decode_cursor(c)?;
@@ -739,16 +754,6 @@ pub async fn list_movements(
         .all(conn)
         .await?;
     Ok(Page::from_rows(rows, limit, |r| r.id).map(movement_out))
-}
-
-/// Creates (if needed) and locks one level row, for callers outside this module.
-pub async fn ensure_locked(
-    conn: &impl ConnectionTrait,
-    org: Uuid,
-    product: Uuid,
-    warehouse: Uuid,
-) -> Result<(), AppError> {
-    lock_levels(conn, org, &mut vec![(product, warehouse)]).await
 }
 
 /// `GET /inventory/low-stock`: active stock products whose total available
