@@ -94,3 +94,35 @@ async fn swagger_ui_is_served_offline_and_points_at_the_spec() {
     assert_eq!(bundle.status(), 200);
     assert!(bundle.bytes().await.unwrap().len() > 100_000);
 }
+
+#[tokio::test]
+async fn every_inventory_request_body_has_an_example() {
+    let app = spawn_app().await;
+    let spec: Value = app
+        .get("/api-docs/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op["tags"][0] != "inventory" {
+                continue;
+            }
+            let Some(schema) =
+                op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+            else {
+                continue;
+            };
+            let name = schema.rsplit('/').next().unwrap();
+            let body = &spec["components"]["schemas"][name];
+            assert!(
+                body["example"].is_object() || body["examples"].is_array(),
+                "{method} {path}: {name} has no example"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "only {checked} inventory bodies");
+}

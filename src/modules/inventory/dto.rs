@@ -34,6 +34,7 @@ pub struct WarehouseOut {
 /// `POST /warehouses`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "code": "MAIN", "name": "Main warehouse", "address": "1 Dock Road, Leeds", "is_default": true }))]
 pub struct WarehouseIn {
     /// Unique code in the organization.
     #[validate(length(min = 1, max = 32))]
@@ -55,6 +56,7 @@ pub struct WarehouseIn {
 /// `PATCH /warehouses/{id}`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "name": "Main warehouse (north)", "is_default": true }))]
 pub struct WarehousePatch {
     /// New name.
     #[validate(length(min = 1, max = 200))]
@@ -108,6 +110,11 @@ pub struct ProductOut {
 /// `POST /products`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "sku": "BOLT-M8", "name": "M8 bolt", "description": "Zinc-plated, 40 mm",
+    "kind": "stock", "uom": "unit", "sale_price": "0.25", "standard_cost": "0.12",
+    "reorder_point": "500", "reorder_quantity": "2000", "barcode": "5012345678900"
+}))]
 pub struct ProductIn {
     /// Unique stock-keeping unit (409 on a duplicate).
     #[validate(length(min = 1, max = 64))]
@@ -149,6 +156,7 @@ pub struct ProductIn {
 /// `PATCH /products/{id}`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "sale_price": "0.28", "reorder_point": "800", "barcode": null }))]
 pub struct ProductPatch {
     /// New SKU.
     #[validate(length(min = 1, max = 64))]
@@ -328,6 +336,11 @@ pub struct StockLineIn {
 /// `POST /inventory/receipts` and `/inventory/issues`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "warehouse_id": "01936b2e-8f1a-7c3d-9e4f-000000000001",
+    "lines": [{ "product_id": "01936b2e-8f1a-7c3d-9e4f-000000000002", "quantity": "250", "unit_cost": "0.12" }],
+    "reason": "Opening stock", "reference_type": "delivery_note", "reference_id": "DN-981"
+}))]
 pub struct StockMoveIn {
     /// Warehouse.
     pub warehouse_id: Uuid,
@@ -349,6 +362,12 @@ pub struct StockMoveIn {
 /// `POST /inventory/transfers`: both legs or neither.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "from_warehouse_id": "01936b2e-8f1a-7c3d-9e4f-000000000001",
+    "to_warehouse_id": "01936b2e-8f1a-7c3d-9e4f-000000000004",
+    "lines": [{ "product_id": "01936b2e-8f1a-7c3d-9e4f-000000000002", "quantity": "40" }],
+    "reason": "Restock the shop"
+}))]
 pub struct TransferIn {
     /// Source warehouse.
     pub from_warehouse_id: Uuid,
@@ -366,6 +385,11 @@ pub struct TransferIn {
 /// `POST /inventory/adjust`: exactly one of `quantity_delta` or `counted_quantity`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "warehouse_id": "01936b2e-8f1a-7c3d-9e4f-000000000001",
+    "product_id": "01936b2e-8f1a-7c3d-9e4f-000000000002",
+    "counted_quantity": "247", "reason": "Cycle count"
+}))]
 pub struct AdjustIn {
     /// Warehouse.
     pub warehouse_id: Uuid,
@@ -461,6 +485,7 @@ pub struct CategoryOut {
 /// `POST /categories`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "name": "Fasteners", "parent_id": null }))]
 pub struct CategoryIn {
     /// Unique name in the organization.
     #[validate(length(min = 1, max = 200))]
@@ -473,6 +498,7 @@ pub struct CategoryIn {
 /// `PATCH /categories/{id}`; a parent that would make a cycle is 422.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "name": "Bolts and nuts", "parent_id": "01936b2e-8f1a-7c3d-9e4f-000000000005" }))]
 pub struct CategoryPatch {
     /// New name.
     #[validate(length(min = 1, max = 200))]
