@@ -4,6 +4,10 @@
 #  2. identity (PostgreSQL + Redis): GET /api/v1/auth/me vs a bare actix handler
 #     doing one SeaORM primary-key select; then /auth/me p99 alone and during a
 #     login storm (bcrypt cost 12).
+#  3. inventory (PostgreSQL + Redis, 10,000 products per organization):
+#     GET /api/v1/products?limit=20; POST /api/v1/inventory/issues over 1,000
+#     products; one hot product issued until empty (zero oversell checked in
+#     the database).
 # Writes bench/RESULTS.md. Loopback only; every load is bounded in time.
 #
 #   bash bench/run.sh     # DURATION=10 CONNECTIONS=64 THREADS=2 by default
@@ -82,6 +86,7 @@ verdict() { python3 -c "print('met' if $1 else 'NOT met')"; }
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 REDIS=${REDIS:-redis://127.0.0.1:6379}
 identity_md="Identity benchmark skipped: PostgreSQL ($PG_URL) or Redis ($REDIS) not reachable."
+inventory_md="Inventory benchmark skipped: PostgreSQL or Redis not reachable."
 if psql "$PG_URL" -Atc 'select 1' >/dev/null 2>&1 && redis-cli -u "$REDIS" ping >/dev/null 2>&1; then
   bench_db="mainstay_bench_$$"
   psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $bench_db" && psql "$PG_URL" -qc "CREATE DATABASE $bench_db"
@@ -141,6 +146,134 @@ LUA
   to_ms() { python3 -c "import re,sys; v,u=re.match(r'([0-9.]+)(\w+)','$1').groups(); print(float(v)*{'us':0.001,'ms':1,'s':1000}[u])"; }
   me_ratio=$(python3 -c "print('%.1f' % (100 * $me_rps / $pk_rps))")
   storm_ratio=$(python3 -c "print('%.2f' % ($(to_ms "$st_p99") / $(to_ms "$solo_p99")))")
+
+  # ---- inventory: 10,000 products per organization ------------------------
+  # Four Enterprise organizations for the list and spread-issue loads, a fifth
+  # for the hot product. Products are inserted with SQL (10,000 each); stock
+  # arrives through the API (receipts into the ledger).
+  inv_tokens=(); inv_whs=(); inv_orgs=()
+  new_org() { # name -> "token org warehouse"
+    local onboard t org wh
+    onboard=$(curl -fsS -X POST "$base/organizations/onboard" -H 'content-type: application/json' \
+      -d "{\"organization_name\":\"$1\",\"email\":\"$(echo "$1" | tr ' A-Z' '-a-z')@example.com\",\"password\":\"tangerine-orbit-42\",\"full_name\":\"Bench Owner\"}")
+    t=$(echo "$onboard" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+    org=$(echo "$onboard" | python3 -c 'import json,sys; print(json.load(sys.stdin)["organization"]["id"])')
+    curl -fsS -X POST "$base/organizations/$org/subscription" -H "authorization: Bearer $t" \
+      -H 'content-type: application/json' -d '{"plan":"enterprise"}' >/dev/null
+    wh=$(curl -fsS -X POST "$base/warehouses" -H "authorization: Bearer $t" -H 'content-type: application/json' \
+      -d '{"code":"MAIN","name":"Main"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    psql "$db_url" -qc "INSERT INTO products (id, organization_id, sku, name, description, kind, uom, sale_price,
+        standard_cost, reorder_point, reorder_quantity, active, created_at, updated_at, version)
+      SELECT gen_random_uuid(), '$org', 'SKU-' || lpad(g::text, 5, '0'), 'Product ' || g, '', 'stock', 'unit',
+        40000, 25000, 1000000, 5000000, true, now(), now(), 1 FROM generate_series(1, 10000) g"
+    echo "$t $org $wh"
+  }
+  stock_up() { # token org warehouse count quantity: receives `quantity` of the first `count` SKUs
+    psql "$db_url" -Atc "SELECT id FROM products WHERE organization_id = '$2' ORDER BY sku LIMIT $4" >"$work/ids-$2"
+    python3 - "$work/ids-$2" "$3" "$5" "$work/receipts-$2" <<'PY'
+import json, sys
+ids = open(sys.argv[1]).read().split()
+with open(sys.argv[4], "w") as out:
+    for i in range(0, len(ids), 200):
+        out.write(json.dumps({"warehouse_id": sys.argv[2], "reason": "bench stock",
+            "lines": [{"product_id": p, "quantity": sys.argv[3], "unit_cost": "2.50"} for p in ids[i:i + 200]]}) + "\n")
+PY
+    while read -r body; do
+      curl -fsS -o /dev/null -X POST "$base/inventory/receipts" -H "authorization: Bearer $1" \
+        -H 'content-type: application/json' -d "$body"
+    done <"$work/receipts-$2"
+  }
+  for i in 1 2 3 4; do
+    read -r t org wh < <(new_org "Stock $i")
+    stock_up "$t" "$org" "$wh" 1000 1000000
+    inv_tokens+=("\"$t\""); inv_whs+=("\"$wh\""); inv_orgs+=("$org")
+  done
+  lua_ids() { python3 -c 'import sys; print("{" + ",".join(chr(34) + l.strip() + chr(34) for l in open(sys.argv[1]) if l.strip()) + "}")' "$1"; }
+  product_lists=$(for o in "${inv_orgs[@]}"; do printf '%s,' "$(lua_ids "$work/ids-$o")"; done)
+  cat > "$work/products.lua" <<LUA
+tokens = { $(IFS=,; echo "${inv_tokens[*]}") }
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, { ["Authorization"] = "Bearer " .. tokens[(counter % #tokens) + 1] })
+end
+LUA
+  cat > "$work/issues.lua" <<LUA
+tokens = { $(IFS=,; echo "${inv_tokens[*]}") }
+warehouses = { $(IFS=,; echo "${inv_whs[*]}") }
+products = { ${product_lists%,} }
+local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+function init(args) counter = (tid or 0) * 7919 end
+request = function()
+  counter = counter + 1
+  local o = (counter % #tokens) + 1
+  local list = products[o]
+  local p = list[(math.floor(counter / #tokens) % #list) + 1]
+  return wrk.format("POST", nil,
+    { ["Authorization"] = "Bearer " .. tokens[o], ["Content-Type"] = "application/json" },
+    '{"warehouse_id":"' .. warehouses[o] .. '","lines":[{"product_id":"' .. p .. '","quantity":"1"}]}')
+end
+LUA
+  read -r pl_rps pl_p50 pl_p99 pl_err < <(
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$work/products.lua" "$base/products?limit=20" >"$work/pl.txt"
+    awk '/^Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx|Socket errors/ {e=e $0 " "} END {print r, p50, p99, (e==""?"none":e)}' "$work/pl.txt")
+  page_rows=$(curl -fsS "$base/products?limit=20" -H "authorization: Bearer ${inv_tokens[0]//\"/}" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["data"]))')
+  read -r is_rps is_p50 is_p99 is_err < <(
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$work/issues.lua" "$base/inventory/issues" >"$work/is.txt"
+    awk '/^Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx|Socket errors/ {e=e $0 " "} END {print r, p50, p99, (e==""?"none":e)}' "$work/is.txt")
+  is_total=$(awk '/requests in/ {print $1}' "$work/is.txt")
+  is_ledger=$(psql "$db_url" -Atc "SELECT count(*) FROM stock_movements WHERE kind = 'issue'")
+  is_consistent=$(psql "$db_url" -Atc "SELECT count(*) FROM stock_levels l LEFT JOIN (SELECT product_id, warehouse_id, sum(quantity) AS s
+    FROM stock_movements GROUP BY product_id, warehouse_id) m USING (product_id, warehouse_id) WHERE l.on_hand <> coalesce(m.s, 0)")
+
+  # Hot product: HOT units of one product, hammered by every connection.
+  HOT=${HOT:-2000}
+  read -r hot_t hot_org hot_wh < <(new_org "Hot")
+  stock_up "$hot_t" "$hot_org" "$hot_wh" 1 "$HOT"
+  hot_p=$(head -1 "$work/ids-$hot_org")
+  cat > "$work/hot.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $hot_t"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"warehouse_id":"$hot_wh","lines":[{"product_id":"$hot_p","quantity":"1"}]}'
+LUA
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$work/hot.lua" "$base/inventory/issues" >"$work/hot.txt"
+  hot_rps=$(awk '/^Requests\/sec/ {print $2}' "$work/hot.txt")
+  hot_total=$(awk '/requests in/ {print $1}' "$work/hot.txt")
+  hot_non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/hot.txt"); hot_non2xx=${hot_non2xx:-0}
+  hot_sock=$(awk '/Socket errors/ {print}' "$work/hot.txt"); hot_sock=${hot_sock:-none}
+  hot_ok=$((hot_total - hot_non2xx))
+  hot_issued=$(psql "$db_url" -Atc "SELECT count(*) FROM stock_movements WHERE product_id = '$hot_p' AND kind = 'issue'")
+  hot_on_hand=$(psql "$db_url" -Atc "SELECT on_hand / 10000 FROM stock_levels WHERE product_id = '$hot_p'")
+  hot_ledger=$(psql "$db_url" -Atc "SELECT sum(quantity) / 10000 FROM stock_movements WHERE product_id = '$hot_p'")
+  inventory_md=$(cat <<MD3
+## Inventory (PostgreSQL + Redis, 10,000 products per organization)
+
+The same server as above. Four Enterprise organizations hold 10,000 products
+each (inserted with SQL) and 1,000,000 units of 1,000 of them (received through
+\`POST /inventory/receipts\`). Loads rotate over the four organizations' tokens.
+
+| load | req/s | p50 | p99 | errors |
+|---|---|---|---|---|
+| \`GET /api/v1/products?limit=20\` ($page_rows rows a page) | $pl_rps | $pl_p50 | $pl_p99 | $pl_err |
+| \`POST /api/v1/inventory/issues\`, 1 unit, rotating over 1,000 products a organization | $is_rps | $is_p50 | $is_p99 | $is_err |
+
+After the issue load: $is_total requests sent, $is_ledger issue movements in the
+ledger, $is_consistent stock levels that differ from the sum of their movements.
+
+Hot product: $HOT units of one product in a fifth organization, \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s\`
+of \`POST /inventory/issues\` for 1 unit each: $hot_total requests at $hot_rps req/s, $hot_ok answered 2xx,
+$hot_non2xx answered non-2xx (409 \`insufficient_stock\` once the shelf is empty), socket errors: $hot_sock.
+The ledger holds $hot_issued issue movements; on hand is $hot_on_hand; the movements sum to $hot_ledger.
+
+| target | figure | verdict |
+|---|---|---|
+| GET /products?limit=20 at least 5,000 req/s | $pl_rps (errors: $pl_err) | $(verdict "$pl_rps >= 5000 and '$pl_err' == 'none'") |
+| POST /inventory/issues over 1,000 products at least 1,500 req/s, zero errors | $is_rps (errors: $is_err) | $(verdict "$is_rps >= 1500 and '$is_err' == 'none' and $is_consistent == 0") |
+| hot product: zero oversell (issued = stock, on hand 0, ledger = level) | issued $hot_issued of $HOT, on hand $hot_on_hand, 2xx $hot_ok | $(verdict "$hot_issued == $HOT and $hot_on_hand == 0 and $hot_ledger == 0 and $hot_ok == $HOT") |
+MD3
+)
   kill "$ipid" "$c2pid" 2>/dev/null || true; wait "$ipid" "$c2pid" 2>/dev/null || true
   psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $bench_db" || true
   identity_md=$(cat <<MD2
@@ -198,5 +331,7 @@ middleware: request id, tracing span, metrics, CORS, problem normalization).
 | start to ready under 1 s (migrations already applied) | ${ready_ms} ms | $(verdict "$ready_ms < 1000") |
 
 $identity_md
+
+$inventory_md
 MD
 cat bench/RESULTS.md

@@ -13,7 +13,7 @@ use std::{
 
 use deadpool_redis::{
     Config as RedisConfig, Pool, PoolConfig, Runtime, Timeouts,
-    redis::{self, AsyncCommands},
+    redis::{self, AsyncCommands, aio::MultiplexedConnection},
 };
 
 use super::config::RedisSettings;
@@ -54,7 +54,46 @@ pub struct Cache {
 #[derive(Clone)]
 enum Backend {
     Memory(Arc<Mutex<MemoryStore>>),
-    Redis(Pool),
+    Redis(Arc<RedisBackend>),
+}
+
+/// Redis connections: deadpool-redis opens them, but a pooled connection costs
+/// an extra round trip (UNWATCH + PING) every time it is checked out. A
+/// multiplexed connection already carries many concurrent requests, so each
+/// worker thread takes one out of the pool and keeps it; a connection that
+/// fails beyond recovery is dropped and the next call opens a fresh one.
+struct RedisBackend {
+    pool: Pool,
+    shared: Mutex<Vec<(std::thread::ThreadId, MultiplexedConnection)>>,
+}
+
+impl RedisBackend {
+    async fn conn(&self) -> Result<MultiplexedConnection, CacheError> {
+        let me = std::thread::current().id();
+        if let Some((_, c)) = lock(&self.shared).iter().find(|(t, _)| *t == me) {
+            return Ok(c.clone());
+        }
+        let c = deadpool_redis::Connection::take(self.pool.get().await.map_err(redis_err)?);
+        let mut shared = lock(&self.shared);
+        shared.retain(|(t, _)| *t != me);
+        shared.push((me, c.clone()));
+        Ok(c)
+    }
+
+    /// Maps a command error, forgetting this thread's connection when it is
+    /// broken (Redis restarted, network cut) so the next call reconnects.
+    fn failed(&self, e: redis::RedisError) -> CacheError {
+        if e.is_io_error() || e.is_connection_dropped() || e.is_unrecoverable_error() {
+            let me = std::thread::current().id();
+            lock(&self.shared).retain(|(t, _)| *t != me);
+        }
+        redis_err(e)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave the data inconsistent.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[derive(Default)]
@@ -105,7 +144,10 @@ impl Cache {
         let pool = cfg.create_pool(Some(Runtime::Tokio1)).map_err(redis_err)?;
         Ok(Self {
             prefix: prefix.into(),
-            backend: Backend::Redis(pool),
+            backend: Backend::Redis(Arc::new(RedisBackend {
+                pool,
+                shared: Mutex::default(),
+            })),
         })
     }
 
@@ -130,15 +172,8 @@ impl Cache {
         format!("{}{key}", self.prefix)
     }
 
-    async fn conn(pool: &Pool) -> Result<deadpool_redis::Connection, CacheError> {
-        pool.get().await.map_err(redis_err)
-    }
-
     fn lock(store: &Mutex<MemoryStore>) -> std::sync::MutexGuard<'_, MemoryStore> {
-        // A panic while holding the lock cannot leave the map inconsistent.
-        store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(store)
     }
 
     /// Reads a value.
@@ -149,11 +184,11 @@ impl Cache {
                 let mut s = Self::lock(store);
                 Ok(s.live(&key, Instant::now()).map(|(v, _)| v.clone()))
             }
-            Backend::Redis(pool) => Self::conn(pool)
+            Backend::Redis(r) => r.conn()
                 .await?
                 .get::<_, Option<Vec<u8>>>(key)
                 .await
-                .map_err(redis_err),
+                .map_err(|e| r.failed(e)),
         }
     }
 
@@ -174,14 +209,14 @@ impl Cache {
                 s.note_write(now);
                 Ok(())
             }
-            Backend::Redis(pool) => {
-                let mut conn = Self::conn(pool).await?;
+            Backend::Redis(r) => {
+                let mut conn = r.conn().await?;
                 match ttl {
                     Some(t) => conn
                         .pset_ex::<_, _, ()>(key, value, t.as_millis().max(1) as u64)
                         .await
-                        .map_err(redis_err),
-                    None => conn.set::<_, _, ()>(key, value).await.map_err(redis_err),
+                        .map_err(|e| r.failed(e)),
+                    None => conn.set::<_, _, ()>(key, value).await.map_err(|e| r.failed(e)),
                 }
             }
         }
@@ -207,8 +242,8 @@ impl Cache {
                 s.note_write(now);
                 Ok(true)
             }
-            Backend::Redis(pool) => {
-                let mut conn = Self::conn(pool).await?;
+            Backend::Redis(r) => {
+                let mut conn = r.conn().await?;
                 let reply: Option<String> = redis::cmd("SET")
                     .arg(&key)
                     .arg(value)
@@ -217,7 +252,7 @@ impl Cache {
                     .arg("NX")
                     .query_async(&mut conn)
                     .await
-                    .map_err(redis_err)?;
+                    .map_err(|e| r.failed(e))?;
                 Ok(reply.is_some())
             }
         }
@@ -241,15 +276,15 @@ impl Cache {
                     },
                 })
             }
-            Backend::Redis(pool) => {
-                let mut conn = Self::conn(pool).await?;
+            Backend::Redis(r) => {
+                let mut conn = r.conn().await?;
                 let (value, ttl_ms): (Option<u64>, i64) = redis::pipe()
                     .get(&full)
                     .cmd("PTTL")
                     .arg(&full)
                     .query_async(&mut conn)
                     .await
-                    .map_err(redis_err)?;
+                    .map_err(|e| r.failed(e))?;
                 Ok(WindowCount {
                     count: value.unwrap_or(0),
                     resets_in: Duration::from_millis(ttl_ms.max(0) as u64),
@@ -268,12 +303,12 @@ impl Cache {
                 s.entries.remove(&key);
                 Ok(existed)
             }
-            Backend::Redis(pool) => Self::conn(pool)
+            Backend::Redis(r) => r.conn()
                 .await?
                 .del::<_, u64>(key)
                 .await
                 .map(|n| n > 0)
-                .map_err(redis_err),
+                .map_err(|e| r.failed(e)),
         }
     }
 
@@ -305,8 +340,8 @@ impl Cache {
                     resets_in: window,
                 })
             }
-            Backend::Redis(pool) => {
-                let mut conn = Self::conn(pool).await?;
+            Backend::Redis(r) => {
+                let mut conn = r.conn().await?;
                 let (count, ttl_ms): (u64, i64) = redis::pipe()
                     .atomic()
                     .incr(&key, 1u64)
@@ -319,7 +354,7 @@ impl Cache {
                     .arg(&key)
                     .query_async(&mut conn)
                     .await
-                    .map_err(redis_err)?;
+                    .map_err(|e| r.failed(e))?;
                 Ok(WindowCount {
                     count,
                     resets_in: Duration::from_millis(ttl_ms.max(0) as u64),
@@ -342,9 +377,9 @@ impl Cache {
                 let count = self.hit(hit_key, window).await?;
                 Ok((value, count))
             }
-            Backend::Redis(pool) => {
+            Backend::Redis(r) => {
                 let (get_key, hit_key) = (self.key(get_key), self.key(hit_key));
-                let mut conn = Self::conn(pool).await?;
+                let mut conn = r.conn().await?;
                 let (value, count, ttl_ms): (Option<Vec<u8>>, u64, i64) = redis::pipe()
                     .get(&get_key)
                     .incr(&hit_key, 1u64)
@@ -357,7 +392,7 @@ impl Cache {
                     .arg(&hit_key)
                     .query_async(&mut conn)
                     .await
-                    .map_err(redis_err)?;
+                    .map_err(|e| r.failed(e))?;
                 Ok((
                     value,
                     WindowCount {
@@ -373,13 +408,13 @@ impl Cache {
     pub async fn ping(&self) -> Result<(), CacheError> {
         match &self.backend {
             Backend::Memory(_) => Ok(()),
-            Backend::Redis(pool) => {
-                let mut conn = Self::conn(pool).await?;
+            Backend::Redis(r) => {
+                let mut conn = r.conn().await?;
                 redis::cmd("PING")
                     .query_async::<String>(&mut conn)
                     .await
                     .map(|_| ())
-                    .map_err(redis_err)
+                    .map_err(|e| r.failed(e))
             }
         }
     }

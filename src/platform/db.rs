@@ -26,6 +26,9 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         .min_connections(settings.min_connections)
         .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
         .connect_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        // A ping on every checkout costs a round trip per query; only a
+        // connection idle long enough to have been dropped is checked.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(true)
         .sqlx_logging_level(log::LevelFilter::Debug);
     let busy = Duration::from_millis(settings.busy_timeout_ms);

@@ -71,7 +71,7 @@ pub async fn receive(
     qty: Quantity,
     unit_cost: Amount,
 ) -> Result<Uuid, AppError> {
-    let movements = stock::post_receipts(
+    let (movements, _) = stock::post_receipts(
         conn,
         &origin.context(),
         warehouse_id,

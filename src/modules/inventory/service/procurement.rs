@@ -789,7 +789,7 @@ pub async fn receive(
             )
         })
         .collect();
-    let movements = post_receipts(&tx, &ctx, warehouse, &stock_lines).await?;
+    let (movements, _) = post_receipts(&tx, &ctx, warehouse, &stock_lines).await?;
     let complete = lines.values().all(|l| {
         let now = receipts
             .iter()

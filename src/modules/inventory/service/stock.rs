@@ -262,6 +262,24 @@ fn update_level(
         .filter(stock_level::Column::WarehouseId.eq(warehouse))
 }
 
+/// Runs a level UPDATE; `Some(row after)` when it applied, `None` when its
+/// condition kept it from applying. One round trip where the database
+/// supports `RETURNING`.
+async fn apply_level_update(
+    conn: &impl ConnectionTrait,
+    update: sea_orm::UpdateMany<stock_level::Entity>,
+    (product, warehouse): (Uuid, Uuid),
+) -> Result<Option<stock_level::Model>, AppError> {
+    if conn.support_returning() {
+        return Ok(update.exec_with_returning(conn).await?.into_iter().next());
+    }
+    if update.exec(conn).await?.rows_affected == 1 {
+        Ok(Some(level(conn, product, warehouse).await?))
+    } else {
+        Ok(None)
+    }
+}
+
 /// Removes stock only if enough is available: one conditional UPDATE.
 pub async fn take_stock(
     conn: &impl ConnectionTrait,
@@ -271,7 +289,7 @@ pub async fn take_stock(
     qty: Quantity,
 ) -> Result<stock_level::Model, AppError> {
     let q = qty.units();
-    let done = update_level(org, product, warehouse)
+    let update = update_level(org, product, warehouse)
         .col_expr(
             stock_level::Column::OnHand,
             Expr::col(stock_level::Column::OnHand).sub(q),
@@ -280,15 +298,11 @@ pub async fn take_stock(
             Expr::col(stock_level::Column::OnHand)
                 .sub(Expr::col(stock_level::Column::Reserved))
                 .gte(q),
-        )
-        .exec(conn)
-        .await?
-        .rows_affected
-        == 1;
-    if done {
-        return level(conn, product, warehouse).await;
+        );
+    match apply_level_update(conn, update, (product, warehouse)).await? {
+        Some(after) => Ok(after),
+        None => Err(insufficient(conn, product, warehouse, qty).await?),
     }
-    Err(insufficient(conn, product, warehouse, qty).await?)
 }
 
 /// The 409 `insufficient_stock` problem, naming product, warehouse and what
@@ -361,17 +375,20 @@ async fn finish(
     p: &Principal,
     action: &str,
     movements: Vec<stock_movement::Model>,
+    changed: Vec<stock_level::Model>,
 ) -> Result<StockResultOut, AppError> {
-    let mut pairs: Vec<(Uuid, Uuid)> = movements
-        .iter()
-        .map(|m| (m.product_id, m.warehouse_id))
-        .collect();
-    pairs.sort();
-    pairs.dedup();
-    let mut levels = Vec::with_capacity(pairs.len());
-    for (pr, w) in &pairs {
-        levels.push(level_out(&level(&tx, *pr, *w).await?));
+    // Each level as the operation last left it, by (product, warehouse).
+    let mut latest: Vec<stock_level::Model> = Vec::with_capacity(changed.len());
+    for l in changed.into_iter().rev() {
+        if !latest
+            .iter()
+            .any(|k| (k.product_id, k.warehouse_id) == (l.product_id, l.warehouse_id))
+        {
+            latest.push(l);
+        }
     }
+    latest.sort_by_key(|l| (l.product_id, l.warehouse_id));
+    let levels: Vec<StockLevelOut> = latest.iter().map(level_out).collect();
     audit::record(
         &tx,
         AuditEntry {
@@ -424,29 +441,31 @@ pub async fn receive(
         .zip(costs)
         .map(|(l, cost)| (l.product_id, l.quantity, cost))
         .collect();
-    let movements = post_receipts(&tx, &ctx, input.warehouse_id, &lines).await?;
-    finish(tx, p, "inventory.stock.received", movements).await
+    let (movements, levels) = post_receipts(&tx, &ctx, input.warehouse_id, &lines).await?;
+    finish(tx, p, "inventory.stock.received", movements, levels).await
 }
 
 /// Receives `(product, quantity, unit cost)` lines into one warehouse: locks
 /// the levels in order, adds the stock at moving-average cost and writes one
-/// receipt movement per line, inside the caller's transaction.
+/// receipt movement per line, inside the caller's transaction. Returns the
+/// movements and the levels after each line.
 pub(crate) async fn post_receipts(
     conn: &impl ConnectionTrait,
     ctx: &MoveContext<'_>,
     warehouse: Uuid,
     lines: &[(Uuid, Quantity, Amount)],
-) -> Result<Vec<stock_movement::Model>, AppError> {
+) -> Result<(Vec<stock_movement::Model>, Vec<stock_level::Model>), AppError> {
     let mut pairs: Vec<_> = lines.iter().map(|l| (l.0, warehouse)).collect();
     lock_levels(conn, ctx.org, &mut pairs).await?;
     let mut movements = Vec::with_capacity(lines.len());
+    let mut levels = Vec::with_capacity(lines.len());
     for &(product, qty, cost) in lines {
-        add_stock(conn, product, warehouse, qty, cost).await?;
+        levels.push(add_stock(conn, product, warehouse, qty, cost).await?);
         movements.push(
             write_movement(conn, ctx, (product, warehouse), "receipt", qty, cost, None).await?,
         );
     }
-    Ok(movements)
+    Ok((movements, levels))
 }
 
 /// `POST /inventory/issues`: removes stock; all lines or none.
@@ -472,8 +491,11 @@ pub async fn issue(
     let mut lines = input.lines.clone();
     lines.sort_by_key(|l| l.product_id);
     let mut movements = Vec::new();
+    let mut levels = Vec::with_capacity(lines.len());
     for l in &lines {
         let after = take_stock(&tx, org, l.product_id, input.warehouse_id, l.quantity).await?;
+        let cost = after.avg_cost;
+        levels.push(after);
         movements.push(
             write_movement(
                 &tx,
@@ -481,13 +503,13 @@ pub async fn issue(
                 (l.product_id, input.warehouse_id),
                 "issue",
                 neg(l.quantity),
-                after.avg_cost,
+                cost,
                 None,
             )
             .await?,
         );
     }
-    finish(tx, p, "inventory.stock.issued", movements).await
+    finish(tx, p, "inventory.stock.issued", movements, levels).await
 }
 
 /// `POST /inventory/transfers`: both legs of every line, or nothing.
@@ -531,17 +553,21 @@ pub async fn transfer(
     lock_levels(&tx, org, &mut pairs).await?;
     let transfer_id = Uuid::now_v7();
     let mut movements = Vec::new();
+    let mut levels = Vec::with_capacity(2 * input.lines.len());
     for l in &input.lines {
         let source =
             take_stock(&tx, org, l.product_id, input.from_warehouse_id, l.quantity).await?;
-        add_stock(
-            &tx,
-            l.product_id,
-            input.to_warehouse_id,
-            l.quantity,
-            source.avg_cost,
-        )
-        .await?;
+        levels.push(source.clone());
+        levels.push(
+            add_stock(
+                &tx,
+                l.product_id,
+                input.to_warehouse_id,
+                l.quantity,
+                source.avg_cost,
+            )
+            .await?,
+        );
         movements.push(
             write_movement(
                 &tx,
@@ -567,7 +593,7 @@ pub async fn transfer(
             .await?,
         );
     }
-    finish(tx, p, "inventory.stock.transferred", movements).await
+    finish(tx, p, "inventory.stock.transferred", movements, levels).await
 }
 
 /// `POST /inventory/adjust`: by a delta or to a counted quantity.
@@ -610,13 +636,14 @@ pub async fn adjust(
         _ => 0,
     };
     let mut movements = Vec::new();
+    let mut levels = Vec::with_capacity(1);
     if delta > 0 {
         let cost = if current.avg_cost.units() > 0 {
             current.avg_cost
         } else {
             prod.standard_cost
         };
-        add_stock(&tx, key.0, key.1, Quantity::from_units(delta), cost).await?;
+        levels.push(add_stock(&tx, key.0, key.1, Quantity::from_units(delta), cost).await?);
         movements.push(
             write_movement(
                 &tx,
@@ -631,6 +658,8 @@ pub async fn adjust(
         );
     } else if delta < 0 {
         let after = take_stock(&tx, org, key.0, key.1, Quantity::from_units(-delta)).await?;
+        let cost = after.avg_cost;
+        levels.push(after);
         movements.push(
             write_movement(
                 &tx,
@@ -638,7 +667,7 @@ pub async fn adjust(
                 key,
                 "adjustment",
                 Quantity::from_units(delta),
-                after.avg_cost,
+                cost,
                 None,
             )
             .await?,
@@ -650,7 +679,7 @@ pub async fn adjust(
             levels: vec![level_out(&current)],
         });
     }
-    finish(tx, p, "inventory.stock.adjusted", movements).await
+    finish(tx, p, "inventory.stock.adjusted", movements, levels).await
 }
 
 /// The level row's available quantity is at or below its product's positive
@@ -911,7 +940,7 @@ pub async fn take_reserved(
     qty: Quantity,
 ) -> Result<stock_level::Model, AppError> {
     let q = qty.units();
-    let done = update_level(org, product, warehouse)
+    let update = update_level(org, product, warehouse)
         .col_expr(
             stock_level::Column::OnHand,
             Expr::col(stock_level::Column::OnHand).sub(q),
@@ -920,17 +949,13 @@ pub async fn take_reserved(
             stock_level::Column::Reserved,
             Expr::col(stock_level::Column::Reserved).sub(q),
         )
-        .filter(stock_level::Column::Reserved.gte(q))
-        .exec(conn)
+        .filter(stock_level::Column::Reserved.gte(q));
+    apply_level_update(conn, update, (product, warehouse))
         .await?
-        .rows_affected
-        == 1;
-    if done {
-        level(conn, product, warehouse).await
-    } else {
-        Err(AppError::conflict(
-            "reservation_exceeded",
-            "Less stock is reserved than the issue asks for.",
-        ))
-    }
+        .ok_or_else(|| {
+            AppError::conflict(
+                "reservation_exceeded",
+                "Less stock is reserved than the issue asks for.",
+            )
+        })
 }
