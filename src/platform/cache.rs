@@ -31,6 +31,17 @@ impl From<CacheError> for super::error::AppError {
     }
 }
 
+/// Returns `{generation, value}`; starts the generation with ARGV[2] when the
+/// namespace has none. (Redis keeps compiled scripts, so EVAL costs no more
+/// than EVALSHA here beyond a few hundred bytes.)
+const GENERATION_GET: &str = r"local g = redis.call('HGET', KEYS[1], '~gen')
+if not g then
+  g = ARGV[2]
+  redis.call('HSET', KEYS[1], '~gen', g)
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
+return {g, redis.call('HGET', KEYS[1], g .. ':' .. ARGV[1])}";
+
 fn redis_err(e: impl std::fmt::Display) -> CacheError {
     CacheError(e.to_string())
 }
@@ -184,7 +195,8 @@ impl Cache {
                 let mut s = Self::lock(store);
                 Ok(s.live(&key, Instant::now()).map(|(v, _)| v.clone()))
             }
-            Backend::Redis(r) => r.conn()
+            Backend::Redis(r) => r
+                .conn()
                 .await?
                 .get::<_, Option<Vec<u8>>>(key)
                 .await
@@ -216,7 +228,10 @@ impl Cache {
                         .pset_ex::<_, _, ()>(key, value, t.as_millis().max(1) as u64)
                         .await
                         .map_err(|e| r.failed(e)),
-                    None => conn.set::<_, _, ()>(key, value).await.map_err(|e| r.failed(e)),
+                    None => conn
+                        .set::<_, _, ()>(key, value)
+                        .await
+                        .map_err(|e| r.failed(e)),
                 }
             }
         }
@@ -303,7 +318,8 @@ impl Cache {
                 s.entries.remove(&key);
                 Ok(existed)
             }
-            Backend::Redis(r) => r.conn()
+            Backend::Redis(r) => r
+                .conn()
                 .await?
                 .del::<_, u64>(key)
                 .await
@@ -402,6 +418,97 @@ impl Cache {
                 ))
             }
         }
+    }
+
+    /// Reads `field` in the current generation of namespace `ns`, starting a
+    /// generation if there is none: one round trip. Returns the generation
+    /// (pass it to [`Cache::generation_put`]) and the value if cached.
+    ///
+    /// Generations make read-through caching safe under concurrent writes: a
+    /// writer calls [`Cache::generation_drop`] after it commits, and a reader
+    /// that filled with older data wrote under a generation nobody reads again.
+    pub async fn generation_get(
+        &self,
+        ns: &str,
+        field: &str,
+        ttl: Duration,
+    ) -> Result<(String, Option<Vec<u8>>), CacheError> {
+        let key = self.key(ns);
+        let fresh = uuid::Uuid::now_v7().simple().to_string();
+        match &self.backend {
+            Backend::Memory(store) => {
+                let now = Instant::now();
+                let mut s = Self::lock(store);
+                let generation = match s.live(&key, now) {
+                    Some((g, _)) => String::from_utf8_lossy(g).into_owned(),
+                    None => {
+                        s.entries
+                            .insert(key.clone(), (fresh.clone().into_bytes(), Some(now + ttl)));
+                        s.note_write(now);
+                        fresh
+                    }
+                };
+                let value = s
+                    .live(&format!("{key}\u{0}{generation}:{field}"), now)
+                    .map(|(v, _)| v.clone());
+                Ok((generation, value))
+            }
+            Backend::Redis(r) => {
+                let mut conn = r.conn().await?;
+                redis::cmd("EVAL")
+                    .arg(GENERATION_GET)
+                    .arg(1)
+                    .arg(&key)
+                    .arg(field)
+                    .arg(&fresh)
+                    .arg(ttl.as_millis().max(1) as u64)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| r.failed(e))
+            }
+        }
+    }
+
+    /// Stores `field` under `generation` of namespace `ns` (see
+    /// [`Cache::generation_get`]); the namespace expires `ttl` after its last fill.
+    pub async fn generation_put(
+        &self,
+        ns: &str,
+        generation: &str,
+        field: &str,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<(), CacheError> {
+        let key = self.key(ns);
+        match &self.backend {
+            Backend::Memory(store) => {
+                let now = Instant::now();
+                let mut s = Self::lock(store);
+                s.entries.insert(
+                    format!("{key}\u{0}{generation}:{field}"),
+                    (value.to_vec(), Some(now + ttl)),
+                );
+                s.note_write(now);
+                Ok(())
+            }
+            Backend::Redis(r) => {
+                let mut conn = r.conn().await?;
+                redis::pipe()
+                    .hset(&key, format!("{generation}:{field}"), value)
+                    .ignore()
+                    .pexpire(&key, ttl.as_millis().max(1) as i64)
+                    .ignore()
+                    .query_async::<()>(&mut conn)
+                    .await
+                    .map_err(|e| r.failed(e))
+            }
+        }
+    }
+
+    /// Ends the current generation of `ns`: every value cached in it is gone
+    /// for readers. Call after the change it reflects has committed.
+    pub async fn generation_drop(&self, ns: &str) -> Result<(), CacheError> {
+        self.delete(ns).await.map(|_| ())
     }
 
     /// Confirms the backend answers (readiness probe).

@@ -761,3 +761,162 @@ mod model {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn product_lists_are_never_stale_after_a_product_or_category_change() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let skus = |page: &Value| -> Vec<String> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}:{}",
+                    p["sku"].as_str().unwrap(),
+                    p["name"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let list = || app.get_json("/api/v1/products?sort=sku", &owner.token);
+    let first = product(&app, &owner, "A").await;
+    let before = list().await;
+    assert_eq!(skus(&before), ["A:Product A"]);
+    assert_eq!(list().await, before, "a repeated read answers the same");
+
+    product(&app, &owner, "B").await;
+    assert_eq!(
+        skus(&list().await),
+        ["A:Product A", "B:Product B"],
+        "created"
+    );
+    let renamed = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/products/{first}"),
+            Some(&owner.token),
+            Some(json!({ "name": "Renamed" })),
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    assert_eq!(skus(&list().await), ["A:Renamed", "B:Product B"], "changed");
+    let archived = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/products/{first}"),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+    assert_eq!(archived.status(), 204);
+    assert_eq!(skus(&list().await), ["B:Product B"], "archived");
+
+    // A category filter covers descendants: moving a category changes lists.
+    let cat = |name: &str| {
+        app.post_as(
+            "/api/v1/categories",
+            Some(&owner.token),
+            json!({ "name": name }),
+        )
+    };
+    let tools: Value = cat("Tools").await.json().await.unwrap();
+    let saws: Value = cat("Saws").await.json().await.unwrap();
+    app.post_as(
+        "/api/v1/products",
+        Some(&owner.token),
+        json!({ "sku": "SAW", "name": "Saw", "category_id": saws["id"] }),
+    )
+    .await;
+    let in_tools = format!(
+        "/api/v1/products?category={}",
+        tools["id"].as_str().unwrap()
+    );
+    assert!(
+        app.get_json(&in_tools, &owner.token).await["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let moved = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/categories/{}", saws["id"].as_str().unwrap()),
+            Some(&owner.token),
+            Some(json!({ "parent_id": tools["id"] })),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    let now_in_tools = app.get_json(&in_tools, &owner.token).await;
+    assert_eq!(skus(&now_in_tools), ["SAW:Saw"], "category moved");
+}
+
+#[tokio::test]
+async fn issues_from_archived_or_foreign_warehouses_and_of_services_are_422() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    warehouse(&app, &owner, "MAIN").await;
+    let spare = warehouse(&app, &owner, "SPARE").await;
+    let prod = product(&app, &owner, "BOLT").await;
+    assert_eq!(
+        receive(&app, &owner, &spare, &prod, "5", "1")
+            .await
+            .status(),
+        201
+    );
+    let issue = |wh: String, prod: String| {
+        app.post_as(
+            "/api/v1/inventory/issues",
+            Some(&owner.token),
+            json!({ "warehouse_id": wh, "lines": [{ "product_id": prod, "quantity": "1" }] }),
+        )
+    };
+    let archived = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/warehouses/{spare}"),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+    assert_eq!(archived.status(), 204);
+    let problem = assert_problem(
+        issue(spare.clone(), prod.clone()).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "warehouse_id");
+    assert_eq!(problem["errors"][0]["code"], "archived");
+    assert_eq!(on_hand(&app, &owner, &prod).await["on_hand"], "5");
+
+    let other = app.onboard().await;
+    let foreign = warehouse(&app, &other, "THEIRS").await;
+    let problem =
+        assert_problem(issue(foreign, prod.clone()).await, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "not_found");
+
+    let main: Value = app.get_json("/api/v1/warehouses", &owner.token).await;
+    let main = main["data"][0]["id"].as_str().unwrap().to_string();
+    let service: Value = app
+        .post_as(
+            "/api/v1/products",
+            Some(&owner.token),
+            json!({ "sku": "SVC", "name": "Fitting", "kind": "service" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let problem = assert_problem(
+        issue(main.clone(), service["id"].as_str().unwrap().to_string()).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "lines[0].product_id");
+    assert_eq!(problem["errors"][0]["code"], "not_stocked");
+    let none = issue(main, prod).await;
+    assert_problem(none, 409, "insufficient_stock").await;
+}

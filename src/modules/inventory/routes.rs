@@ -243,11 +243,19 @@ async fn list_products(
     state: web::Data<AppState>,
     principal: Principal,
     filter: ValidatedQuery<ProductFilter>,
-) -> AppResult<web::Json<Page<ProductOut>>> {
+    req: actix_web::HttpRequest,
+) -> AppResult<HttpResponse> {
     principal.require(Permission::ProductsRead)?;
-    Ok(web::Json(
-        catalogue::list_products(&state.db, principal.organization_id, &filter).await?,
-    ))
+    let body = catalogue::list_products_json(
+        &state,
+        principal.organization_id,
+        &filter,
+        req.query_string(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(header::ContentType::json())
+        .body(body))
 }
 
 /// Create a product (SKU unique per organization; plan limit on products).

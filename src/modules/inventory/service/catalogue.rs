@@ -1,5 +1,7 @@
 //! Warehouses and products: master data, archived rather than deleted.
 
+use std::time::Duration;
+
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
@@ -314,6 +316,7 @@ pub async fn create_product(
     )
     .await?;
     tx.commit().await?;
+    product_lists_changed(state, org).await;
     Ok(product_out(m))
 }
 
@@ -389,7 +392,64 @@ pub async fn patch_product(
     };
     audit::record(&tx, AuditEntry::by(p, action, "product", id, json!({ "sku": [current.sku, updated.sku], "active": [current.active, updated.active] }))).await?;
     tx.commit().await?;
+    product_lists_changed(state, org).await;
     Ok(product_out(updated))
+}
+
+/// The cache namespace of an organization's product lists.
+fn product_lists(org: Uuid) -> String {
+    format!("inventory:product-lists:{org}")
+}
+
+/// How long a cached product list lives after its last fill.
+const PRODUCT_LIST_TTL: Duration = Duration::from_secs(60);
+
+/// `GET /products` as JSON, from the cache when the same query string was
+/// answered since the organization's last product or category change (lists
+/// are the hottest read of a catalogue). `low_stock` lists follow stock
+/// levels and always come from the database. A cache failure falls back to
+/// the database.
+pub async fn list_products_json(
+    state: &AppState,
+    org: Uuid,
+    f: &ProductFilter,
+    query: &str,
+) -> Result<Vec<u8>, AppError> {
+    let render = |page: Page<ProductOut>| serde_json::to_vec(&page).map_err(AppError::internal);
+    if f.low_stock.is_some() {
+        return render(list_products(&state.db, org, f).await?);
+    }
+    let ns = product_lists(org);
+    let generation = match state
+        .cache
+        .generation_get(&ns, query, PRODUCT_LIST_TTL)
+        .await
+    {
+        Ok((_, Some(hit))) => return Ok(hit),
+        Ok((generation, None)) => Some(generation),
+        Err(e) => {
+            tracing::warn!(error = %e, "product list cache unavailable");
+            None
+        }
+    };
+    let body = render(list_products(&state.db, org, f).await?)?;
+    if let Some(generation) = generation {
+        let put = state
+            .cache
+            .generation_put(&ns, &generation, query, &body, PRODUCT_LIST_TTL);
+        if let Err(e) = put.await {
+            tracing::warn!(error = %e, "product list not cached");
+        }
+    }
+    Ok(body)
+}
+
+/// Call after a committed change to the organization's products or
+/// categories: cached lists are dropped.
+async fn product_lists_changed(state: &AppState, org: Uuid) {
+    if let Err(e) = state.cache.generation_drop(&product_lists(org)).await {
+        tracing::warn!(error = %e, "product lists not invalidated; they may be stale for a minute");
+    }
 }
 
 /// Available stock of the product row at or below its positive reorder point
@@ -627,6 +687,7 @@ pub async fn create_category(
     )
     .await?;
     tx.commit().await?;
+    product_lists_changed(state, org).await;
     Ok(category_out(c))
 }
 
@@ -662,6 +723,7 @@ pub async fn patch_category(
         "name": [current.name, updated.name], "parent_id": [current.parent_id, updated.parent_id],
     }))).await?;
     tx.commit().await?;
+    product_lists_changed(state, org).await;
     Ok(category_out(updated))
 }
 
@@ -707,5 +769,6 @@ pub async fn delete_category(
     )
     .await?;
     tx.commit().await?;
+    product_lists_changed(state, org).await;
     Ok(())
 }

@@ -10,7 +10,7 @@ use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -288,8 +288,22 @@ pub async fn take_stock(
     warehouse: Uuid,
     qty: Quantity,
 ) -> Result<stock_level::Model, AppError> {
+    let update = take_update(org, product, warehouse, qty);
+    match apply_level_update(conn, update, (product, warehouse)).await? {
+        Some(after) => Ok(after),
+        None => Err(insufficient(conn, product, warehouse, qty).await?),
+    }
+}
+
+/// The conditional UPDATE that removes `qty` only if that much is available.
+fn take_update(
+    org: Uuid,
+    product: Uuid,
+    warehouse: Uuid,
+    qty: Quantity,
+) -> sea_orm::UpdateMany<stock_level::Entity> {
     let q = qty.units();
-    let update = update_level(org, product, warehouse)
+    update_level(org, product, warehouse)
         .col_expr(
             stock_level::Column::OnHand,
             Expr::col(stock_level::Column::OnHand).sub(q),
@@ -298,11 +312,7 @@ pub async fn take_stock(
             Expr::col(stock_level::Column::OnHand)
                 .sub(Expr::col(stock_level::Column::Reserved))
                 .gte(q),
-        );
-    match apply_level_update(conn, update, (product, warehouse)).await? {
-        Some(after) => Ok(after),
-        None => Err(insufficient(conn, product, warehouse, qty).await?),
-    }
+        )
 }
 
 /// The 409 `insufficient_stock` problem, naming product, warehouse and what
@@ -469,6 +479,12 @@ pub(crate) async fn post_receipts(
 }
 
 /// `POST /inventory/issues`: removes stock; all lines or none.
+///
+/// The hot path of the ledger, so it is optimistic: each line is one
+/// conditional UPDATE that also requires the warehouse to be active (a level
+/// row exists only for a stock product of the organization). Only when one
+/// does not apply are the warehouse, the products and the stock examined, to
+/// answer 422 or 409 as precisely as an up-front check would.
 pub async fn issue(
     state: &AppState,
     p: &Principal,
@@ -484,30 +500,32 @@ pub async fn issue(
         reference_id: input.reference_id.as_deref(),
     };
     let tx = begin_write(&state.db).await?;
-    open_warehouse(&tx, org, input.warehouse_id, "warehouse_id").await?;
-    for (i, l) in input.lines.iter().enumerate() {
-        stock_product(&tx, org, l.product_id, &format!("lines[{i}].product_id")).await?;
-    }
     let mut lines = input.lines.clone();
     lines.sort_by_key(|l| l.product_id);
-    let mut movements = Vec::new();
+    let open = Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(warehouse::Entity)
+            .and_where(warehouse::Column::Id.eq(input.warehouse_id))
+            .and_where(warehouse::Column::OrganizationId.eq(org))
+            .and_where(warehouse::Column::Active.eq(true))
+            .to_owned(),
+    );
+    let mut movements = Vec::with_capacity(lines.len());
     let mut levels = Vec::with_capacity(lines.len());
     for l in &lines {
-        let after = take_stock(&tx, org, l.product_id, input.warehouse_id, l.quantity).await?;
+        let key = (l.product_id, input.warehouse_id);
+        let update = take_update(org, key.0, key.1, l.quantity).filter(open.clone());
+        let Some(after) = apply_level_update(&tx, update, key).await? else {
+            open_warehouse(&tx, org, input.warehouse_id, "warehouse_id").await?;
+            for (i, l) in input.lines.iter().enumerate() {
+                stock_product(&tx, org, l.product_id, &format!("lines[{i}].product_id")).await?;
+            }
+            return Err(insufficient(&tx, key.0, key.1, l.quantity).await?);
+        };
         let cost = after.avg_cost;
         levels.push(after);
-        movements.push(
-            write_movement(
-                &tx,
-                &ctx,
-                (l.product_id, input.warehouse_id),
-                "issue",
-                neg(l.quantity),
-                cost,
-                None,
-            )
-            .await?,
-        );
+        movements.push(write_movement(&tx, &ctx, key, "issue", neg(l.quantity), cost, None).await?);
     }
     finish(tx, p, "inventory.stock.issued", movements, levels).await
 }
