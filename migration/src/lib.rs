@@ -13,6 +13,7 @@ mod m20261121_000006_auth_teams;
 mod m20261121_000007_auth_mfa_recovery_codes;
 mod m20261121_000008_inventory_catalogue_and_stock;
 mod m20261121_000009_inventory_procurement;
+mod m20261121_000010_inventory_movement_level_fk;
 mod util;
 
 /// Every migration, oldest first.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000007_auth_mfa_recovery_codes::Migration),
             Box::new(m20261121_000008_inventory_catalogue_and_stock::Migration),
             Box::new(m20261121_000009_inventory_procurement::Migration),
+            Box::new(m20261121_000010_inventory_movement_level_fk::Migration),
         ]
     }
 }
