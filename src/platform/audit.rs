@@ -5,8 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -120,7 +119,7 @@ impl From<entity::Model> for AuditRecord {
 #[tracing::instrument(skip(conn, entry), fields(action = %entry.action))]
 pub async fn record(conn: &impl ConnectionTrait, entry: AuditEntry) -> Result<Uuid, AppError> {
     let id = Uuid::now_v7();
-    entity::ActiveModel {
+    let row = entity::ActiveModel {
         id: Set(id),
         organization_id: Set(entry.organization_id),
         actor_id: Set(entry.actor_id),
@@ -130,9 +129,11 @@ pub async fn record(conn: &impl ConnectionTrait, entry: AuditEntry) -> Result<Uu
         changes: Set(entry.changes),
         request_id: Set(current_request_id()),
         created_at: Set(Utc::now()),
-    }
-    .insert(conn)
-    .await?;
+    };
+    // No RETURNING: the caller needs only the id (this runs on every write).
+    entity::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await?;
     Ok(id)
 }
 

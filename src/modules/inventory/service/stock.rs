@@ -6,7 +6,7 @@
 //! opposite directions cannot deadlock on PostgreSQL; SQLite write
 //! transactions start IMMEDIATE and are serialized anyway.
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -357,23 +357,28 @@ pub async fn write_movement(
     unit_cost: Amount,
     transfer_id: Option<Uuid>,
 ) -> Result<stock_movement::Model, AppError> {
-    Ok(stock_movement::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(ctx.org),
-        product_id: Set(product),
-        warehouse_id: Set(warehouse),
-        kind: Set(kind.into()),
-        quantity: Set(quantity),
-        unit_cost: Set(unit_cost),
-        reason: Set(ctx.reason.into()),
-        reference_type: Set(ctx.reference_type.map(str::to_string)),
-        reference_id: Set(ctx.reference_id.map(str::to_string)),
-        transfer_id: Set(transfer_id),
-        actor_id: Set(ctx.actor),
-        created_at: Set(Utc::now()),
-    }
-    .insert(conn)
-    .await?)
+    let m = stock_movement::Model {
+        id: Uuid::now_v7(),
+        organization_id: ctx.org,
+        product_id: product,
+        warehouse_id: warehouse,
+        kind: kind.into(),
+        quantity,
+        unit_cost,
+        reason: ctx.reason.into(),
+        reference_type: ctx.reference_type.map(str::to_string),
+        reference_id: ctx.reference_id.map(str::to_string),
+        transfer_id,
+        actor_id: ctx.actor,
+        // Microseconds, as the database keeps them, so the answer matches
+        // what a later read returns.
+        created_at: Utc::now().trunc_subsecs(6),
+    };
+    // No RETURNING: every column is known here (the ledger's hottest insert).
+    stock_movement::Entity::insert(stock_movement::ActiveModel::from(m.clone()))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(m)
 }
 
 fn neg(q: Quantity) -> Quantity {
