@@ -45,6 +45,10 @@ async fn every_log_line_of_a_request_carries_its_request_id() {
         .with_writer(capture.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsite interest is cached process-wide: a log line first reached by
+    // another test's app while this subscriber was being installed could be
+    // cached as uninteresting. Recompute it with this subscriber in place.
+    tracing::callsite::rebuild_interest_cache();
 
     let app = test::init_service(
         App::new()
