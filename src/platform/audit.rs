@@ -115,10 +115,42 @@ impl From<entity::Model> for AuditRecord {
     }
 }
 
+/// An entry with what the writer adds: its id, the request being served and
+/// the time. `record` inserts it; a statement that writes its own audit row
+/// (the stock issue on PostgreSQL) binds these fields.
+#[derive(Debug, Clone)]
+pub struct Stamped {
+    /// Record id.
+    pub id: Uuid,
+    /// What happened.
+    pub entry: AuditEntry,
+    /// The request being served.
+    pub request_id: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl AuditEntry {
+    /// Stamps the entry as written at `at` by the request being served.
+    pub fn stamp(self, at: DateTime<Utc>) -> Stamped {
+        Stamped {
+            id: Uuid::now_v7(),
+            entry: self,
+            request_id: current_request_id(),
+            created_at: at,
+        }
+    }
+}
+
 /// Writes one record through `conn` (pass the mutation's transaction).
 #[tracing::instrument(skip(conn, entry), fields(action = %entry.action))]
 pub async fn record(conn: &impl ConnectionTrait, entry: AuditEntry) -> Result<Uuid, AppError> {
-    let id = Uuid::now_v7();
+    let Stamped {
+        id,
+        entry,
+        request_id,
+        created_at,
+    } = entry.stamp(Utc::now());
     let row = entity::ActiveModel {
         id: Set(id),
         organization_id: Set(entry.organization_id),
@@ -127,8 +159,8 @@ pub async fn record(conn: &impl ConnectionTrait, entry: AuditEntry) -> Result<Uu
         entity_type: Set(entry.entity_type),
         entity_id: Set(entry.entity_id),
         changes: Set(entry.changes),
-        request_id: Set(current_request_id()),
-        created_at: Set(Utc::now()),
+        request_id: Set(request_id),
+        created_at: Set(created_at),
     };
     // No RETURNING: the caller needs only the id (this runs on every write).
     entity::Entity::insert(row)

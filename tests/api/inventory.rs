@@ -608,16 +608,38 @@ mod model {
 
     #[derive(Debug, Clone)]
     enum Op {
-        Receipt { p: usize, w: usize, q: i64 },
-        Issue { p: usize, w: usize, q: i64 },
-        Adjust { p: usize, w: usize, delta: i64 },
-        Transfer { p: usize, from: usize, q: i64 },
+        Receipt {
+            p: usize,
+            w: usize,
+            q: i64,
+        },
+        Issue {
+            p: usize,
+            w: usize,
+            q: i64,
+        },
+        /// One issue with a line of each product: both or neither.
+        IssueBoth {
+            w: usize,
+            q: [i64; 2],
+        },
+        Adjust {
+            p: usize,
+            w: usize,
+            delta: i64,
+        },
+        Transfer {
+            p: usize,
+            from: usize,
+            q: i64,
+        },
     }
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             (0..2usize, 0..2usize, 1..20i64).prop_map(|(p, w, q)| Op::Receipt { p, w, q }),
             (0..2usize, 0..2usize, 1..20i64).prop_map(|(p, w, q)| Op::Issue { p, w, q }),
+            (0..2usize, 1..20i64, 1..20i64).prop_map(|(w, a, b)| Op::IssueBoth { w, q: [a, b] }),
             (0..2usize, 0..2usize, -10..10i64).prop_map(|(p, w, delta)| Op::Adjust { p, w, delta }),
             (0..2usize, 0..2usize, 1..20i64).prop_map(|(p, from, q)| Op::Transfer { p, from, q }),
         ]
@@ -655,6 +677,20 @@ mod model {
                     (
                         "issues",
                         json!({ "warehouse_id": whs[w], "lines": [{ "product_id": products[p], "quantity": q.to_string() }] }),
+                        ok,
+                    )
+                }
+                Op::IssueBoth { w, q } => {
+                    let ok = (0..2).all(|p| model[p][w] >= q[p]);
+                    if ok {
+                        (0..2).for_each(|p| model[p][w] -= q[p]);
+                    }
+                    (
+                        "issues",
+                        json!({ "warehouse_id": whs[w], "lines": [
+                            { "product_id": products[0], "quantity": q[0].to_string() },
+                            { "product_id": products[1], "quantity": q[1].to_string() },
+                        ] }),
                         ok,
                     )
                 }
@@ -919,4 +955,134 @@ async fn issues_from_archived_or_foreign_warehouses_and_of_services_are_422() {
     assert_eq!(problem["errors"][0]["code"], "not_stocked");
     let none = issue(main, prod).await;
     assert_problem(none, 409, "insufficient_stock").await;
+}
+
+#[tokio::test]
+async fn an_issue_of_several_lines_takes_every_line_or_none() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let wh = warehouse(&app, &owner, "MAIN").await;
+    let a = product(&app, &owner, "A-1").await;
+    let b = product(&app, &owner, "B-1").await;
+    assert_eq!(
+        receive(&app, &owner, &wh, &a, "10", "2").await.status(),
+        201
+    );
+    assert_eq!(receive(&app, &owner, &wh, &b, "5", "3").await.status(), 201);
+    let issue = |lines: Value| {
+        app.post_as(
+            "/api/v1/inventory/issues",
+            Some(&owner.token),
+            json!({ "warehouse_id": wh, "lines": lines, "reason": "order 7",
+                    "reference_type": "sales_order", "reference_id": "SO-7" }),
+        )
+    };
+    let issued_records = || async {
+        app.get_json(
+            "/api/v1/audit-logs?action=inventory.stock.issued",
+            &owner.token,
+        )
+        .await["data"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+
+    // Two lines of one product and one of another: three movements, two levels.
+    let res = issue(json!([
+        { "product_id": a, "quantity": "3" },
+        { "product_id": b, "quantity": "2" },
+        { "product_id": a, "quantity": "4" },
+    ]))
+    .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    let movements = body["movements"].as_array().unwrap();
+    let mut seen: Vec<(String, String, String)> = movements
+        .iter()
+        .map(|m| {
+            assert_eq!(m["kind"], "issue");
+            assert_eq!(m["reason"], "order 7");
+            assert_eq!(m["reference_type"], "sales_order");
+            assert_eq!(m["reference_id"], "SO-7");
+            (
+                m["product_id"].as_str().unwrap().to_string(),
+                m["quantity"].as_str().unwrap().to_string(),
+                m["unit_cost"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let mut expected = vec![
+        (a.clone(), "-3".to_string(), "2".to_string()),
+        (a.clone(), "-4".to_string(), "2".to_string()),
+        (b.clone(), "-2".to_string(), "3".to_string()),
+    ];
+    expected.sort();
+    assert_eq!(seen, expected);
+    let levels: Vec<(&str, &str)> = body["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["product_id"].as_str().unwrap(),
+                l["on_hand"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(levels.len(), 2);
+    assert!(levels.contains(&(a.as_str(), "3")) && levels.contains(&(b.as_str(), "3")));
+    // The movements are in the ledger and the audit trail names them.
+    let listed = app
+        .get_json(
+            &format!("/api/v1/inventory/movements?product_id={a}&kind=issue"),
+            &owner.token,
+        )
+        .await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 2);
+    let records = issued_records().await;
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["actor_id"], owner.user_id.to_string());
+    assert_eq!(
+        records[0]["changes"]["movements"].as_array().unwrap().len(),
+        3
+    );
+    assert!(records[0]["request_id"].is_string());
+
+    // B is short: A is not touched either, and nothing is written.
+    let short = issue(json!([
+        { "product_id": a, "quantity": "1" },
+        { "product_id": b, "quantity": "4" },
+    ]))
+    .await;
+    let problem = assert_problem(short, 409, "insufficient_stock").await;
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("B-1") && detail.contains("3 available"),
+        "{detail}"
+    );
+    // Two lines of A that each fit but together do not.
+    let together = issue(json!([
+        { "product_id": a, "quantity": "2" },
+        { "product_id": a, "quantity": "2" },
+    ]))
+    .await;
+    assert_problem(together, 409, "insufficient_stock").await;
+    // A line that is not a product of the organization is 422 on that line.
+    let stranger = issue(json!([
+        { "product_id": a, "quantity": "1" },
+        { "product_id": uuid::Uuid::now_v7(), "quantity": "1" },
+    ]))
+    .await;
+    let problem = assert_problem(stranger, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "lines[1].product_id");
+    for (prod, left) in [(&a, 3.0), (&b, 3.0)] {
+        assert_eq!(
+            on_hand(&app, &owner, prod).await["on_hand"].as_str(),
+            Some(left.to_string().as_str())
+        );
+        assert_eq!(ledger_sum(&app, &owner, prod, &wh).await, left);
+    }
+    assert_eq!(issued_records().await.len(), 1);
 }

@@ -8,8 +8,8 @@
 
 use chrono::{SubsecRound, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement,
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use serde_json::json;
@@ -178,8 +178,17 @@ async fn lock_levels(
         .exec_without_returning(conn)
         .await?;
     }
+    lock_existing_levels(conn, org, pairs).await
+}
+
+/// Locks the level rows of `pairs` (sorted, distinct) in that order.
+async fn lock_existing_levels(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    pairs: &[(Uuid, Uuid)],
+) -> Result<(), AppError> {
     let mut any = Condition::any();
-    for (p, w) in pairs.iter() {
+    for (p, w) in pairs {
         any = any.add(
             Condition::all()
                 .add(stock_level::Column::ProductId.eq(*p))
@@ -347,17 +356,16 @@ async fn insufficient(
     ))
 }
 
-/// Appends one ledger entry.
-pub async fn write_movement(
-    conn: &impl ConnectionTrait,
+/// One ledger entry of `ctx`, stamped now.
+fn new_movement(
     ctx: &MoveContext<'_>,
     (product, warehouse): (Uuid, Uuid),
     kind: &str,
     quantity: Quantity,
     unit_cost: Amount,
     transfer_id: Option<Uuid>,
-) -> Result<stock_movement::Model, AppError> {
-    let m = stock_movement::Model {
+) -> stock_movement::Model {
+    stock_movement::Model {
         id: Uuid::now_v7(),
         organization_id: ctx.org,
         product_id: product,
@@ -373,7 +381,20 @@ pub async fn write_movement(
         // Microseconds, as the database keeps them, so the answer matches
         // what a later read returns.
         created_at: Utc::now().trunc_subsecs(6),
-    };
+    }
+}
+
+/// Appends one ledger entry.
+pub async fn write_movement(
+    conn: &impl ConnectionTrait,
+    ctx: &MoveContext<'_>,
+    key: (Uuid, Uuid),
+    kind: &str,
+    quantity: Quantity,
+    unit_cost: Amount,
+    transfer_id: Option<Uuid>,
+) -> Result<stock_movement::Model, AppError> {
+    let m = new_movement(ctx, key, kind, quantity, unit_cost, transfer_id);
     // No RETURNING: every column is known here (the ledger's hottest insert).
     stock_movement::Entity::insert(stock_movement::ActiveModel::from(m.clone()))
         .exec_without_returning(conn)
@@ -383,6 +404,23 @@ pub async fn write_movement(
 
 fn neg(q: Quantity) -> Quantity {
     Quantity::from_units(-q.units())
+}
+
+/// The audit entry of one stock operation: its movements, in brief.
+fn stock_audit(p: &Principal, action: &str, movements: &[stock_movement::Model]) -> AuditEntry {
+    AuditEntry {
+        organization_id: p.organization_id,
+        actor_id: Some(p.user_id),
+        action: action.into(),
+        entity_type: "stock_movement".into(),
+        entity_id: movements.first().map(|m| m.id.to_string()),
+        changes: Some(json!({
+            "movements": movements.iter().map(|m| json!({
+                "id": m.id, "product_id": m.product_id, "warehouse_id": m.warehouse_id,
+                "kind": m.kind, "quantity": m.quantity,
+            })).collect::<Vec<_>>(),
+        })),
+    }
 }
 
 async fn finish(
@@ -404,23 +442,7 @@ async fn finish(
     }
     latest.sort_by_key(|l| (l.product_id, l.warehouse_id));
     let levels: Vec<StockLevelOut> = latest.iter().map(level_out).collect();
-    audit::record(
-        &tx,
-        AuditEntry {
-            organization_id: p.organization_id,
-            actor_id: Some(p.user_id),
-            action: action.into(),
-            entity_type: "stock_movement".into(),
-            entity_id: movements.first().map(|m| m.id.to_string()),
-            changes: Some(json!({
-                "movements": movements.iter().map(|m| json!({
-                    "id": m.id, "product_id": m.product_id, "warehouse_id": m.warehouse_id,
-                    "kind": m.kind, "quantity": m.quantity,
-                })).collect::<Vec<_>>(),
-            })),
-        },
-    )
-    .await?;
+    audit::record(&tx, stock_audit(p, action, &movements)).await?;
     tx.commit().await?;
     Ok(StockResultOut {
         movements: movements.into_iter().map(movement_out).collect(),
@@ -485,11 +507,14 @@ pub(crate) async fn post_receipts(
 
 /// `POST /inventory/issues`: removes stock; all lines or none.
 ///
-/// The hot path of the ledger, so it is optimistic: each line is one
-/// conditional UPDATE that also requires the warehouse to be active (a level
+/// The hot path of the ledger, so it is optimistic: stock is taken by
+/// conditional UPDATEs that also require the warehouse to be active (a level
 /// row exists only for a stock product of the organization). Only when one
-/// does not apply are the warehouse, the products and the stock examined, to
-/// answer 422 or 409 as precisely as an up-front check would.
+/// does not apply are the warehouse, the products and the stock examined (in
+/// `issue_refused`), to answer 422 or 409 as precisely as an up-front check
+/// would. PostgreSQL does the whole issue in one statement
+/// (`issue_in_one_statement`); elsewhere each line is an UPDATE and an
+/// INSERT in one transaction.
 pub async fn issue(
     state: &AppState,
     p: &Principal,
@@ -504,9 +529,16 @@ pub async fn issue(
         reference_type: input.reference_type.as_deref(),
         reference_id: input.reference_id.as_deref(),
     };
+    let mut lines: Vec<(Uuid, Quantity)> = input
+        .lines
+        .iter()
+        .map(|l| (l.product_id, l.quantity))
+        .collect();
+    lines.sort_by_key(|l| l.0);
+    if state.db.get_database_backend() == DbBackend::Postgres {
+        return issue_in_one_statement(state, p, &ctx, input, &lines).await;
+    }
     let tx = begin_write(&state.db).await?;
-    let mut lines = input.lines.clone();
-    lines.sort_by_key(|l| l.product_id);
     let open = Expr::exists(
         Query::select()
             .expr(Expr::val(1))
@@ -518,21 +550,191 @@ pub async fn issue(
     );
     let mut movements = Vec::with_capacity(lines.len());
     let mut levels = Vec::with_capacity(lines.len());
-    for l in &lines {
-        let key = (l.product_id, input.warehouse_id);
-        let update = take_update(org, key.0, key.1, l.quantity).filter(open.clone());
+    for &(product, qty) in &lines {
+        let key = (product, input.warehouse_id);
+        let update = take_update(org, key.0, key.1, qty).filter(open.clone());
         let Some(after) = apply_level_update(&tx, update, key).await? else {
-            open_warehouse(&tx, org, input.warehouse_id, "warehouse_id").await?;
-            for (i, l) in input.lines.iter().enumerate() {
-                stock_product(&tx, org, l.product_id, &format!("lines[{i}].product_id")).await?;
-            }
-            return Err(insufficient(&tx, key.0, key.1, l.quantity).await?);
+            return Err(issue_refused(&tx, org, input, (product, qty)).await?);
         };
         let cost = after.avg_cost;
         levels.push(after);
-        movements.push(write_movement(&tx, &ctx, key, "issue", neg(l.quantity), cost, None).await?);
+        movements.push(write_movement(&tx, &ctx, key, "issue", neg(qty), cost, None).await?);
     }
     finish(tx, p, "inventory.stock.issued", movements, levels).await
+}
+
+/// Why an issue did not apply: 422 when the warehouse is archived or not the
+/// organization's, or a line is not one of its stock products; otherwise 409
+/// `insufficient_stock` for `short` (a product and the quantity asked of it).
+async fn issue_refused(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    input: &StockMoveIn,
+    (product, qty): (Uuid, Quantity),
+) -> Result<AppError, AppError> {
+    open_warehouse(conn, org, input.warehouse_id, "warehouse_id").await?;
+    for (i, l) in input.lines.iter().enumerate() {
+        stock_product(conn, org, l.product_id, &format!("lines[{i}].product_id")).await?;
+    }
+    insufficient(conn, product, input.warehouse_id, qty).await
+}
+
+/// The issue on PostgreSQL, as one statement: per product, the conditional
+/// UPDATE of `take_update` (plus the active-warehouse condition), then the
+/// movements and the audit record, written only if every product's UPDATE
+/// applied. An issue of one product needs no transaction around it (the
+/// statement applies whole or not at all): one round trip. One of several
+/// products runs in a transaction that first locks their levels in product
+/// order (no deadlock with a concurrent issue of the same products) and is
+/// rolled back when a product falls short.
+async fn issue_in_one_statement(
+    state: &AppState,
+    p: &Principal,
+    ctx: &MoveContext<'_>,
+    input: &StockMoveIn,
+    lines: &[(Uuid, Quantity)],
+) -> Result<StockResultOut, AppError> {
+    let warehouse = input.warehouse_id;
+    let mut movements: Vec<_> = lines
+        .iter()
+        .map(|&(product, qty)| {
+            new_movement(
+                ctx,
+                (product, warehouse),
+                "issue",
+                neg(qty),
+                Amount::ZERO,
+                None,
+            )
+        })
+        .collect();
+    // What each product gives (lines are sorted by product).
+    let mut wanted: Vec<(Uuid, Quantity)> = Vec::with_capacity(lines.len());
+    for &(product, qty) in lines {
+        match wanted.last_mut() {
+            Some((last, total)) if *last == product => {
+                *total = total.checked_add(qty).ok_or_else(|| {
+                    AppError::invalid_field("lines", "overflow", "the quantities are out of range")
+                })?;
+            }
+            _ => wanted.push((product, qty)),
+        }
+    }
+    let audit = stock_audit(p, "inventory.stock.issued", &movements).stamp(movements[0].created_at);
+    let statement = issue_statement(ctx, warehouse, &movements, wanted.len(), &audit);
+    let taken = |levels: &[stock_level::Model]| {
+        wanted
+            .iter()
+            .find(|(product, _)| !levels.iter().any(|l| l.product_id == *product))
+            .copied()
+    };
+    let mut levels = if wanted.len() == 1 {
+        let levels = stock_level::Entity::find()
+            .from_raw_sql(statement)
+            .all(&state.db)
+            .await?;
+        if let Some(short) = taken(&levels) {
+            return Err(issue_refused(&state.db, ctx.org, input, short).await?);
+        }
+        levels
+    } else {
+        let tx = begin_write(&state.db).await?;
+        let pairs: Vec<_> = wanted.iter().map(|w| (w.0, warehouse)).collect();
+        lock_existing_levels(&tx, ctx.org, &pairs).await?;
+        let levels = stock_level::Entity::find()
+            .from_raw_sql(statement)
+            .all(&tx)
+            .await?;
+        if let Some(short) = taken(&levels) {
+            return Err(issue_refused(&tx, ctx.org, input, short).await?);
+        }
+        tx.commit().await?;
+        levels
+    };
+    for m in &mut movements {
+        if let Some(l) = levels.iter().find(|l| l.product_id == m.product_id) {
+            m.unit_cost = l.avg_cost;
+        }
+    }
+    levels.sort_by_key(|l| (l.product_id, l.warehouse_id));
+    Ok(StockResultOut {
+        movements: movements.into_iter().map(movement_out).collect(),
+        levels: levels.iter().map(level_out).collect(),
+    })
+}
+
+/// The statement of `issue_in_one_statement`: `movements` are the issue's
+/// (cost still unknown), one per line, `products` how many distinct products
+/// they name. Answers the levels it changed, all or none of them.
+fn issue_statement(
+    ctx: &MoveContext<'_>,
+    warehouse: Uuid,
+    movements: &[stock_movement::Model],
+    products: usize,
+    audit: &audit::Stamped,
+) -> Statement {
+    let at = audit.created_at;
+    let mut values: Vec<sea_orm::Value> = vec![
+        at.into(),
+        ctx.org.into(),
+        warehouse.into(),
+        i64::try_from(products).unwrap_or(i64::MAX).into(),
+        ctx.reason.into(),
+        ctx.reference_type.map(str::to_string).into(),
+        ctx.reference_id.map(str::to_string).into(),
+        ctx.actor.into(),
+        audit.id.into(),
+        audit.entry.action.clone().into(),
+        audit.entry.entity_type.clone().into(),
+        audit.entry.entity_id.clone().into(),
+        audit.entry.changes.clone().into(),
+        audit.request_id.clone().into(),
+    ];
+    let mut rows = Vec::with_capacity(movements.len());
+    for m in movements {
+        let n = values.len();
+        rows.push(format!(
+            "(${}::uuid, ${}::uuid, ${}::bigint)",
+            n + 1,
+            n + 2,
+            n + 3
+        ));
+        values.extend([
+            m.id.into(),
+            m.product_id.into(),
+            (-m.quantity.units()).into(),
+        ]);
+    }
+    let sql = format!(
+        "WITH issue_line (id, product_id, quantity) AS (VALUES {}),
+wanted AS (
+    SELECT product_id, sum(quantity)::bigint AS quantity FROM issue_line GROUP BY product_id
+),
+taken AS (
+    UPDATE stock_levels s SET on_hand = s.on_hand - wanted.quantity, updated_at = $1
+    FROM wanted
+    WHERE s.organization_id = $2 AND s.warehouse_id = $3 AND s.product_id = wanted.product_id
+      AND s.on_hand - s.reserved >= wanted.quantity
+      AND EXISTS (SELECT 1 FROM warehouses w WHERE w.id = $3 AND w.organization_id = $2 AND w.active)
+    RETURNING s.*
+),
+complete AS (SELECT count(*) = $4 AS every_product FROM taken),
+moved AS (
+    INSERT INTO stock_movements (id, organization_id, product_id, warehouse_id, kind, quantity,
+        unit_cost, reason, reference_type, reference_id, transfer_id, actor_id, created_at)
+    SELECT l.id, $2, l.product_id, $3, 'issue', -l.quantity, t.avg_cost, $5, $6, $7, NULL, $8, $1
+    FROM issue_line l JOIN taken t ON t.product_id = l.product_id, complete
+    WHERE complete.every_product
+),
+audited AS (
+    INSERT INTO audit_logs (id, organization_id, actor_id, action, entity_type, entity_id,
+        changes, request_id, created_at)
+    SELECT $9, $2, $8, $10, $11, $12, $13, $14, $1 FROM complete WHERE complete.every_product
+)
+SELECT * FROM taken",
+        rows.join(", ")
+    );
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
 /// `POST /inventory/transfers`: both legs of every line, or nothing.
