@@ -33,14 +33,17 @@ for _ in $(seq 1 100); do
 done
 if [ -z "$ready" ]; then echo "smoke: /ready never answered 200" >&2; cat "$log" >&2; exit 1; fi
 
-curl -fsS "http://127.0.0.1:$port/health" | grep -q '"ok"'
-curl -fsS "http://127.0.0.1:$port/docs/" | grep -q 'swagger-ui'
-curl -fsS "http://127.0.0.1:$port/api-docs/openapi.json" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert "bearer_auth" in d["components"]["securitySchemes"]'
-curl -fsS "http://127.0.0.1:$port/metrics" | grep -q 'http_requests_total'
+# Each body is read whole before it is checked: `curl | grep -q` fails under
+# pipefail when grep stops reading before curl has written everything.
+get() { curl -fsS "http://127.0.0.1:$port$1"; }
+grep -q '"ok"' <<<"$(get /health)"
+grep -q 'swagger-ui' <<<"$(get /docs/)"
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert "bearer_auth" in d["components"]["securitySchemes"]' <<<"$(get /api-docs/openapi.json)"
+grep -q 'http_requests_total' <<<"$(get /metrics)"
 (cd "$work/app" && env -i PATH="$PATH" PORT="$port" "$bin" healthcheck 2>/dev/null) \
   || { echo "smoke: healthcheck subcommand failed" >&2; exit 1; }
 [ -f "$work/data/mainstay.db" ] || { echo "smoke: database not in the data volume" >&2; exit 1; }
-head -n 5 "$log" | grep -q '^{' || { echo "smoke: production logs are not JSON" >&2; head -n 5 "$log" >&2; exit 1; }
+grep -q '^{' <<<"$(head -n 5 "$log")" || { echo "smoke: production logs are not JSON" >&2; head -n 5 "$log" >&2; exit 1; }
 
 kill -TERM "$pid"
 for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
