@@ -620,9 +620,12 @@ async fn issue_in_one_statement(
             _ => wanted.push((product, qty)),
         }
     }
-    let audit = stock_audit(p, "inventory.stock.issued", &movements).stamp(movements[0].created_at);
+    // The record carries the movements' time (validation allows no empty issue).
+    let at = movements.first().map_or_else(Utc::now, |m| m.created_at);
+    let audit = stock_audit(p, "inventory.stock.issued", &movements).stamp(at);
     let statement = issue_statement(ctx, warehouse, &movements, wanted.len(), &audit);
-    let taken = |levels: &[stock_level::Model]| {
+    // The first product whose level did not change, if any.
+    let short_of = |levels: &[stock_level::Model]| {
         wanted
             .iter()
             .find(|(product, _)| !levels.iter().any(|l| l.product_id == *product))
@@ -633,7 +636,7 @@ async fn issue_in_one_statement(
             .from_raw_sql(statement)
             .all(&state.db)
             .await?;
-        if let Some(short) = taken(&levels) {
+        if let Some(short) = short_of(&levels) {
             return Err(issue_refused(&state.db, ctx.org, input, short).await?);
         }
         levels
@@ -645,7 +648,7 @@ async fn issue_in_one_statement(
             .from_raw_sql(statement)
             .all(&tx)
             .await?;
-        if let Some(short) = taken(&levels) {
+        if let Some(short) = short_of(&levels) {
             return Err(issue_refused(&tx, ctx.org, input, short).await?);
         }
         tx.commit().await?;
