@@ -15,4 +15,3 @@ mod numbering_audit;
 mod openapi;
 mod probes;
 mod procurement;
-mod telemetry;
