@@ -624,33 +624,13 @@ async fn issue_in_one_statement(
     let at = movements.first().map_or_else(Utc::now, |m| m.created_at);
     let audit = stock_audit(p, "inventory.stock.issued", &movements).stamp(at);
     let statement = issue_statement(ctx, warehouse, &movements, wanted.len(), &audit);
-    // The first product whose level did not change, if any.
-    let short_of = |levels: &[stock_level::Model]| {
-        wanted
-            .iter()
-            .find(|(product, _)| !levels.iter().any(|l| l.product_id == *product))
-            .copied()
-    };
     let mut levels = if wanted.len() == 1 {
-        let levels = stock_level::Entity::find()
-            .from_raw_sql(statement)
-            .all(&state.db)
-            .await?;
-        if let Some(short) = short_of(&levels) {
-            return Err(issue_refused(&state.db, ctx.org, input, short).await?);
-        }
-        levels
+        take_all_or_refuse(&state.db, statement, &wanted, ctx.org, input).await?
     } else {
         let tx = begin_write(&state.db).await?;
         let pairs: Vec<_> = wanted.iter().map(|w| (w.0, warehouse)).collect();
         lock_existing_levels(&tx, ctx.org, &pairs).await?;
-        let levels = stock_level::Entity::find()
-            .from_raw_sql(statement)
-            .all(&tx)
-            .await?;
-        if let Some(short) = short_of(&levels) {
-            return Err(issue_refused(&tx, ctx.org, input, short).await?);
-        }
+        let levels = take_all_or_refuse(&tx, statement, &wanted, ctx.org, input).await?;
         tx.commit().await?;
         levels
     };
@@ -664,6 +644,28 @@ async fn issue_in_one_statement(
         movements: movements.into_iter().map(movement_out).collect(),
         levels: levels.iter().map(level_out).collect(),
     })
+}
+
+/// Runs the issue statement through `conn`: the levels it changed, or why
+/// it changed none (the first product short of stock, or a 422).
+async fn take_all_or_refuse(
+    conn: &impl ConnectionTrait,
+    statement: Statement,
+    wanted: &[(Uuid, Quantity)],
+    org: Uuid,
+    input: &StockMoveIn,
+) -> Result<Vec<stock_level::Model>, AppError> {
+    let levels = stock_level::Entity::find()
+        .from_raw_sql(statement)
+        .all(conn)
+        .await?;
+    match wanted
+        .iter()
+        .find(|(product, _)| !levels.iter().any(|l| l.product_id == *product))
+    {
+        Some(&short) => Err(issue_refused(conn, org, input, short).await?),
+        None => Ok(levels),
+    }
 }
 
 /// The statement of `issue_in_one_statement`: `movements` are the issue's
