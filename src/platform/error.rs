@@ -414,19 +414,18 @@ pub fn unique_violation(
     code: &'static str,
     detail: &'static str,
 ) -> impl Fn(sea_orm::DbErr) -> AppError {
-    move |e| match AppError::from(e) {
-        e if e.status() == StatusCode::CONFLICT => AppError::conflict(code, detail),
-        e => e,
-    }
+    move |e| conflict_as(code, detail)(e.into())
 }
 
-/// 412 when an `If-Match` version is given and differs from `current`.
-pub fn check_version(if_match: Option<i32>, current: i32) -> Result<(), AppError> {
-    match if_match {
-        Some(v) if v != current => Err(AppError::precondition_failed(format!(
-            "The resource is at version {current}, not {v}; reload it and retry."
-        ))),
-        _ => Ok(()),
+/// The same for an error already converted (from the tenant write path):
+/// only the generic `already_exists` conflict is renamed.
+pub fn conflict_as(code: &'static str, detail: &'static str) -> impl Fn(AppError) -> AppError {
+    move |e| {
+        if e.code() == "already_exists" {
+            AppError::conflict(code, detail)
+        } else {
+            e
+        }
     }
 }
 

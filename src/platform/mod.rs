@@ -18,3 +18,4 @@ pub mod pagination;
 pub mod probes;
 pub mod state;
 pub mod telemetry;
+pub mod tenant;

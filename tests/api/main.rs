@@ -15,3 +15,4 @@ mod numbering_audit;
 mod openapi;
 mod probes;
 mod procurement;
+mod versioning;

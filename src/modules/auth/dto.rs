@@ -7,6 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use super::entities::{organization, role, team, user};
+use crate::{apply_patch, platform::tenant::trimmed};
+
 /// `POST /organizations/onboard`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -601,3 +604,15 @@ pub struct Profile {
     /// Every active membership.
     pub memberships: Vec<MembershipOut>,
 }
+
+// ---- PATCH bodies to changes -------------------------------------------------
+
+apply_patch!(OrganizationPatch => organization::ActiveModel { name => trimmed });
+
+apply_patch!(UserPatch => user::ActiveModel { full_name => trimmed });
+
+apply_patch!(RolePatch => role::ActiveModel { name => trimmed, description });
+
+apply_patch!(TeamPatch => team::ActiveModel {
+    name => trimmed, description, parent_id, lead_user_id,
+});

@@ -22,6 +22,7 @@ pub mod organization {
         pub version: i32,
     }
     no_relations!();
+    crate::tenant_entity!(Entity, Id, "No such organization.", versioned);
 }
 
 pub mod user {
@@ -45,6 +46,25 @@ pub mod user {
         pub version: i32,
     }
     no_relations!();
+
+    /// A person belongs to an organization through a membership.
+    impl crate::platform::tenant::Tenant for Entity {
+        const ID: Column = Column::Id;
+        const NOT_FOUND: &'static str = "No such user in this organization.";
+        fn in_organization(organization_id: Uuid) -> sea_orm::Condition {
+            use sea_orm::sea_query::{IntoCondition, Query};
+            Column::Id
+                .in_subquery(
+                    Query::select()
+                        .column(super::membership::Column::UserId)
+                        .from(super::membership::Entity)
+                        .and_where(super::membership::Column::OrganizationId.eq(organization_id))
+                        .to_owned(),
+                )
+                .into_condition()
+        }
+    }
+    crate::tenant_entity!(@versioned Entity);
 }
 
 pub mod membership {
@@ -84,6 +104,7 @@ pub mod role {
         pub version: i32,
     }
     no_relations!();
+    crate::tenant_entity!(Entity, OrganizationId, "No such role in this organization.", versioned);
 }
 
 pub mod membership_role {
@@ -235,6 +256,7 @@ pub mod team {
         pub version: i32,
     }
     no_relations!();
+    crate::tenant_entity!(Entity, OrganizationId, "No such team in this organization.", versioned);
 }
 
 pub mod team_member {

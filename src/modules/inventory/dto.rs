@@ -6,7 +6,14 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::platform::money::{Amount, Quantity};
+use super::entities::{category, product, purchase_order, supplier, warehouse};
+use crate::{
+    apply_patch,
+    platform::{
+        money::{Amount, Quantity},
+        tenant::trimmed,
+    },
+};
 
 /// A warehouse.
 #[derive(Debug, Serialize, ToSchema)]
@@ -833,3 +840,96 @@ pub struct ReceiptOut {
     /// Receipt movements written to the ledger.
     pub movements: Vec<MovementOut>,
 }
+
+// ---- models to bodies, PATCH bodies to changes ------------------------------
+
+impl From<warehouse::Model> for WarehouseOut {
+    fn from(w: warehouse::Model) -> Self {
+        Self {
+            id: w.id,
+            code: w.code,
+            name: w.name,
+            address: w.address,
+            active: w.active,
+            is_default: w.is_default,
+            created_at: w.created_at,
+            updated_at: w.updated_at,
+            version: w.version,
+        }
+    }
+}
+
+impl From<product::Model> for ProductOut {
+    fn from(m: product::Model) -> Self {
+        Self {
+            id: m.id,
+            sku: m.sku,
+            name: m.name,
+            description: m.description,
+            category_id: m.category_id,
+            kind: m.kind,
+            uom: m.uom,
+            sale_price: m.sale_price,
+            standard_cost: m.standard_cost,
+            reorder_point: m.reorder_point,
+            reorder_quantity: m.reorder_quantity,
+            barcode: m.barcode,
+            active: m.active,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        }
+    }
+}
+
+impl From<category::Model> for CategoryOut {
+    fn from(c: category::Model) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            parent_id: c.parent_id,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            version: c.version,
+        }
+    }
+}
+
+impl From<supplier::Model> for SupplierOut {
+    fn from(s: supplier::Model) -> Self {
+        Self {
+            id: s.id,
+            name: s.name,
+            email: s.email,
+            phone: s.phone,
+            address: s.address,
+            tax_id: s.tax_id,
+            payment_terms_days: s.payment_terms_days,
+            currency: s.currency,
+            active: s.active,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            version: s.version,
+        }
+    }
+}
+
+
+apply_patch!(WarehousePatch => warehouse::ActiveModel {
+    name => trimmed, address, active, is_default,
+});
+
+apply_patch!(ProductPatch => product::ActiveModel {
+    sku => trimmed, name => trimmed, description, category_id, uom, sale_price, standard_cost,
+    reorder_point, reorder_quantity, barcode, active,
+});
+
+apply_patch!(CategoryPatch => category::ActiveModel { name => trimmed, parent_id });
+
+apply_patch!(SupplierPatch => supplier::ActiveModel {
+    name => trimmed, email, phone, address, tax_id, payment_terms_days, currency, active,
+});
+
+apply_patch!(PurchaseOrderPatch => purchase_order::ActiveModel {
+    supplier_id, currency, warehouse_id, expected_on, notes,
+});

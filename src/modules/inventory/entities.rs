@@ -24,6 +24,7 @@ pub mod category {
         pub version: i32,
     }
     no_relations!();
+    crate::tenant_entity!(Entity, OrganizationId, "No such category in this organization.", versioned);
 }
 
 pub mod product {
@@ -55,6 +56,7 @@ pub mod product {
         pub version: i32,
     }
     no_relations!();
+    crate::tenant_entity!(Entity, OrganizationId, "No such product in this organization.", versioned);
 }
 
 pub mod warehouse {
@@ -77,6 +79,7 @@ pub mod warehouse {
         pub version: i32,
     }
     no_relations!();
+    crate::tenant_entity!(Entity, OrganizationId, "No such warehouse in this organization.", versioned);
 }
 
 pub mod stock_level {
@@ -149,6 +152,7 @@ pub mod supplier {
         pub version: i32,
     }
     no_relations!();
+    crate::tenant_entity!(Entity, OrganizationId, "No such supplier in this organization.", versioned);
 }
 
 pub mod purchase_order {
@@ -180,6 +184,7 @@ pub mod purchase_order {
         pub version: i32,
     }
     no_relations!();
+    crate::tenant_entity!(Entity, OrganizationId, "No such purchase order in this organization.", versioned);
 }
 
 pub mod purchase_order_line {

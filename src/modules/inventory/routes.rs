@@ -144,7 +144,7 @@ async fn get_warehouse(
     principal.require(Permission::WarehousesRead)?;
     let w =
         catalogue::find_warehouse(&state.db, principal.organization_id, id.into_inner()).await?;
-    let out = catalogue::warehouse_out(w);
+    let out = WarehouseOut::from(w);
     Ok(HttpResponse::Ok()
         .insert_header(etag(out.version))
         .json(out))
@@ -309,7 +309,7 @@ async fn get_product(
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     principal.require(Permission::ProductsRead)?;
-    let out = catalogue::product_out(
+    let out = ProductOut::from(
         catalogue::find_product(&state.db, principal.organization_id, id.into_inner()).await?,
     );
     Ok(HttpResponse::Ok()
@@ -839,7 +839,7 @@ async fn get_supplier(
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     principal.require(Permission::SuppliersRead)?;
-    let out = procurement::supplier_out(
+    let out = SupplierOut::from(
         procurement::find_supplier(&state.db, principal.organization_id, id.into_inner()).await?,
     );
     Ok(HttpResponse::Ok()

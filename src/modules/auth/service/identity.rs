@@ -31,8 +31,9 @@ use crate::{
         audit::{self, AuditEntry},
         auth::Principal,
         db::begin_write,
-        error::{AppError, check_version},
+        error::AppError,
         state::AppState,
+        tenant::{self, ApplyTo, Target},
     },
 };
 
@@ -560,18 +561,10 @@ pub async fn patch_organization(
 ) -> Result<OrganizationOut, AppError> {
     own_org(principal, id)?;
     let tx = begin_write(&state.db).await?;
-    let current = organization::Entity::find_by_id(id)
-        .one(&tx)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such organization."))?;
-    check_version(if_match, current.version)?;
-    let mut am: organization::ActiveModel = current.clone().into();
-    if let Some(name) = &patch.name {
-        am.name = Set(name.trim().to_string());
-    }
-    am.updated_at = Set(Utc::now());
-    am.version = Set(current.version + 1);
-    let updated = am.update(&tx).await?;
+    let current = tenant::find::<organization::Entity>(&tx, id, id).await?;
+    let updated =
+        tenant::update::<organization::Entity>(&tx, Target::new(id, id, if_match), patch.changes(), None)
+            .await?;
     let mut e = entry(
         id,
         Some(principal.user_id),
@@ -641,11 +634,19 @@ async fn set_password(
     person: &user::Model,
     hash: String,
 ) -> Result<(), AppError> {
-    let mut am: user::ActiveModel = person.clone().into();
-    am.password_hash = Set(hash);
-    am.updated_at = Set(Utc::now());
-    am.version = Set(person.version + 1);
-    am.update(conn).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, hash.into())
+        .col_expr(user::Column::UpdatedAt, Utc::now().into())
+        .col_expr(
+            user::Column::Version,
+            sea_orm::sea_query::ExprTrait::add(
+                sea_orm::sea_query::Expr::col(user::Column::Version),
+                1,
+            ),
+        )
+        .filter(user::Column::Id.eq(person.id))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 

@@ -22,10 +22,11 @@ use crate::{
     platform::{
         audit::{self, AuditEntry},
         auth::{Permission, Principal},
-        db::{begin_write, find_in_org},
-        error::{AppError, check_version, unique_violation},
+        db::begin_write,
+        error::{AppError, conflict_as, unique_violation},
         pagination::{Page, decode_cursor},
         state::AppState,
+        tenant::{self, ApplyTo, Guard, Target},
     },
 };
 
@@ -248,19 +249,9 @@ pub async fn patch_user(
     if_match: Option<i32>,
 ) -> Result<UserOut, AppError> {
     let tx = begin_write(&state.db).await?;
-    get_user(&tx, principal.organization_id, id).await?;
-    let current = user::Entity::find_by_id(id)
-        .one(&tx)
-        .await?
-        .ok_or_else(not_found)?;
-    check_version(if_match, current.version)?;
-    let mut am: user::ActiveModel = current.clone().into();
-    if let Some(name) = &patch.full_name {
-        am.full_name = Set(name.trim().to_string());
-    }
-    am.updated_at = Set(Utc::now());
-    am.version = Set(current.version + 1);
-    let updated = am.update(&tx).await?;
+    let current = tenant::find::<user::Entity>(&tx, principal.organization_id, id).await?;
+    let target = Target::new(principal.organization_id, id, if_match);
+    let updated = tenant::update::<user::Entity>(&tx, target, patch.changes(), None).await?;
     audit::record(
         &tx,
         AuditEntry::by(
@@ -460,14 +451,7 @@ async fn find_role(
     org: Uuid,
     id: Uuid,
 ) -> Result<role::Model, AppError> {
-    find_in_org::<role::Entity>(
-        conn,
-        role::Column::OrganizationId,
-        org,
-        id,
-        "No such role in this organization.",
-    )
-    .await
+    tenant::find::<role::Entity>(conn, org, id).await
 }
 
 /// `GET /roles/{id}`.
@@ -559,23 +543,21 @@ pub async fn patch_role(
     if current.is_system {
         return Err(system_role_immutable());
     }
-    check_version(if_match, current.version)?;
-    let mut am: role::ActiveModel = current.clone().into();
-    if let Some(name) = &patch.name {
-        am.name = Set(name.trim().to_string());
-    }
-    if let Some(description) = &patch.description {
-        am.description = Set(description.clone());
-    }
+    let mut changes = patch.changes();
     if let Some(perms) = &patch.permissions {
-        am.permissions = Set(validate_permissions(perms)?);
+        changes.permissions = Set(validate_permissions(perms)?);
     }
-    am.updated_at = Set(Utc::now());
-    am.version = Set(current.version + 1);
-    let updated = am.update(&tx).await.map_err(unique_violation(
-        "role_name_taken",
-        "A role with this name already exists.",
-    ))?;
+    // System roles never change: the guard keeps a racing request out too.
+    let guard = Guard::new(role::Column::IsSystem.eq(false), |_: &role::Model| {
+        system_role_immutable()
+    });
+    let updated =
+        tenant::update::<role::Entity>(&tx, Target::new(org, id, if_match), changes, Some(guard))
+            .await
+            .map_err(conflict_as(
+                "role_name_taken",
+                "A role with this name already exists.",
+            ))?;
     audit::record(
         &tx,
         AuditEntry::by(
@@ -609,7 +591,6 @@ pub async fn delete_role(
     if current.is_system {
         return Err(system_role_immutable());
     }
-    check_version(if_match, current.version)?;
     let holders = membership_role::Entity::find()
         .filter(membership_role::Column::OrganizationId.eq(org))
         .filter(membership_role::Column::RoleId.eq(id))
@@ -621,7 +602,7 @@ pub async fn delete_role(
             format!("{holders} member(s) hold this role; remove it from them first."),
         ));
     }
-    role::Entity::delete_by_id(id).exec(&tx).await?;
+    tenant::delete::<role::Entity>(&tx, Target::new(org, id, if_match), None).await?;
     audit::record(
         &tx,
         AuditEntry::by(

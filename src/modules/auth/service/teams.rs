@@ -20,10 +20,11 @@ use crate::{
     platform::{
         audit::{self, AuditEntry},
         auth::Principal,
-        db::{begin_write, find_in_org},
-        error::{AppError, check_version, unique_violation},
+        db::begin_write,
+        error::{AppError, conflict_as, unique_violation},
         hierarchy::ensure_no_cycle,
         state::AppState,
+        tenant::{self, ApplyTo, Target},
     },
 };
 
@@ -67,8 +68,7 @@ async fn outs(
 }
 
 async fn find(conn: &impl ConnectionTrait, org: Uuid, id: Uuid) -> Result<team::Model, AppError> {
-    let msg = "No such team in this organization.";
-    find_in_org::<team::Entity>(conn, team::Column::OrganizationId, org, id, msg).await
+    tenant::find::<team::Entity>(conn, org, id).await
 }
 
 /// `GET /teams`, by name.
@@ -172,32 +172,19 @@ pub async fn patch(
     let org = principal.organization_id;
     let tx = begin_write(&state.db).await?;
     let current = find(&tx, org, id).await?;
-    check_version(if_match, current.version)?;
-    let mut am: team::ActiveModel = current.clone().into();
-    if let Some(name) = &p.name {
-        am.name = Set(name.trim().to_string());
+    if let Some(Some(parent)) = p.parent_id {
+        check_parent(&tx, org, Some(id), parent).await?;
     }
-    if let Some(d) = &p.description {
-        am.description = Set(d.clone());
+    if let Some(Some(lead)) = p.lead_user_id {
+        check_lead(&tx, org, lead).await?;
     }
-    if let Some(parent) = p.parent_id {
-        if let Some(parent) = parent {
-            check_parent(&tx, org, Some(id), parent).await?;
-        }
-        am.parent_id = Set(parent);
-    }
-    if let Some(lead) = p.lead_user_id {
-        if let Some(lead) = lead {
-            check_lead(&tx, org, lead).await?;
-        }
-        am.lead_user_id = Set(lead);
-    }
-    am.updated_at = Set(Utc::now());
-    am.version = Set(current.version + 1);
-    let updated = am.update(&tx).await.map_err(unique_violation(
-        "team_name_taken",
-        "A team with this name already exists.",
-    ))?;
+    let updated =
+        tenant::update::<team::Entity>(&tx, Target::new(org, id, if_match), p.changes(), None)
+            .await
+            .map_err(conflict_as(
+                "team_name_taken",
+                "A team with this name already exists.",
+            ))?;
     audit::record(
         &tx,
         record(
@@ -230,7 +217,6 @@ pub async fn delete(
     let org = principal.organization_id;
     let tx = begin_write(&state.db).await?;
     let current = find(&tx, org, id).await?;
-    check_version(if_match, current.version)?;
     let children = team::Entity::find()
         .filter(team::Column::OrganizationId.eq(org))
         .filter(team::Column::ParentId.eq(id))
@@ -246,7 +232,7 @@ pub async fn delete(
         .filter(team_member::Column::TeamId.eq(id))
         .exec(&tx)
         .await?;
-    team::Entity::delete_by_id(id).exec(&tx).await?;
+    tenant::delete::<team::Entity>(&tx, Target::new(org, id, if_match), None).await?;
     audit::record(
         &tx,
         record(

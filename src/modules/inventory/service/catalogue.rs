@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    NotSet, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::IntoCondition,
     sea_query::{Expr, ExprTrait, Func},
 };
@@ -23,26 +23,13 @@ use crate::{
     platform::{
         audit::{self, AuditEntry},
         auth::Principal,
-        db::{begin_write, find_in_org},
-        error::{AppError, check_version, unique_violation},
+        db::begin_write,
+        error::{AppError, conflict_as, unique_violation},
         pagination::{Page, after_key, decode_cursor},
         state::AppState,
+        tenant::{self, ApplyTo, Guard, Target},
     },
 };
-
-pub(crate) fn warehouse_out(w: warehouse::Model) -> WarehouseOut {
-    WarehouseOut {
-        id: w.id,
-        code: w.code,
-        name: w.name,
-        address: w.address,
-        active: w.active,
-        is_default: w.is_default,
-        created_at: w.created_at,
-        updated_at: w.updated_at,
-        version: w.version,
-    }
-}
 
 /// A warehouse of the organization, or 404.
 pub async fn find_warehouse(
@@ -50,14 +37,7 @@ pub async fn find_warehouse(
     org: Uuid,
     id: Uuid,
 ) -> Result<warehouse::Model, AppError> {
-    find_in_org::<warehouse::Entity>(
-        conn,
-        warehouse::Column::OrganizationId,
-        org,
-        id,
-        "No such warehouse in this organization.",
-    )
-    .await
+    tenant::find::<warehouse::Entity>(conn, org, id).await
 }
 
 /// `GET /warehouses`, by code.
@@ -71,7 +51,7 @@ pub async fn list_warehouses(
         .all(conn)
         .await?
         .into_iter()
-        .map(warehouse_out)
+        .map(WarehouseOut::from)
         .collect())
 }
 
@@ -133,7 +113,7 @@ pub async fn create_warehouse(
     )
     .await?;
     tx.commit().await?;
-    Ok(warehouse_out(w))
+    Ok(w.into())
 }
 
 /// `PATCH /warehouses/{id}` and archiving (`active: false`).
@@ -147,32 +127,26 @@ pub async fn patch_warehouse(
     let org = p.organization_id;
     let tx = begin_write(&state.db).await?;
     let current = find_warehouse(&tx, org, id).await?;
-    check_version(if_match, current.version)?;
-    if patch.active == Some(false) && current.is_default {
-        return Err(AppError::conflict(
-            "default_warehouse",
-            "Make another warehouse the default before archiving this one.",
-        ));
-    }
     if patch.is_default == Some(true) && !current.is_default {
         clear_default(&tx, org).await?;
     }
-    let mut am: warehouse::ActiveModel = current.clone().into();
-    if let Some(v) = &patch.name {
-        am.name = Set(v.trim().to_string());
+    let mut changes = patch.changes();
+    if patch.is_default != Some(true) {
+        changes.is_default = NotSet;
     }
-    if let Some(v) = &patch.address {
-        am.address = Set(v.clone());
-    }
-    if let Some(v) = patch.active {
-        am.active = Set(v);
-    }
-    if patch.is_default == Some(true) {
-        am.is_default = Set(true);
-    }
-    am.updated_at = Set(Utc::now());
-    am.version = Set(current.version + 1);
-    let updated = am.update(&tx).await?;
+    // Archiving is refused for the default warehouse, checked in the write
+    // itself so that a concurrent change of the default cannot slip past.
+    let guard = (patch.active == Some(false)).then(|| {
+        Guard::new(warehouse::Column::IsDefault.eq(false), |_: &warehouse::Model| {
+            AppError::conflict(
+                "default_warehouse",
+                "Make another warehouse the default before archiving this one.",
+            )
+        })
+    });
+    let updated =
+        tenant::update::<warehouse::Entity>(&tx, Target::new(org, id, if_match), changes, guard)
+            .await?;
     let action = if patch.active == Some(false) {
         "inventory.warehouse.archived"
     } else {
@@ -180,28 +154,7 @@ pub async fn patch_warehouse(
     };
     audit::record(&tx, AuditEntry::by(p, action, "warehouse", id, json!({ "name": [current.name, updated.name], "active": [current.active, updated.active] }))).await?;
     tx.commit().await?;
-    Ok(warehouse_out(updated))
-}
-
-pub(crate) fn product_out(m: product::Model) -> ProductOut {
-    ProductOut {
-        id: m.id,
-        sku: m.sku,
-        name: m.name,
-        description: m.description,
-        category_id: m.category_id,
-        kind: m.kind,
-        uom: m.uom,
-        sale_price: m.sale_price,
-        standard_cost: m.standard_cost,
-        reorder_point: m.reorder_point,
-        reorder_quantity: m.reorder_quantity,
-        barcode: m.barcode,
-        active: m.active,
-        created_at: m.created_at,
-        updated_at: m.updated_at,
-        version: m.version,
-    }
+    Ok(updated.into())
 }
 
 /// A product of the organization, or 404.
@@ -210,14 +163,7 @@ pub async fn find_product(
     org: Uuid,
     id: Uuid,
 ) -> Result<product::Model, AppError> {
-    find_in_org::<product::Entity>(
-        conn,
-        product::Column::OrganizationId,
-        org,
-        id,
-        "No such product in this organization.",
-    )
-    .await
+    tenant::find::<product::Entity>(conn, org, id).await
 }
 
 async fn check_category(conn: &impl ConnectionTrait, org: Uuid, id: Uuid) -> Result<(), AppError> {
@@ -246,6 +192,10 @@ fn check_amounts(fields: &[(&str, i64)]) -> Result<(), AppError> {
     } else {
         Err(AppError::validation(negative))
     }
+}
+
+fn sku_taken(e: AppError) -> AppError {
+    conflict_as("sku_taken", "A product with this SKU already exists.")(e)
 }
 
 /// `POST /products`, within the plan's product limit.
@@ -300,10 +250,7 @@ pub async fn create_product(
     }
     .insert(&tx)
     .await
-    .map_err(unique_violation(
-        "sku_taken",
-        "A product with this SKU already exists.",
-    ))?;
+    .map_err(|e| sku_taken(e.into()))?;
     audit::record(
         &tx,
         AuditEntry::by(
@@ -317,7 +264,7 @@ pub async fn create_product(
     .await?;
     tx.commit().await?;
     product_lists_changed(state, org).await;
-    Ok(product_out(m))
+    Ok(m.into())
 }
 
 /// `PATCH /products/{id}` and archiving (`active: false`).
@@ -341,50 +288,17 @@ pub async fn patch_product(
     ])?;
     let tx = begin_write(&state.db).await?;
     let current = find_product(&tx, org, id).await?;
-    check_version(if_match, current.version)?;
     if let Some(Some(c)) = patch.category_id {
         check_category(&tx, org, c).await?;
     }
-    let mut am: product::ActiveModel = current.clone().into();
-    if let Some(v) = &patch.sku {
-        am.sku = Set(v.trim().to_string());
-    }
-    if let Some(v) = &patch.name {
-        am.name = Set(v.trim().to_string());
-    }
-    if let Some(v) = &patch.description {
-        am.description = Set(v.clone());
-    }
-    if let Some(v) = patch.category_id {
-        am.category_id = Set(v);
-    }
-    if let Some(v) = &patch.uom {
-        am.uom = Set(v.clone());
-    }
-    if let Some(v) = patch.sale_price {
-        am.sale_price = Set(v);
-    }
-    if let Some(v) = patch.standard_cost {
-        am.standard_cost = Set(v);
-    }
-    if let Some(v) = patch.reorder_point {
-        am.reorder_point = Set(v);
-    }
-    if let Some(v) = patch.reorder_quantity {
-        am.reorder_quantity = Set(v);
-    }
-    if let Some(v) = &patch.barcode {
-        am.barcode = Set(v.clone());
-    }
-    if let Some(v) = patch.active {
-        am.active = Set(v);
-    }
-    am.updated_at = Set(Utc::now());
-    am.version = Set(current.version + 1);
-    let updated = am.update(&tx).await.map_err(unique_violation(
-        "sku_taken",
-        "A product with this SKU already exists.",
-    ))?;
+    let updated = tenant::update::<product::Entity>(
+        &tx,
+        Target::new(org, id, if_match),
+        patch.changes(),
+        None,
+    )
+    .await
+    .map_err(sku_taken)?;
     let action = if patch.active == Some(false) {
         "inventory.product.archived"
     } else {
@@ -393,7 +307,7 @@ pub async fn patch_product(
     audit::record(&tx, AuditEntry::by(p, action, "product", id, json!({ "sku": [current.sku, updated.sku], "active": [current.active, updated.active] }))).await?;
     tx.commit().await?;
     product_lists_changed(state, org).await;
-    Ok(product_out(updated))
+    Ok(updated.into())
 }
 
 /// The cache namespace of an organization's product lists.
@@ -547,26 +461,15 @@ pub async fn list_products(
         .all(conn)
         .await?;
     let page = match sort {
-        ProductSort::Created => Page::from_rows(rows, limit, |r| r.id).map(product_out),
+        ProductSort::Created => Page::from_rows(rows, limit, |r| r.id).map(ProductOut::from),
         ProductSort::Sku => {
-            Page::from_rows(rows, limit, |r| (r.sku.clone(), r.id)).map(product_out)
+            Page::from_rows(rows, limit, |r| (r.sku.clone(), r.id)).map(ProductOut::from)
         }
         ProductSort::Name => {
-            Page::from_rows(rows, limit, |r| (r.name.clone(), r.id)).map(product_out)
+            Page::from_rows(rows, limit, |r| (r.name.clone(), r.id)).map(ProductOut::from)
         }
     };
     Ok(page)
-}
-
-fn category_out(c: category::Model) -> CategoryOut {
-    CategoryOut {
-        id: c.id,
-        name: c.name,
-        parent_id: c.parent_id,
-        created_at: c.created_at,
-        updated_at: c.updated_at,
-        version: c.version,
-    }
 }
 
 async fn find_category(
@@ -574,14 +477,7 @@ async fn find_category(
     org: Uuid,
     id: Uuid,
 ) -> Result<category::Model, AppError> {
-    find_in_org::<category::Entity>(
-        conn,
-        category::Column::OrganizationId,
-        org,
-        id,
-        "No such category in this organization.",
-    )
-    .await
+    tenant::find::<category::Entity>(conn, org, id).await
 }
 
 async fn check_parent(
@@ -611,7 +507,7 @@ pub async fn list_categories(
         .all(conn)
         .await?
         .into_iter()
-        .map(category_out)
+        .map(CategoryOut::from)
         .collect())
 }
 
@@ -621,7 +517,7 @@ pub async fn get_category(
     org: Uuid,
     id: Uuid,
 ) -> Result<CategoryOut, AppError> {
-    find_category(conn, org, id).await.map(category_out)
+    find_category(conn, org, id).await.map(CategoryOut::from)
 }
 
 /// A category and all categories below it.
@@ -688,7 +584,7 @@ pub async fn create_category(
     .await?;
     tx.commit().await?;
     product_lists_changed(state, org).await;
-    Ok(category_out(c))
+    Ok(c.into())
 }
 
 /// `PATCH /categories/{id}`.
@@ -702,20 +598,17 @@ pub async fn patch_category(
     let org = p.organization_id;
     let tx = begin_write(&state.db).await?;
     let current = find_category(&tx, org, id).await?;
-    check_version(if_match, current.version)?;
-    let mut am: category::ActiveModel = current.clone().into();
-    if let Some(name) = &patch.name {
-        am.name = Set(name.trim().to_string());
+    if let Some(Some(parent)) = patch.parent_id {
+        check_parent(&tx, org, Some(id), parent).await?;
     }
-    if let Some(parent) = patch.parent_id {
-        if let Some(parent) = parent {
-            check_parent(&tx, org, Some(id), parent).await?;
-        }
-        am.parent_id = Set(parent);
-    }
-    am.updated_at = Set(Utc::now());
-    am.version = Set(current.version + 1);
-    let updated = am.update(&tx).await.map_err(unique_violation(
+    let updated = tenant::update::<category::Entity>(
+        &tx,
+        Target::new(org, id, if_match),
+        patch.changes(),
+        None,
+    )
+    .await
+    .map_err(conflict_as(
         "category_name_taken",
         "A category with this name already exists.",
     ))?;
@@ -724,7 +617,7 @@ pub async fn patch_category(
     }))).await?;
     tx.commit().await?;
     product_lists_changed(state, org).await;
-    Ok(category_out(updated))
+    Ok(updated.into())
 }
 
 /// `DELETE /categories/{id}`: only without sub-categories and products.
@@ -737,7 +630,6 @@ pub async fn delete_category(
     let org = p.organization_id;
     let tx = begin_write(&state.db).await?;
     let current = find_category(&tx, org, id).await?;
-    check_version(if_match, current.version)?;
     let children = category::Entity::find()
         .filter(category::Column::OrganizationId.eq(org))
         .filter(category::Column::ParentId.eq(id))
@@ -756,7 +648,7 @@ pub async fn delete_category(
             ),
         ));
     }
-    category::Entity::delete_by_id(id).exec(&tx).await?;
+    tenant::delete::<category::Entity>(&tx, Target::new(org, id, if_match), None).await?;
     audit::record(
         &tx,
         AuditEntry::by(

@@ -31,12 +31,13 @@ use crate::{
     platform::{
         audit::{self, AuditEntry},
         auth::Principal,
-        db::{begin_write, find_in_org},
-        error::{AppError, FieldError, check_version},
+        db::begin_write,
+        error::{AppError, FieldError},
         money::{Amount, Quantity},
         numbering::next_number,
         pagination::{Page, after_key, decode_cursor},
         state::AppState,
+        tenant::{self, ApplyTo, Guard, Target},
     },
 };
 
@@ -51,37 +52,13 @@ pub const STATUSES: [&str; 5] = [
 
 // ---- suppliers -------------------------------------------------------------
 
-pub(crate) fn supplier_out(s: supplier::Model) -> SupplierOut {
-    SupplierOut {
-        id: s.id,
-        name: s.name,
-        email: s.email,
-        phone: s.phone,
-        address: s.address,
-        tax_id: s.tax_id,
-        payment_terms_days: s.payment_terms_days,
-        currency: s.currency,
-        active: s.active,
-        created_at: s.created_at,
-        updated_at: s.updated_at,
-        version: s.version,
-    }
-}
-
 /// A supplier of the organization, or 404.
 pub async fn find_supplier(
     conn: &impl ConnectionTrait,
     org: Uuid,
     id: Uuid,
 ) -> Result<supplier::Model, AppError> {
-    find_in_org::<supplier::Entity>(
-        conn,
-        supplier::Column::OrganizationId,
-        org,
-        id,
-        "No such supplier in this organization.",
-    )
-    .await
+    tenant::find::<supplier::Entity>(conn, org, id).await
 }
 
 /// `GET /suppliers`: by name, filters q and active (default true).
@@ -113,7 +90,7 @@ pub async fn list_suppliers(
         .limit(limit + 1)
         .all(conn)
         .await?;
-    Ok(Page::from_rows(rows, limit, |r| (r.name.clone(), r.id)).map(supplier_out))
+    Ok(Page::from_rows(rows, limit, |r| (r.name.clone(), r.id)).map(SupplierOut::from))
 }
 
 /// `POST /suppliers`.
@@ -153,7 +130,7 @@ pub async fn create_supplier(
     )
     .await?;
     tx.commit().await?;
-    Ok(supplier_out(s))
+    Ok(s.into())
 }
 
 /// `PATCH /suppliers/{id}` and archiving (`active: false`).
@@ -166,35 +143,8 @@ pub async fn patch_supplier(
 ) -> Result<SupplierOut, AppError> {
     let tx = begin_write(&state.db).await?;
     let current = find_supplier(&tx, p.organization_id, id).await?;
-    check_version(if_match, current.version)?;
-    let mut am: supplier::ActiveModel = current.clone().into();
-    if let Some(v) = &patch.name {
-        am.name = Set(v.trim().to_string());
-    }
-    if let Some(v) = &patch.email {
-        am.email = Set(v.clone());
-    }
-    if let Some(v) = &patch.phone {
-        am.phone = Set(v.clone());
-    }
-    if let Some(v) = &patch.address {
-        am.address = Set(v.clone());
-    }
-    if let Some(v) = &patch.tax_id {
-        am.tax_id = Set(v.clone());
-    }
-    if let Some(v) = patch.payment_terms_days {
-        am.payment_terms_days = Set(v);
-    }
-    if let Some(v) = &patch.currency {
-        am.currency = Set(v.clone());
-    }
-    if let Some(v) = patch.active {
-        am.active = Set(v);
-    }
-    am.updated_at = Set(Utc::now());
-    am.version = Set(current.version + 1);
-    let updated = am.update(&tx).await?;
+    let target = Target::new(p.organization_id, id, if_match);
+    let updated = tenant::update::<supplier::Entity>(&tx, target, patch.changes(), None).await?;
     let action = if patch.active == Some(false) {
         "inventory.supplier.archived"
     } else {
@@ -216,7 +166,7 @@ pub async fn patch_supplier(
     )
     .await?;
     tx.commit().await?;
-    Ok(supplier_out(updated))
+    Ok(updated.into())
 }
 
 // ---- purchase orders -------------------------------------------------------
@@ -227,14 +177,7 @@ async fn find_order(
     org: Uuid,
     id: Uuid,
 ) -> Result<purchase_order::Model, AppError> {
-    find_in_org::<purchase_order::Entity>(
-        conn,
-        purchase_order::Column::OrganizationId,
-        org,
-        id,
-        "No such purchase order in this organization.",
-    )
-    .await
+    tenant::find::<purchase_order::Entity>(conn, org, id).await
 }
 
 /// The lines of the given orders with their products' SKU and name: two
@@ -504,29 +447,15 @@ pub async fn patch_order(
     let org = p.organization_id;
     let tx = begin_write(&state.db).await?;
     let current = find_order(&tx, org, id).await?;
-    check_version(if_match, current.version)?;
     if current.status != "draft" {
         return Err(invalid_state(&current, "changed (only drafts can)"));
     }
-    let mut am: purchase_order::ActiveModel = current.clone().into();
+    let mut changes = patch.changes();
     if let Some(s) = patch.supplier_id {
         open_supplier(&tx, org, s).await?;
-        am.supplier_id = Set(s);
     }
-    if let Some(c) = &patch.currency {
-        am.currency = Set(c.clone());
-    }
-    if let Some(w) = patch.warehouse_id {
-        if let Some(w) = w {
-            open_warehouse(&tx, org, w, "warehouse_id").await?;
-        }
-        am.warehouse_id = Set(w);
-    }
-    if let Some(d) = patch.expected_on {
-        am.expected_on = Set(d);
-    }
-    if let Some(n) = &patch.notes {
-        am.notes = Set(n.clone());
+    if let Some(Some(w)) = patch.warehouse_id {
+        open_warehouse(&tx, org, w, "warehouse_id").await?;
     }
     if let Some(lines) = &patch.lines {
         purchase_order_line::Entity::delete_many()
@@ -534,11 +463,20 @@ pub async fn patch_order(
             .filter(purchase_order_line::Column::PurchaseOrderId.eq(id))
             .exec(&tx)
             .await?;
-        am.total_amount = Set(write_lines(&tx, org, id, lines).await?);
+        changes.total_amount = Set(write_lines(&tx, org, id, lines).await?);
     }
-    am.updated_at = Set(Utc::now());
-    am.version = Set(current.version + 1);
-    let updated = am.update(&tx).await?;
+    // Only a draft changes: the state is part of the write's condition.
+    let guard = Guard::new(
+        purchase_order::Column::Status.eq("draft"),
+        |o: &purchase_order::Model| invalid_state(o, "changed (only drafts can)"),
+    );
+    let updated = tenant::update::<purchase_order::Entity>(
+        &tx,
+        Target::new(org, id, if_match),
+        changes,
+        Some(guard),
+    )
+    .await?;
     audit::record(
         &tx,
         AuditEntry::by(
@@ -570,30 +508,25 @@ async fn move_state(
     if_match: Option<i32>,
     stamp: Option<purchase_order::Column>,
 ) -> Result<purchase_order::Model, AppError> {
-    let now = Utc::now();
-    let mut update = purchase_order::Entity::update_many()
-        .col_expr(purchase_order::Column::Status, to.into())
-        .col_expr(
-            purchase_order::Column::Version,
-            Expr::col(purchase_order::Column::Version).add(1),
-        )
-        .col_expr(purchase_order::Column::UpdatedAt, now.into())
-        .filter(purchase_order::Column::OrganizationId.eq(org))
-        .filter(purchase_order::Column::Id.eq(id))
-        .filter(purchase_order::Column::Status.is_in(from.iter().copied()));
+    let mut changes = purchase_order::ActiveModel {
+        status: Set(to.to_string()),
+        ..Default::default()
+    };
     if let Some(col) = stamp {
-        update = update.col_expr(col, now.into());
+        changes.set(col, Utc::now().into());
     }
-    if let Some(v) = if_match {
-        update = update.filter(purchase_order::Column::Version.eq(v));
-    }
-    let moved = update.exec(conn).await?.rows_affected == 1;
-    let current = find_order(conn, org, id).await?;
-    if moved {
-        return Ok(current);
-    }
-    check_version(if_match, current.version)?;
-    Err(invalid_state(&current, what))
+    let what = what.to_string();
+    let guard = Guard::new(
+        purchase_order::Column::Status.is_in(from.iter().copied()),
+        move |o: &purchase_order::Model| invalid_state(o, &what),
+    );
+    tenant::update::<purchase_order::Entity>(
+        conn,
+        Target::new(org, id, if_match),
+        changes,
+        Some(guard),
+    )
+    .await
 }
 
 /// `POST /purchase-orders/{id}/order`: draft -> ordered.
