@@ -75,7 +75,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let auth = AuthContext {
             tokens: Arc::new(TokenKeys::new(&settings.auth)),
-            sessions: modules::auth::api::session_loader(db.clone()),
+            sessions: modules::auth::api::session_loader(db.clone(), modules::PERMISSIONS),
         };
         // Password hashing may use every core but one.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -85,6 +85,7 @@ impl Application {
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
             spec: Arc::new(ApiSpec::new(openapi())),
+            permissions: modules::PERMISSIONS,
             auth,
             cpu_heavy: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
         };

@@ -3,8 +3,14 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::platform::auth::Catalogue;
+
 pub mod auth;
 pub mod inventory;
+
+/// Every module's permissions (each module declares its own).
+pub const PERMISSIONS: Catalogue =
+    Catalogue::new(&[auth::api::PERMISSIONS, inventory::api::PERMISSIONS]);
 
 /// Mounts every module's routes (called inside the `/api/v1` scope).
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -5,9 +5,11 @@
 //! [`SessionResolver`] (implemented by the auth module, cached in the shared
 //! cache) whether the session is still alive and what it may do, so a revoked
 //! session is refused on the very next request, by every process sharing the
-//! cache. The permission catalogue lives here because every module checks it.
+//! cache. Permissions are declared by the modules that enforce them
+//! ([`declare_permissions!`](crate::declare_permissions)); this file holds
+//! only the mechanism.
 
-use std::{collections::BTreeSet, future::Future, pin::Pin, sync::Arc, time::Duration};
+use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 use chrono::Utc;
@@ -17,121 +19,104 @@ use uuid::Uuid;
 
 use super::{cache::Cache, config::AuthSettings, error::AppError, state::AppState};
 
-macro_rules! catalogue {
-    ($($variant:ident = $name:literal : $desc:literal,)*) => {
-        /// Everything a role can grant, named `module.resource.action`.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[repr(u8)]
-        pub enum Permission { $(#[doc = $desc] $variant,)* }
+/// The ladder of built-in roles every organization has, lowest first. A
+/// permission names the lowest rung that holds it; each rung holds everything
+/// the rungs below it hold. (The auth module names, describes and stores the
+/// roles; custom roles list their permissions instead.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RoleLevel {
+    /// Reads.
+    Viewer,
+    /// Works with the organization's data.
+    Member,
+    /// Runs a part of the business.
+    Manager,
+    /// Runs the organization.
+    Admin,
+    /// Owns it, including the plan.
+    Owner,
+}
 
-        impl Permission {
-            /// The whole catalogue, in a stable order.
-            pub const ALL: &'static [Permission] = &[$(Permission::$variant,)*];
+/// A permission, declared by the module that enforces it (`module.resource.action`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Permission {
+    /// `module.resource.action`.
+    pub name: &'static str,
+    /// What it allows, for people.
+    pub description: &'static str,
+    /// The lowest built-in role that holds it.
+    pub lowest_role: RoleLevel,
+}
 
-            /// `module.resource.action`.
-            pub fn name(self) -> &'static str {
-                match self { $(Permission::$variant => $name,)* }
-            }
+impl Permission {
+    /// The sentence the OpenAPI description of every operation that
+    /// enforces this permission carries (`description = P.requirement()`),
+    /// so the documented permission is the enforced one.
+    pub fn requirement(&self) -> String {
+        format!("Requires the `{}` permission.", self.name)
+    }
 
-            /// What it allows, for people.
-            pub fn description(self) -> &'static str {
-                match self { $(Permission::$variant => $desc,)* }
-            }
+    /// `text`, then [`Permission::requirement`].
+    pub fn described(&self, text: &str) -> String {
+        format!("{text}\n\n{}", self.requirement())
+    }
+}
 
-            /// Parses a catalogue name.
-            pub fn from_name(name: &str) -> Option<Self> {
-                match name { $($name => Some(Permission::$variant),)* _ => None }
-            }
-        }
+/// Declares a module's permissions as constants plus `PERMISSIONS`, the list
+/// `modules::PERMISSIONS` gathers:
+///
+/// ```ignore
+/// declare_permissions! {
+///     STOCK_READ = "inventory.stock.read", Viewer, "View stock levels";
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_permissions {
+    ($($constant:ident = $name:literal, $lowest:ident, $description:literal;)*) => {
+        $(
+            #[doc = $description]
+            pub const $constant: $crate::platform::auth::Permission =
+                $crate::platform::auth::Permission {
+                    name: $name,
+                    description: $description,
+                    lowest_role: $crate::platform::auth::RoleLevel::$lowest,
+                };
+        )*
+        /// Every permission this module declares.
+        pub const PERMISSIONS: &[$crate::platform::auth::Permission] = &[$($constant),*];
     };
 }
 
-catalogue! {
-    SelfService = "auth.self.manage": "Manage one's own profile, password, MFA and sessions",
-    OrganizationRead = "auth.organization.read": "View the organization",
-    OrganizationUpdate = "auth.organization.update": "Change the organization's details",
-    UsersRead = "auth.users.read": "List and view members",
-    UsersManage = "auth.users.manage": "Invite, change, activate and deactivate members and their roles",
-    RolesRead = "auth.roles.read": "List and view roles and the permission catalogue",
-    RolesManage = "auth.roles.manage": "Create, change and delete custom roles",
-    TeamsRead = "auth.teams.read": "List and view teams",
-    TeamsManage = "auth.teams.manage": "Create, change and delete teams and their members",
-    AuditRead = "auth.audit.read": "Read the audit log",
-    SubscriptionRead = "auth.subscription.read": "View the plan and its limits",
-    SubscriptionManage = "auth.subscription.manage": "Change the plan",
-    ProductsRead = "inventory.products.read": "List and view products and categories",
-    ProductsManage = "inventory.products.manage": "Create, change and archive products and categories",
-    WarehousesRead = "inventory.warehouses.read": "List and view warehouses",
-    WarehousesManage = "inventory.warehouses.manage": "Create, change and archive warehouses",
-    StockRead = "inventory.stock.read": "View stock levels, movements and valuation",
-    StockMove = "inventory.stock.move": "Record receipts, issues and transfers",
-    StockAdjust = "inventory.stock.adjust": "Correct stock levels (counts and adjustments)",
-    SuppliersRead = "inventory.suppliers.read": "List and view suppliers",
-    SuppliersManage = "inventory.suppliers.manage": "Create, change and archive suppliers",
-    PurchaseOrdersRead = "inventory.purchase_orders.read": "List and view purchase orders",
-    PurchaseOrdersManage = "inventory.purchase_orders.manage": "Create, change, order and cancel purchase orders",
-    PurchaseOrdersReceive = "inventory.purchase_orders.receive": "Receive goods against purchase orders",
-}
+/// Every permission of every mounted module, in declaration order
+/// (`modules::PERMISSIONS`, handed over at start).
+#[derive(Debug, Clone, Copy)]
+pub struct Catalogue(&'static [&'static [Permission]]);
 
-/// A set of permissions, one bit each.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PermissionSet(u128);
+impl Catalogue {
+    /// The catalogue of these modules' declarations.
+    pub const fn new(modules: &'static [&'static [Permission]]) -> Self {
+        Self(modules)
+    }
 
-impl PermissionSet {
     /// Every permission.
-    pub fn all() -> Self {
-        Permission::ALL.iter().copied().collect()
+    pub fn iter(&self) -> impl Iterator<Item = &'static Permission> + use<> {
+        self.0.iter().flat_map(|m| m.iter())
     }
 
-    /// True if `p` is granted.
-    pub fn contains(self, p: Permission) -> bool {
-        self.0 & (1u128 << p as u8) != 0
+    /// The permission named `name`.
+    pub fn get(&self, name: &str) -> Option<&'static Permission> {
+        self.iter().find(|p| p.name == name)
     }
 
-    /// Adds `p`.
-    pub fn insert(&mut self, p: Permission) {
-        self.0 |= 1u128 << p as u8;
-    }
-
-    /// Union.
-    pub fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-
-    /// The granted permissions, in catalogue order.
-    pub fn iter(self) -> impl Iterator<Item = Permission> {
-        Permission::ALL
+    /// The names a built-in role at `level` holds, sorted.
+    pub fn held_at(&self, level: RoleLevel) -> Vec<&'static str> {
+        let mut names: Vec<_> = self
             .iter()
-            .copied()
-            .filter(move |p| self.contains(*p))
-    }
-
-    /// Names, sorted.
-    pub fn names(self) -> Vec<&'static str> {
-        self.iter()
-            .map(Permission::name)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect()
-    }
-
-    /// From catalogue names; unknown names are ignored (a permission removed
-    /// from the catalogue simply stops granting anything).
-    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+            .filter(|p| p.lowest_role <= level)
+            .map(|p| p.name)
+            .collect();
+        names.sort_unstable();
         names
-            .into_iter()
-            .filter_map(Permission::from_name)
-            .collect()
-    }
-}
-
-impl FromIterator<Permission> for PermissionSet {
-    fn from_iter<I: IntoIterator<Item = Permission>>(iter: I) -> Self {
-        let mut set = Self::default();
-        for p in iter {
-            set.insert(p);
-        }
-        set
     }
 }
 
@@ -298,21 +283,28 @@ pub struct Principal {
     pub organization_id: Uuid,
     /// The session (for logout and session listings).
     pub session_id: Uuid,
-    /// What the caller may do here.
-    pub permissions: PermissionSet,
+    /// The permission names the caller holds here, sorted.
+    pub permissions: Vec<String>,
     /// The cached profile (see [`SessionInfo::profile`]).
     pub profile: Option<String>,
 }
 
 impl Principal {
+    /// True if the caller holds `p`.
+    pub fn holds(&self, p: Permission) -> bool {
+        self.permissions
+            .binary_search_by(|held| held.as_str().cmp(p.name))
+            .is_ok()
+    }
+
     /// 403 unless the caller holds `p`.
     pub fn require(&self, p: Permission) -> Result<(), AppError> {
-        if self.permissions.contains(p) {
+        if self.holds(p) {
             Ok(())
         } else {
             Err(AppError::forbidden(
                 "permission_denied",
-                format!("This action requires the `{}` permission.", p.name()),
+                format!("This action requires the `{}` permission.", p.name),
             ))
         }
     }
@@ -394,13 +386,13 @@ impl FromRequest for Principal {
                     );
                 }
             }
+            let mut permissions = session.permissions;
+            permissions.sort_unstable();
             Ok(Principal {
                 user_id: claims.sub,
                 organization_id: claims.org,
                 session_id: claims.sid,
-                permissions: PermissionSet::from_names(
-                    session.permissions.iter().map(String::as_str),
-                ),
+                permissions,
                 profile: session.profile,
             })
         })
@@ -428,15 +420,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_permission_round_trips_its_name_and_fits_the_set() {
-        assert!(Permission::ALL.len() <= 128);
-        for p in Permission::ALL {
-            assert_eq!(Permission::from_name(p.name()), Some(*p));
-            assert_eq!(p.name().split('.').count(), 3, "{}", p.name());
-        }
-        let set = PermissionSet::from_names(["auth.users.read", "nope.x.y"]);
-        assert!(set.contains(Permission::UsersRead));
-        assert!(!set.contains(Permission::UsersManage));
-        assert_eq!(set.names(), vec!["auth.users.read"]);
+    fn a_principal_holds_exactly_its_sorted_names() {
+        let p = |name| Permission {
+            name,
+            description: "",
+            lowest_role: RoleLevel::Viewer,
+        };
+        let principal = Principal {
+            user_id: Uuid::nil(),
+            organization_id: Uuid::nil(),
+            session_id: Uuid::nil(),
+            permissions: vec!["a.b.read".into(), "a.b.write".into()],
+            profile: None,
+        };
+        assert!(principal.holds(p("a.b.read")));
+        assert!(principal.holds(p("a.b.write")));
+        assert!(!principal.holds(p("a.b.manage")));
+        assert_eq!(principal.require(p("x.y.z")).unwrap_err().status(), 403);
+    }
+
+    #[test]
+    fn a_level_holds_what_the_levels_below_hold() {
+        const LOW: &[Permission] = &[Permission {
+            name: "m.r.read",
+            description: "",
+            lowest_role: RoleLevel::Viewer,
+        }];
+        const HIGH: &[Permission] = &[Permission {
+            name: "m.r.own",
+            description: "",
+            lowest_role: RoleLevel::Owner,
+        }];
+        let catalogue = Catalogue::new(&[LOW, HIGH]);
+        assert_eq!(catalogue.held_at(RoleLevel::Viewer), vec!["m.r.read"]);
+        assert_eq!(catalogue.held_at(RoleLevel::Admin), vec!["m.r.read"]);
+        assert_eq!(
+            catalogue.held_at(RoleLevel::Owner),
+            vec!["m.r.own", "m.r.read"]
+        );
+        assert_eq!(
+            catalogue.get("m.r.own").map(|p| p.lowest_role),
+            Some(RoleLevel::Owner)
+        );
     }
 }

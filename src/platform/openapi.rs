@@ -40,7 +40,8 @@ pub const BEARER: &str = "bearer_auth";
             PayloadTooLarge,
             UnsupportedMediaType,
             Unprocessable,
-            TooManyRequests
+            TooManyRequests,
+            InternalError
         )
     ),
     modifiers(&SecurityAddon),
@@ -69,17 +70,24 @@ problem_responses! {
     TooManyRequests = "Rate limited; retry after `Retry-After` seconds",
     PayloadTooLarge = "The request body exceeds the configured limit",
     UnsupportedMediaType = "The request body is not `application/json`",
+    InternalError = "An unexpected error; the body is opaque and the cause is logged under the request id",
 }
 
 /// Adds the answers the platform gives on every operation of a kind, so no
-/// handler can forget them: 413 and 415 wherever a body is accepted, 401 and
-/// 429 (the per-organization request budget) wherever a token is required.
+/// `#[utoipa::path]` lists them and none can forget them; a handler lists only
+/// its own outcomes (and may describe a standard status its own way, which is
+/// kept):
+/// - every operation: 500;
+/// - a path, query, header or body input: 400 (malformed) and 422 (invalid);
+/// - a body: 413 and 415;
+/// - a path id: 404;
+/// - an `If-Match` header: 412;
+/// - a bearer token: 401, 403 (permission or plan) and 429 (the
+///   organization's request budget);
+/// - an authenticated POST: 409 (a duplicate in flight) and the
+///   `Idempotency-Key` header.
 pub fn document_platform_responses(doc: &mut openapi::OpenApi) {
-    use openapi::{
-        Ref, RefOr, Required,
-        path::{ParameterBuilder, ParameterIn},
-        schema::{ObjectBuilder, Type},
-    };
+    use openapi::{RefOr, path::ParameterIn};
     for item in doc.paths.paths.values_mut() {
         let ops = [
             (false, &mut item.get),
@@ -92,47 +100,80 @@ pub fn document_platform_responses(doc: &mut openapi::OpenApi) {
             .into_iter()
             .filter_map(|(p, o)| o.as_mut().map(|o| (p, o)))
         {
-            let mut add = |status: &str, name: &str| {
+            let params: Vec<(ParameterIn, String)> = op
+                .parameters
+                .iter()
+                .flatten()
+                .filter_map(|p| match p {
+                    RefOr::T(p) => Some((p.parameter_in.clone(), p.name.clone())),
+                    RefOr::Ref(_) => None,
+                })
+                .collect();
+            let has = |place: ParameterIn| params.iter().any(|(p, _)| *p == place);
+            let has_body = op.request_body.is_some();
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let mut wanted: Vec<(&str, &str)> = vec![("500", "InternalError")];
+            if has_body || !params.is_empty() {
+                wanted.extend([("400", "BadRequest"), ("422", "Unprocessable")]);
+            }
+            if has_body {
+                wanted.extend([("413", "PayloadTooLarge"), ("415", "UnsupportedMediaType")]);
+            }
+            if has(ParameterIn::Path) {
+                wanted.push(("404", "NotFound"));
+            }
+            if params
+                .iter()
+                .any(|(p, n)| *p == ParameterIn::Header && n.eq_ignore_ascii_case("If-Match"))
+            {
+                wanted.push(("412", "PreconditionFailed"));
+            }
+            if secured {
+                wanted.extend([
+                    ("401", "Unauthorized"),
+                    ("403", "Forbidden"),
+                    ("429", "TooManyRequests"),
+                ]);
+            }
+            if secured && is_post {
+                wanted.extend([("400", "BadRequest"), ("409", "Conflict")]);
+                op.parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(RefOr::T(idempotency_key_parameter()));
+            }
+            for (status, name) in wanted {
                 op.responses
                     .responses
                     .entry(status.to_string())
-                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
-            };
-            if op.request_body.is_some() {
-                add("413", "PayloadTooLarge");
-                add("415", "UnsupportedMediaType");
-            }
-            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
-            if secured {
-                add("401", "Unauthorized");
-                add("429", "TooManyRequests");
-            }
-            if secured && is_post {
-                add("400", "BadRequest");
-                add("409", "Conflict");
-                add("422", "Unprocessable");
-                op.parameters.get_or_insert_with(Vec::new).push(RefOr::T(
-                    ParameterBuilder::new()
-                        .name("Idempotency-Key")
-                        .parameter_in(ParameterIn::Header)
-                        .required(Required::False)
-                        .description(Some(
-                            "Makes the POST safe to retry: the same key and body within 24 h \
-                             replays the first response (`Idempotent-Replayed: true`); the same \
-                             key with another body is a 422; while the first request runs, a 409.",
-                        ))
-                        .schema(Some(
-                            ObjectBuilder::new()
-                                .schema_type(Type::String)
-                                .min_length(Some(1))
-                                .max_length(Some(255))
-                                .pattern(Some("^[!-~]+$")),
-                        ))
-                        .build(),
-                ));
+                    .or_insert_with(|| RefOr::Ref(openapi::Ref::from_response_name(name)));
             }
         }
     }
+}
+
+fn idempotency_key_parameter() -> openapi::path::Parameter {
+    use openapi::{
+        Required,
+        path::{ParameterBuilder, ParameterIn},
+        schema::{ObjectBuilder, Type},
+    };
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Makes the POST safe to retry: the same key and body within 24 h \
+             replays the first response (`Idempotent-Replayed: true`); the same \
+             key with another body is a 422; while the first request runs, a 409.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[!-~]+$")),
+        ))
+        .build()
 }
 
 struct SecurityAddon;

@@ -8,7 +8,11 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
 use super::{
-    auth::AuthContext, cache::Cache, config::Settings, openapi::ApiSpec, telemetry::Metrics,
+    auth::{AuthContext, Catalogue},
+    cache::Cache,
+    config::Settings,
+    openapi::ApiSpec,
+    telemetry::Metrics,
 };
 
 /// Everything a handler may need; cheap to clone (handles and `Arc`s).
@@ -24,6 +28,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The OpenAPI document, rendered once.
     pub spec: Arc<ApiSpec>,
+    /// Every module's permissions.
+    pub permissions: Catalogue,
     /// Token keys and session lookups for the `Principal` extractor.
     pub auth: AuthContext,
     /// Bounds CPU-heavy blocking work (password hashing) to cores minus one,

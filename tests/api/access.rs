@@ -357,7 +357,9 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         ("POST", "/api/v1/auth/change-password") => {
             json!({ "current_password": "x", "new_password": "y-y-y-y-y-y" })
         }
-        ("POST", "/api/v1/auth/logout") => return None,
+        ("POST", "/api/v1/auth/mfa/verify") => json!({ "code": "000000" }),
+        ("POST", "/api/v1/auth/mfa/disable") => json!({ "password": "x", "code": "000000" }),
+        ("POST", "/api/v1/auth/logout") | ("POST", "/api/v1/auth/mfa/enable") => return None,
         (_, p) if p.contains('{') => return None,
         (m, p) if m == "GET" || m == "DELETE" => {
             let _ = p;
@@ -511,4 +513,117 @@ async fn every_protected_operation_documents_a_catalogue_permission() {
             );
         }
     }
+}
+
+/// The permission an operation documents, from its OpenAPI description.
+fn documented_permission(op: &Value) -> Option<String> {
+    let text = op["description"].as_str()?;
+    let rest = text.split("Requires the `").nth(1)?;
+    rest.split('`').next().map(str::to_string)
+}
+
+/// Sets the permissions of a custom role.
+async fn grant(app: &TestApp, owner: &Member, role: &str, permissions: Vec<&String>) {
+    let res = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/roles/{role}"),
+            Some(&owner.token),
+            Some(json!({ "permissions": permissions })),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "granting {permissions:?}");
+}
+
+#[tokio::test]
+async fn the_documented_permission_of_every_operation_is_the_one_enforced() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    // The walk makes a few hundred requests: lift the request budget.
+    let res = app
+        .post_as(
+            &format!("/api/v1/organizations/{}/subscription", owner.org_id),
+            Some(&owner.token),
+            json!({ "plan": "enterprise" }),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "upgrade");
+    let fixtures = Fixtures::build(&app, &owner).await;
+    let catalogue: Vec<String> = app
+        .get_json("/api/v1/permissions", &owner.token)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    let probe_role: Value = app
+        .post_as(
+            "/api/v1/roles",
+            Some(&owner.token),
+            json!({ "name": "Probe", "permissions": ["auth.self.manage"] }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let probe_role = probe_role["id"].as_str().unwrap().to_string();
+    let probe = app.add_member(&owner, "Probe").await;
+    let spec: Value = app
+        .get("/api-docs/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op["security"].as_array().is_none_or(|s| s.is_empty()) {
+                continue;
+            }
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let named = documented_permission(op)
+                .unwrap_or_else(|| panic!("{method} {path} does not document its permission"));
+            let url = fill(path, |kind, param| fixtures.id_for(kind, param));
+            let body = body_for(&method, path).unwrap_or(json!({}));
+
+            // Everything but the documented permission: refused for it.
+            grant(
+                &app,
+                &owner,
+                &probe_role,
+                catalogue.iter().filter(|c| **c != named).collect(),
+            )
+            .await;
+            let res = app
+                .call(method.clone(), &url, Some(&probe.token), Some(body.clone()))
+                .await;
+            assert_eq!(res.status(), 403, "{method} {path} without {named}");
+            let problem: Value = res.json().await.unwrap();
+            assert_eq!(problem["code"], "permission_denied", "{method} {path}");
+            assert!(
+                problem["detail"].as_str().unwrap().contains(&named),
+                "{method} {path} documents {named} but enforces: {}",
+                problem["detail"]
+            );
+
+            // Only the documented permission: not refused for a permission.
+            // (Logging out would end the probe's session for the rest.)
+            if (method.as_str(), path.as_str()) != ("POST", "/api/v1/auth/logout") {
+                grant(&app, &owner, &probe_role, vec![&named]).await;
+                let res = app
+                    .call(method.clone(), &url, Some(&probe.token), Some(body))
+                    .await;
+                let status = res.status();
+                let problem: Value = res.json().await.unwrap_or(Value::Null);
+                assert_ne!(
+                    problem["code"], "permission_denied",
+                    "{method} {path} with only {named}: {status} {problem}"
+                );
+                assert_ne!(status, 401, "{method} {path} with only {named}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 60, "only {checked} operations checked");
 }

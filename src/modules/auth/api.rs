@@ -15,11 +15,19 @@ use super::{
         sessions::{ClientInfo, DbSessions},
     },
 };
-use crate::platform::{auth::SessionLoader, config::Environment, error::AppError, state::AppState};
+use crate::platform::{
+    auth::{Catalogue, SessionLoader},
+    config::Environment,
+    error::AppError,
+    state::AppState,
+};
 
-/// Loads sessions the shared cache does not hold (behind every authenticated request).
-pub fn session_loader(db: DatabaseConnection) -> Arc<dyn SessionLoader> {
-    Arc::new(DbSessions::new(db))
+pub use super::permissions::PERMISSIONS;
+
+/// Loads sessions the shared cache does not hold (behind every authenticated
+/// request), granting from `catalogue`.
+pub fn session_loader(db: DatabaseConnection, catalogue: Catalogue) -> Arc<dyn SessionLoader> {
+    Arc::new(DbSessions::new(db, catalogue))
 }
 
 /// What a plan limits.

@@ -1,70 +1,42 @@
 //! System roles and plans: fixed in code, the same for every organization.
 
-use crate::platform::auth::{Permission as P, PermissionSet};
+use crate::platform::auth::RoleLevel;
 
-/// The five roles every organization starts with; they cannot be changed.
-pub const SYSTEM_ROLES: [(&str, &str); 5] = [
+/// The five roles every organization starts with, each at a rung of the
+/// ladder the modules' permissions name; they cannot be changed.
+pub const SYSTEM_ROLES: [(&str, RoleLevel, &str); 5] = [
     (
         "owner",
+        RoleLevel::Owner,
         "Everything, including the plan; at least one per organization",
     ),
-    ("admin", "Everything except changing the plan"),
+    (
+        "admin",
+        RoleLevel::Admin,
+        "Everything except changing the plan",
+    ),
     (
         "manager",
-        "Reads everything, manages teams, reads the audit log",
+        RoleLevel::Manager,
+        "Reads everything, manages teams and the organization's data, reads the audit log",
     ),
     (
         "member",
-        "Works with the organization's data (records stock movements, receives goods)",
+        RoleLevel::Member,
+        "Works with the organization's data (day-to-day operations)",
     ),
-    ("viewer", "Reads, never writes"),
+    ("viewer", RoleLevel::Viewer, "Reads, never writes"),
 ];
 
 /// The owner role's name.
 pub const OWNER: &str = "owner";
 
-/// Permissions of a system role.
-pub fn system_role_permissions(name: &str) -> PermissionSet {
-    let reads = [
-        P::SelfService,
-        P::OrganizationRead,
-        P::UsersRead,
-        P::RolesRead,
-        P::TeamsRead,
-        P::ProductsRead,
-        P::WarehousesRead,
-        P::StockRead,
-        P::SuppliersRead,
-        P::PurchaseOrdersRead,
-    ];
-    match name {
-        "owner" => PermissionSet::all(),
-        "admin" => PermissionSet::all()
-            .iter()
-            .filter(|p| *p != P::SubscriptionManage)
-            .collect(),
-        "manager" => reads
-            .into_iter()
-            .chain([
-                P::TeamsManage,
-                P::AuditRead,
-                P::SubscriptionRead,
-                P::ProductsManage,
-                P::WarehousesManage,
-                P::StockMove,
-                P::StockAdjust,
-                P::SuppliersManage,
-                P::PurchaseOrdersManage,
-                P::PurchaseOrdersReceive,
-            ])
-            .collect(),
-        "member" => reads
-            .into_iter()
-            .chain([P::StockMove, P::PurchaseOrdersReceive])
-            .collect(),
-        "viewer" => reads.into_iter().collect(),
-        _ => PermissionSet::default(),
-    }
+/// The rung of a system role, by name.
+pub fn system_role_level(name: &str) -> Option<RoleLevel> {
+    SYSTEM_ROLES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, level, _)| *level)
 }
 
 /// A subscription plan.

@@ -248,7 +248,7 @@ pub struct MeOut {
     /// The session id.
     pub session_id: Uuid,
     /// Effective permissions.
-    pub permissions: Vec<&'static str>,
+    pub permissions: Vec<String>,
     /// Every organization the person belongs to.
     pub memberships: Vec<MembershipOut>,
 }

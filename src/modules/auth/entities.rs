@@ -104,7 +104,12 @@ pub mod role {
         pub version: i32,
     }
     no_relations!();
-    crate::tenant_entity!(Entity, OrganizationId, "No such role in this organization.", versioned);
+    crate::tenant_entity!(
+        Entity,
+        OrganizationId,
+        "No such role in this organization.",
+        versioned
+    );
 }
 
 pub mod membership_role {
@@ -256,7 +261,12 @@ pub mod team {
         pub version: i32,
     }
     no_relations!();
-    crate::tenant_entity!(Entity, OrganizationId, "No such team in this organization.", versioned);
+    crate::tenant_entity!(
+        Entity,
+        OrganizationId,
+        "No such team in this organization.",
+        versioned
+    );
 }
 
 pub mod team_member {

@@ -9,6 +9,7 @@ pub mod api;
 mod catalog;
 mod dto;
 mod entities;
+mod permissions;
 mod routes;
 mod service;
 

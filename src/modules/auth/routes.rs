@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{
     dto::*,
+    permissions::*,
     service::{
         identity, invitations, members, mfa,
         sessions::{self, ClientInfo},
@@ -14,13 +15,10 @@ use super::{
 };
 use crate::platform::{
     audit::{self, AuditQuery, AuditRecord},
-    auth::{Permission, Principal},
+    auth::Principal,
     error::AppResult,
     extract::{IfMatch, ValidatedJson, ValidatedQuery, etag, parse_json, validation_error},
-    openapi::{
-        BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, TooManyRequests,
-        Unauthorized, Unprocessable,
-    },
+    openapi::Conflict,
     pagination::Page,
     state::AppState,
 };
@@ -104,9 +102,7 @@ fn with_etag<T: serde::Serialize>(version: i32, body: &T) -> HttpResponse {
     responses(
         (status = 201, description = "Organization, owner and tokens", body = OnboardOut,
             headers(("Location" = String, description = "The new organization"))),
-        (status = 400, response = BadRequest),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     )
 )]
 #[post("/organizations/onboard")]
@@ -140,9 +136,7 @@ async fn onboard(
     responses(
         (status = 201, description = "Organization, owner and tokens", body = OnboardOut,
             headers(("Location" = String, description = "The new organization"))),
-        (status = 400, response = BadRequest),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     )
 )]
 #[post("/auth/register")]
@@ -179,11 +173,6 @@ async fn register(
     request_body = LoginIn,
     responses(
         (status = 200, description = "A new session, or for an MFA user `{\"mfa_required\": true, \"mfa_token\"}` to complete at `POST /auth/mfa/challenge`", body = LoginOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = TooManyRequests),
     )
 )]
 #[post("/auth/login")]
@@ -204,9 +193,6 @@ async fn login(
     request_body = RefreshIn,
     responses(
         (status = 200, description = "Rotated tokens", body = TokensOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 422, response = Unprocessable),
     )
 )]
 #[post("/auth/refresh")]
@@ -221,16 +207,12 @@ async fn refresh(
 
 /// End this session, or every session of the caller with `{"all": true}`.
 /// The body is optional.
-///
-/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
+    description = SELF_SERVICE.requirement(),
     tag = "auth",
     request_body(content = Option<LogoutIn>, description = "Optional; `{\"all\": true}` ends every session"),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -240,7 +222,7 @@ async fn logout(
     principal: Principal,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::SelfService)?;
+    principal.require(SELF_SERVICE)?;
     let input: LogoutIn = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutIn::default()
     } else {
@@ -253,30 +235,26 @@ async fn logout(
 }
 
 /// The caller: person, organization, permissions and memberships.
-///
-/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
+    description = SELF_SERVICE.requirement(),
     tag = "auth",
     responses(
         (status = 200, description = "The caller", body = MeOut),
-        (status = 401, response = Unauthorized),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("/auth/me")]
 async fn me(state: web::Data<AppState>, principal: Principal) -> AppResult<web::Json<MeOut>> {
-    principal.require(Permission::SelfService)?;
+    principal.require(SELF_SERVICE)?;
     Ok(web::Json(identity::me(&state, &principal).await?))
 }
 
 /// The caller's live sessions, newest first.
-///
-/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
+    description = SELF_SERVICE.requirement(),
     tag = "auth",
     responses(
         (status = 200, description = "Live sessions (one page holds them all)", body = Page<SessionOut>),
-        (status = 401, response = Unauthorized),
     ),
     security(("bearer_auth" = []))
 )]
@@ -285,7 +263,7 @@ async fn list_sessions(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> AppResult<web::Json<Page<SessionOut>>> {
-    principal.require(Permission::SelfService)?;
+    principal.require(SELF_SERVICE)?;
     let data = sessions::list(&state, &principal).await?;
     Ok(web::Json(Page {
         data,
@@ -295,16 +273,12 @@ async fn list_sessions(
 }
 
 /// End one of the caller's sessions.
-///
-/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
+    description = SELF_SERVICE.requirement(),
     tag = "auth",
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 204, description = "Session ended"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -314,23 +288,18 @@ async fn delete_session(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::SelfService)?;
+    principal.require(SELF_SERVICE)?;
     sessions::revoke_one(&state, &principal, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Tokens for another of the caller's organizations.
-///
-/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
+    description = SELF_SERVICE.requirement(),
     tag = "auth",
     request_body = SwitchOrganizationIn,
     responses(
         (status = 200, description = "A session in that organization", body = TokensOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -341,7 +310,7 @@ async fn switch_organization(
     principal: Principal,
     body: ValidatedJson<SwitchOrganizationIn>,
 ) -> AppResult<web::Json<TokensOut>> {
-    principal.require(Permission::SelfService)?;
+    principal.require(SELF_SERVICE)?;
     Ok(web::Json(
         identity::switch_organization(&state, &principal, body.organization_id, &client(&req))
             .await?,
@@ -349,16 +318,12 @@ async fn switch_organization(
 }
 
 /// Change the caller's password; every other session ends.
-///
-/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
+    description = SELF_SERVICE.requirement(),
     tag = "auth",
     request_body = ChangePasswordIn,
     responses(
         (status = 204, description = "Password changed"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -368,7 +333,7 @@ async fn change_password(
     principal: Principal,
     body: ValidatedJson<ChangePasswordIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::SelfService)?;
+    principal.require(SELF_SERVICE)?;
     identity::change_password(&state, &principal, &body).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -379,9 +344,6 @@ async fn change_password(
     request_body = ForgotPasswordIn,
     responses(
         (status = 202, description = "If the account exists, a reset mail is on its way"),
-        (status = 400, response = BadRequest),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = TooManyRequests),
     )
 )]
 #[post("/auth/forgot-password")]
@@ -401,9 +363,6 @@ async fn forgot_password(
     request_body = ResetPasswordIn,
     responses(
         (status = 204, description = "Password reset"),
-        (status = 400, response = BadRequest),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = TooManyRequests),
     )
 )]
 #[post("/auth/reset-password")]
@@ -417,35 +376,30 @@ async fn reset_password(
 }
 
 /// The permission catalogue roles are built from.
-///
-/// Requires the `auth.roles.read` permission.
 #[utoipa::path(
+    description = ROLES_READ.requirement(),
     tag = "roles",
     responses(
         (status = 200, description = "Every permission", body = Vec<PermissionOut>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("/permissions")]
-async fn permissions(principal: Principal) -> AppResult<web::Json<Vec<PermissionOut>>> {
-    principal.require(Permission::RolesRead)?;
-    Ok(web::Json(members::permission_catalogue()))
+async fn permissions(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> AppResult<web::Json<Vec<PermissionOut>>> {
+    principal.require(ROLES_READ)?;
+    Ok(web::Json(members::permission_catalogue(state.permissions)))
 }
 
 /// The caller's organization (another id answers 404).
-///
-/// Requires the `auth.organization.read` permission.
 #[utoipa::path(
+    description = ORGANIZATION_READ.requirement(),
     tag = "organizations",
     params(("id" = Uuid, Path, description = "Organization id")),
     responses(
         (status = 200, description = "The organization; `ETag` carries its version", body = OrganizationOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -455,15 +409,14 @@ async fn get_organization(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::OrganizationRead)?;
+    principal.require(ORGANIZATION_READ)?;
     let out = identity::get_organization(&state.db, &principal, id.into_inner()).await?;
     Ok(with_etag(out.version, &out))
 }
 
 /// Change the caller's organization.
-///
-/// Requires the `auth.organization.update` permission.
 #[utoipa::path(
+    description = ORGANIZATION_UPDATE.requirement(),
     tag = "organizations",
     params(
         ("id" = Uuid, Path, description = "Organization id"),
@@ -472,12 +425,6 @@ async fn get_organization(
     request_body = OrganizationPatch,
     responses(
         (status = 200, description = "Changed", body = OrganizationOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -489,7 +436,7 @@ async fn patch_organization(
     if_match: IfMatch,
     body: ValidatedJson<OrganizationPatch>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::OrganizationUpdate)?;
+    principal.require(ORGANIZATION_UPDATE)?;
     let out = identity::patch_organization(&state, &principal, id.into_inner(), &body, if_match.0)
         .await?;
     Ok(with_etag(out.version, &out))
@@ -506,17 +453,12 @@ async fn plans() -> web::Json<Vec<PlanOut>> {
 }
 
 /// The caller's organization's plan and seat use.
-///
-/// Requires the `auth.subscription.read` permission.
 #[utoipa::path(
+    description = SUBSCRIPTION_READ.requirement(),
     tag = "subscriptions",
     params(("id" = Uuid, Path, description = "Organization id")),
     responses(
         (status = 200, description = "The subscription", body = SubscriptionOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -526,26 +468,20 @@ async fn get_subscription(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<SubscriptionOut>> {
-    principal.require(Permission::SubscriptionRead)?;
+    principal.require(SUBSCRIPTION_READ)?;
     Ok(web::Json(
         identity::get_subscription(&state.db, &principal, id.into_inner()).await?,
     ))
 }
 
 /// Change the plan (owners only). A plan too small for the seats in use is refused.
-///
-/// Requires the `auth.subscription.manage` permission.
 #[utoipa::path(
+    description = SUBSCRIPTION_MANAGE.requirement(),
     tag = "subscriptions",
     params(("id" = Uuid, Path, description = "Organization id")),
     request_body = SubscriptionIn,
     responses(
         (status = 200, description = "The new subscription", body = SubscriptionOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -556,24 +492,19 @@ async fn change_subscription(
     id: web::Path<Uuid>,
     body: ValidatedJson<SubscriptionIn>,
 ) -> AppResult<web::Json<SubscriptionOut>> {
-    principal.require(Permission::SubscriptionManage)?;
+    principal.require(SUBSCRIPTION_MANAGE)?;
     Ok(web::Json(
         identity::change_subscription(&state, &principal, id.into_inner(), &body.plan).await?,
     ))
 }
 
 /// Members of the organization.
-///
-/// Requires the `auth.users.read` permission.
 #[utoipa::path(
+    description = USERS_READ.requirement(),
     tag = "users",
     params(UserFilter),
     responses(
         (status = 200, description = "A page of members", body = Page<UserOut>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -583,43 +514,36 @@ async fn list_users(
     principal: Principal,
     filter: ValidatedQuery<UserFilter>,
 ) -> AppResult<web::Json<Page<UserOut>>> {
-    principal.require(Permission::UsersRead)?;
+    principal.require(USERS_READ)?;
     Ok(web::Json(
         members::list_users(&state.db, principal.organization_id, &filter).await?,
     ))
 }
 
 /// The caller as a member of this organization.
-///
-/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
+    description = SELF_SERVICE.requirement(),
     tag = "users",
     responses(
         (status = 200, description = "The caller", body = UserOut),
-        (status = 401, response = Unauthorized),
     ),
     security(("bearer_auth" = []))
 )]
 #[get("/users/me")]
 async fn get_me(state: web::Data<AppState>, principal: Principal) -> AppResult<HttpResponse> {
-    principal.require(Permission::SelfService)?;
+    principal.require(SELF_SERVICE)?;
     let out = members::get_user(&state.db, principal.organization_id, principal.user_id).await?;
     Ok(with_etag(out.version, &out))
 }
 
 /// Change the caller's own profile.
-///
-/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
+    description = SELF_SERVICE.requirement(),
     tag = "users",
     params(("If-Match" = Option<String>, Header, description = "ETag of the version being changed")),
     request_body = UserPatch,
     responses(
         (status = 200, description = "Changed", body = UserOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -630,23 +554,18 @@ async fn patch_me(
     if_match: IfMatch,
     body: ValidatedJson<UserPatch>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::SelfService)?;
+    principal.require(SELF_SERVICE)?;
     let out = members::patch_user(&state, &principal, principal.user_id, &body, if_match.0).await?;
     Ok(with_etag(out.version, &out))
 }
 
 /// One member.
-///
-/// Requires the `auth.users.read` permission.
 #[utoipa::path(
+    description = USERS_READ.requirement(),
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "The member; `ETag` carries its version", body = UserOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -656,15 +575,14 @@ async fn get_user(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::UsersRead)?;
+    principal.require(USERS_READ)?;
     let out = members::get_user(&state.db, principal.organization_id, id.into_inner()).await?;
     Ok(with_etag(out.version, &out))
 }
 
 /// Change a member's profile.
-///
-/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
+    description = USERS_MANAGE.requirement(),
     tag = "users",
     params(
         ("id" = Uuid, Path, description = "User id"),
@@ -673,12 +591,6 @@ async fn get_user(
     request_body = UserPatch,
     responses(
         (status = 200, description = "Changed", body = UserOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -690,23 +602,18 @@ async fn patch_user(
     if_match: IfMatch,
     body: ValidatedJson<UserPatch>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::UsersManage)?;
+    principal.require(USERS_MANAGE)?;
     let out = members::patch_user(&state, &principal, id.into_inner(), &body, if_match.0).await?;
     Ok(with_etag(out.version, &out))
 }
 
 /// Re-activate a member.
-///
-/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
+    description = USERS_MANAGE.requirement(),
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "Active again", body = UserOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -716,7 +623,7 @@ async fn activate_user(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<UserOut>> {
-    principal.require(Permission::UsersManage)?;
+    principal.require(USERS_MANAGE)?;
     Ok(web::Json(
         members::set_active(&state, &principal, id.into_inner(), true).await?,
     ))
@@ -724,17 +631,12 @@ async fn activate_user(
 
 /// Deactivate a member: their sessions here end at once. The last owner
 /// cannot be deactivated (409).
-///
-/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
+    description = USERS_MANAGE.requirement(),
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "Deactivated", body = UserOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
@@ -745,16 +647,15 @@ async fn deactivate_user(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<UserOut>> {
-    principal.require(Permission::UsersManage)?;
+    principal.require(USERS_MANAGE)?;
     Ok(web::Json(
         members::set_active(&state, &principal, id.into_inner(), false).await?,
     ))
 }
 
 /// Give a member a role (idempotent).
-///
-/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
+    description = USERS_MANAGE.requirement(),
     tag = "users",
     params(
         ("id" = Uuid, Path, description = "User id"),
@@ -762,10 +663,6 @@ async fn deactivate_user(
     ),
     responses(
         (status = 200, description = "The member with the role", body = UserOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -775,7 +672,7 @@ async fn assign_role(
     principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
 ) -> AppResult<web::Json<UserOut>> {
-    principal.require(Permission::UsersManage)?;
+    principal.require(USERS_MANAGE)?;
     let (id, role_id) = path.into_inner();
     Ok(web::Json(
         members::assign_role(&state, &principal, id, role_id).await?,
@@ -783,9 +680,8 @@ async fn assign_role(
 }
 
 /// Take a role from a member. The last owner keeps the owner role (409).
-///
-/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
+    description = USERS_MANAGE.requirement(),
     tag = "users",
     params(
         ("id" = Uuid, Path, description = "User id"),
@@ -793,10 +689,6 @@ async fn assign_role(
     ),
     responses(
         (status = 204, description = "Removed"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
@@ -807,21 +699,18 @@ async fn remove_role(
     principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::UsersManage)?;
+    principal.require(USERS_MANAGE)?;
     let (id, role_id) = path.into_inner();
     members::remove_role(&state, &principal, id, role_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// The organization's roles, system roles first.
-///
-/// Requires the `auth.roles.read` permission.
 #[utoipa::path(
+    description = ROLES_READ.requirement(),
     tag = "roles",
     responses(
         (status = 200, description = "Every role (one page holds them all)", body = Page<RoleOut>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -830,8 +719,8 @@ async fn list_roles(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> AppResult<web::Json<Page<RoleOut>>> {
-    principal.require(Permission::RolesRead)?;
-    let data = members::list_roles(&state.db, principal.organization_id).await?;
+    principal.require(ROLES_READ)?;
+    let data = members::list_roles(&state.db, state.permissions, principal.organization_id).await?;
     Ok(web::Json(Page {
         data,
         next_cursor: None,
@@ -840,19 +729,14 @@ async fn list_roles(
 }
 
 /// Create a custom role.
-///
-/// Requires the `auth.roles.manage` permission.
 #[utoipa::path(
+    description = ROLES_MANAGE.requirement(),
     tag = "roles",
     request_body = RoleIn,
     responses(
         (status = 201, description = "Created", body = RoleOut,
             headers(("Location" = String, description = "The new role"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -862,7 +746,7 @@ async fn create_role(
     principal: Principal,
     body: ValidatedJson<RoleIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::RolesManage)?;
+    principal.require(ROLES_MANAGE)?;
     let out = members::create_role(&state, &principal, &body).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/roles/{}", out.id)))
@@ -871,17 +755,12 @@ async fn create_role(
 }
 
 /// One role.
-///
-/// Requires the `auth.roles.read` permission.
 #[utoipa::path(
+    description = ROLES_READ.requirement(),
     tag = "roles",
     params(("id" = Uuid, Path, description = "Role id")),
     responses(
         (status = 200, description = "The role; `ETag` carries its version", body = RoleOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -891,15 +770,20 @@ async fn get_role(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::RolesRead)?;
-    let out = members::get_role(&state.db, principal.organization_id, id.into_inner()).await?;
+    principal.require(ROLES_READ)?;
+    let out = members::get_role(
+        &state.db,
+        state.permissions,
+        principal.organization_id,
+        id.into_inner(),
+    )
+    .await?;
     Ok(with_etag(out.version, &out))
 }
 
 /// Change a custom role (system roles: 409).
-///
-/// Requires the `auth.roles.manage` permission.
 #[utoipa::path(
+    description = ROLES_MANAGE.requirement(),
     tag = "roles",
     params(
         ("id" = Uuid, Path, description = "Role id"),
@@ -908,13 +792,7 @@ async fn get_role(
     request_body = RolePatch,
     responses(
         (status = 200, description = "Changed", body = RoleOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -926,15 +804,14 @@ async fn patch_role(
     if_match: IfMatch,
     body: ValidatedJson<RolePatch>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::RolesManage)?;
+    principal.require(ROLES_MANAGE)?;
     let out = members::patch_role(&state, &principal, id.into_inner(), &body, if_match.0).await?;
     Ok(with_etag(out.version, &out))
 }
 
 /// Delete a custom role nobody holds (system role or in use: 409).
-///
-/// Requires the `auth.roles.manage` permission.
 #[utoipa::path(
+    description = ROLES_MANAGE.requirement(),
     tag = "roles",
     params(
         ("id" = Uuid, Path, description = "Role id"),
@@ -942,12 +819,7 @@ async fn patch_role(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]
@@ -958,23 +830,18 @@ async fn delete_role(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::RolesManage)?;
+    principal.require(ROLES_MANAGE)?;
     members::delete_role(&state, &principal, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// The organization's audit trail, newest first.
-///
-/// Requires the `auth.audit.read` permission.
 #[utoipa::path(
+    description = AUDIT_READ.requirement(),
     tag = "audit",
     params(AuditFilter),
     responses(
         (status = 200, description = "A page of audit records", body = Page<AuditRecord>),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -984,7 +851,7 @@ async fn audit_logs(
     principal: Principal,
     filter: ValidatedQuery<AuditFilter>,
 ) -> AppResult<web::Json<Page<AuditRecord>>> {
-    principal.require(Permission::AuditRead)?;
+    principal.require(AUDIT_READ)?;
     let f = filter.0;
     let q = AuditQuery {
         actor: f.actor,
@@ -1002,19 +869,14 @@ async fn audit_logs(
 }
 
 /// Invite someone by email with roles; the token goes out by mail.
-///
-/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
+    description = USERS_MANAGE.requirement(),
     tag = "users",
     request_body = InviteIn,
     responses(
         (status = 201, description = "Invitation sent", body = InvitationOut,
             headers(("Location" = String, description = "The invitation"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1024,7 +886,7 @@ async fn invite_user(
     principal: Principal,
     body: ValidatedJson<InviteIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::UsersManage)?;
+    principal.require(USERS_MANAGE)?;
     let out = invitations::invite(&state, &principal, &body).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/invitations/{}", out.id)))
@@ -1032,14 +894,11 @@ async fn invite_user(
 }
 
 /// The organization's invitations, newest first.
-///
-/// Requires the `auth.users.read` permission.
 #[utoipa::path(
+    description = USERS_READ.requirement(),
     tag = "users",
     responses(
         (status = 200, description = "Every invitation (one page holds them all)", body = Page<InvitationOut>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1048,7 +907,7 @@ async fn list_invitations(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> AppResult<web::Json<Page<InvitationOut>>> {
-    principal.require(Permission::UsersRead)?;
+    principal.require(USERS_READ)?;
     let data = invitations::list(&state, &principal).await?;
     Ok(web::Json(Page {
         data,
@@ -1058,17 +917,12 @@ async fn list_invitations(
 }
 
 /// Revoke a pending invitation.
-///
-/// Requires the `auth.users.manage` permission.
 #[utoipa::path(
+    description = USERS_MANAGE.requirement(),
     tag = "users",
     params(("id" = Uuid, Path, description = "Invitation id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
@@ -1079,7 +933,7 @@ async fn delete_invitation(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::UsersManage)?;
+    principal.require(USERS_MANAGE)?;
     invitations::revoke(&state, &principal, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -1091,11 +945,7 @@ async fn delete_invitation(
     request_body = AcceptInvitationIn,
     responses(
         (status = 200, description = "Joined; a session in the organization", body = TokensOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     )
 )]
 #[post("/invitations/accept")]
@@ -1110,14 +960,11 @@ async fn accept_invitation(
 }
 
 /// The organization's teams, by name.
-///
-/// Requires the `auth.teams.read` permission.
 #[utoipa::path(
+    description = TEAMS_READ.requirement(),
     tag = "teams",
     responses(
         (status = 200, description = "Every team (one page holds them all)", body = Page<TeamOut>),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1126,7 +973,7 @@ async fn list_teams(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> AppResult<web::Json<Page<TeamOut>>> {
-    principal.require(Permission::TeamsRead)?;
+    principal.require(TEAMS_READ)?;
     let data = teams::list(&state.db, principal.organization_id).await?;
     Ok(web::Json(Page {
         data,
@@ -1136,19 +983,14 @@ async fn list_teams(
 }
 
 /// Create a team (optionally under a parent, with a lead).
-///
-/// Requires the `auth.teams.manage` permission.
 #[utoipa::path(
+    description = TEAMS_MANAGE.requirement(),
     tag = "teams",
     request_body = TeamIn,
     responses(
         (status = 201, description = "Created", body = TeamOut,
             headers(("Location" = String, description = "The new team"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1158,7 +1000,7 @@ async fn create_team(
     principal: Principal,
     body: ValidatedJson<TeamIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::TeamsManage)?;
+    principal.require(TEAMS_MANAGE)?;
     let out = teams::create(&state, &principal, &body).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/teams/{}", out.id)))
@@ -1167,17 +1009,12 @@ async fn create_team(
 }
 
 /// One team with its members.
-///
-/// Requires the `auth.teams.read` permission.
 #[utoipa::path(
+    description = TEAMS_READ.requirement(),
     tag = "teams",
     params(("id" = Uuid, Path, description = "Team id")),
     responses(
         (status = 200, description = "The team; `ETag` carries its version", body = TeamOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1187,15 +1024,14 @@ async fn get_team(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::TeamsRead)?;
+    principal.require(TEAMS_READ)?;
     let out = teams::get(&state.db, principal.organization_id, id.into_inner()).await?;
     Ok(with_etag(out.version, &out))
 }
 
 /// Change a team; a parent that would make a cycle is 422.
-///
-/// Requires the `auth.teams.manage` permission.
 #[utoipa::path(
+    description = TEAMS_MANAGE.requirement(),
     tag = "teams",
     params(
         ("id" = Uuid, Path, description = "Team id"),
@@ -1204,13 +1040,7 @@ async fn get_team(
     request_body = TeamPatch,
     responses(
         (status = 200, description = "Changed", body = TeamOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1222,15 +1052,14 @@ async fn patch_team(
     if_match: IfMatch,
     body: ValidatedJson<TeamPatch>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::TeamsManage)?;
+    principal.require(TEAMS_MANAGE)?;
     let out = teams::patch(&state, &principal, id.into_inner(), &body, if_match.0).await?;
     Ok(with_etag(out.version, &out))
 }
 
 /// Delete a team without sub-teams.
-///
-/// Requires the `auth.teams.manage` permission.
 #[utoipa::path(
+    description = TEAMS_MANAGE.requirement(),
     tag = "teams",
     params(
         ("id" = Uuid, Path, description = "Team id"),
@@ -1238,12 +1067,7 @@ async fn patch_team(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1254,15 +1078,14 @@ async fn delete_team(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::TeamsManage)?;
+    principal.require(TEAMS_MANAGE)?;
     teams::delete(&state, &principal, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Add a member of the organization to a team (idempotent).
-///
-/// Requires the `auth.teams.manage` permission.
 #[utoipa::path(
+    description = TEAMS_MANAGE.requirement(),
     tag = "teams",
     params(
         ("id" = Uuid, Path, description = "Team id"),
@@ -1270,10 +1093,6 @@ async fn delete_team(
     ),
     responses(
         (status = 200, description = "The team with the member", body = TeamOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1283,7 +1102,7 @@ async fn add_team_member(
     principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
 ) -> AppResult<web::Json<TeamOut>> {
-    principal.require(Permission::TeamsManage)?;
+    principal.require(TEAMS_MANAGE)?;
     let (id, user_id) = path.into_inner();
     Ok(web::Json(
         teams::add_member(&state, &principal, id, user_id).await?,
@@ -1291,9 +1110,8 @@ async fn add_team_member(
 }
 
 /// Remove a member from a team.
-///
-/// Requires the `auth.teams.manage` permission.
 #[utoipa::path(
+    description = TEAMS_MANAGE.requirement(),
     tag = "teams",
     params(
         ("id" = Uuid, Path, description = "Team id"),
@@ -1301,10 +1119,6 @@ async fn add_team_member(
     ),
     responses(
         (status = 204, description = "Removed"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1314,20 +1128,18 @@ async fn remove_team_member(
     principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::TeamsManage)?;
+    principal.require(TEAMS_MANAGE)?;
     let (id, user_id) = path.into_inner();
     teams::remove_member(&state, &principal, id, user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Start TOTP enrolment: a secret and `otpauth://` URI (shown only now).
-///
-/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
+    description = SELF_SERVICE.requirement(),
     tag = "auth",
     responses(
         (status = 200, description = "The pending secret", body = MfaEnrollmentOut),
-        (status = 401, response = Unauthorized),
         (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
@@ -1337,22 +1149,18 @@ async fn mfa_enable(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> AppResult<web::Json<MfaEnrollmentOut>> {
-    principal.require(Permission::SelfService)?;
+    principal.require(SELF_SERVICE)?;
     Ok(web::Json(mfa::enable(&state, &principal).await?))
 }
 
 /// Confirm enrolment with a code; returns one-time recovery codes (shown only now).
-///
-/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
+    description = SELF_SERVICE.requirement(),
     tag = "auth",
     request_body = MfaCodeIn,
     responses(
         (status = 200, description = "MFA on; recovery codes", body = RecoveryCodesOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1362,24 +1170,20 @@ async fn mfa_verify(
     principal: Principal,
     body: ValidatedJson<MfaCodeIn>,
 ) -> AppResult<web::Json<RecoveryCodesOut>> {
-    principal.require(Permission::SelfService)?;
+    principal.require(SELF_SERVICE)?;
     Ok(web::Json(
         mfa::verify(&state, &principal, &body.code).await?,
     ))
 }
 
 /// Turn MFA off with the password and a TOTP or recovery code.
-///
-/// Requires the `auth.self.manage` permission.
 #[utoipa::path(
+    description = SELF_SERVICE.requirement(),
     tag = "auth",
     request_body = MfaDisableIn,
     responses(
         (status = 204, description = "MFA off"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1389,7 +1193,7 @@ async fn mfa_disable(
     principal: Principal,
     body: ValidatedJson<MfaDisableIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::SelfService)?;
+    principal.require(SELF_SERVICE)?;
     mfa::disable(&state, &principal, &body.password, &body.code).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -1400,10 +1204,6 @@ async fn mfa_disable(
     request_body = MfaChallengeIn,
     responses(
         (status = 200, description = "Signed in", body = TokensOut),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = TooManyRequests),
     )
 )]
 #[post("/auth/mfa/challenge")]

@@ -11,6 +11,8 @@ use crate::platform::{
     money::{Amount, Quantity},
 };
 
+pub use super::permissions::PERMISSIONS;
+
 /// Who moves stock, and for which document.
 #[derive(Debug, Clone, Copy)]
 pub struct Origin<'a> {

@@ -914,7 +914,6 @@ impl From<supplier::Model> for SupplierOut {
     }
 }
 
-
 apply_patch!(WarehousePatch => warehouse::ActiveModel {
     name => trimmed, address, active, is_default,
 });

@@ -24,7 +24,12 @@ pub mod category {
         pub version: i32,
     }
     no_relations!();
-    crate::tenant_entity!(Entity, OrganizationId, "No such category in this organization.", versioned);
+    crate::tenant_entity!(
+        Entity,
+        OrganizationId,
+        "No such category in this organization.",
+        versioned
+    );
 }
 
 pub mod product {
@@ -56,7 +61,12 @@ pub mod product {
         pub version: i32,
     }
     no_relations!();
-    crate::tenant_entity!(Entity, OrganizationId, "No such product in this organization.", versioned);
+    crate::tenant_entity!(
+        Entity,
+        OrganizationId,
+        "No such product in this organization.",
+        versioned
+    );
 }
 
 pub mod warehouse {
@@ -79,7 +89,12 @@ pub mod warehouse {
         pub version: i32,
     }
     no_relations!();
-    crate::tenant_entity!(Entity, OrganizationId, "No such warehouse in this organization.", versioned);
+    crate::tenant_entity!(
+        Entity,
+        OrganizationId,
+        "No such warehouse in this organization.",
+        versioned
+    );
 }
 
 pub mod stock_level {
@@ -152,7 +167,12 @@ pub mod supplier {
         pub version: i32,
     }
     no_relations!();
-    crate::tenant_entity!(Entity, OrganizationId, "No such supplier in this organization.", versioned);
+    crate::tenant_entity!(
+        Entity,
+        OrganizationId,
+        "No such supplier in this organization.",
+        versioned
+    );
 }
 
 pub mod purchase_order {
@@ -184,7 +204,12 @@ pub mod purchase_order {
         pub version: i32,
     }
     no_relations!();
-    crate::tenant_entity!(Entity, OrganizationId, "No such purchase order in this organization.", versioned);
+    crate::tenant_entity!(
+        Entity,
+        OrganizationId,
+        "No such purchase order in this organization.",
+        versioned
+    );
 }
 
 pub mod purchase_order_line {

@@ -8,6 +8,7 @@
 pub mod api;
 mod dto;
 mod entities;
+mod permissions;
 mod routes;
 mod service;
 

@@ -6,13 +6,14 @@ use uuid::Uuid;
 
 use super::{
     dto::*,
+    permissions::*,
     service::{catalogue, procurement, stock},
 };
 use crate::platform::{
-    auth::{Permission, Principal},
+    auth::Principal,
     error::AppResult,
     extract::{IfMatch, ValidatedJson, ValidatedQuery, etag},
-    openapi::{BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable},
+    openapi::Conflict,
     pagination::Page,
     state::AppState,
 };
@@ -67,13 +68,11 @@ fn created<T: serde::Serialize>(location: String, version: Option<i32>, body: &T
 }
 
 /// The organization's warehouses, by code.
-///
-/// Requires the `inventory.warehouses.read` permission.
 #[utoipa::path(
+    description = WAREHOUSES_READ.requirement(),
     tag = "inventory",
     responses(
         (status = 200, description = "Every warehouse (one page holds them all)", body = Page<WarehouseOut>),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -82,7 +81,7 @@ async fn list_warehouses(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> AppResult<web::Json<Page<WarehouseOut>>> {
-    principal.require(Permission::WarehousesRead)?;
+    principal.require(WAREHOUSES_READ)?;
     let data = catalogue::list_warehouses(&state.db, principal.organization_id).await?;
     Ok(web::Json(Page {
         data,
@@ -92,17 +91,14 @@ async fn list_warehouses(
 }
 
 /// Create a warehouse (the first one becomes the default).
-///
-/// Requires the `inventory.warehouses.manage` permission.
 #[utoipa::path(
+    description = WAREHOUSES_MANAGE.requirement(),
     tag = "inventory",
     request_body = WarehouseIn,
     responses(
         (status = 201, description = "Created", body = WarehouseOut,
             headers(("Location" = String, description = "The new warehouse"))),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -112,7 +108,7 @@ async fn create_warehouse(
     principal: Principal,
     body: ValidatedJson<WarehouseIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::WarehousesManage)?;
+    principal.require(WAREHOUSES_MANAGE)?;
     let out = catalogue::create_warehouse(&state, &principal, &body).await?;
     Ok(created(
         format!("/api/v1/warehouses/{}", out.id),
@@ -122,16 +118,12 @@ async fn create_warehouse(
 }
 
 /// One warehouse.
-///
-/// Requires the `inventory.warehouses.read` permission.
 #[utoipa::path(
+    description = WAREHOUSES_READ.requirement(),
     tag = "inventory",
     params(("id" = Uuid, Path, description = "Warehouse id")),
     responses(
         (status = 200, description = "The warehouse; `ETag` carries its version", body = WarehouseOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -141,7 +133,7 @@ async fn get_warehouse(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::WarehousesRead)?;
+    principal.require(WAREHOUSES_READ)?;
     let w =
         catalogue::find_warehouse(&state.db, principal.organization_id, id.into_inner()).await?;
     let out = WarehouseOut::from(w);
@@ -151,9 +143,8 @@ async fn get_warehouse(
 }
 
 /// Change a warehouse.
-///
-/// Requires the `inventory.warehouses.manage` permission.
 #[utoipa::path(
+    description = WAREHOUSES_MANAGE.requirement(),
     tag = "inventory",
     params(
         ("id" = Uuid, Path, description = "Warehouse id"),
@@ -162,12 +153,7 @@ async fn get_warehouse(
     request_body = WarehousePatch,
     responses(
         (status = 200, description = "Changed", body = WarehouseOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -179,7 +165,7 @@ async fn patch_warehouse(
     if_match: IfMatch,
     body: ValidatedJson<WarehousePatch>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::WarehousesManage)?;
+    principal.require(WAREHOUSES_MANAGE)?;
     let out =
         catalogue::patch_warehouse(&state, &principal, id.into_inner(), &body, if_match.0).await?;
     Ok(HttpResponse::Ok()
@@ -188,9 +174,8 @@ async fn patch_warehouse(
 }
 
 /// Archive a warehouse (it keeps its history; the default cannot be archived).
-///
-/// Requires the `inventory.warehouses.manage` permission.
 #[utoipa::path(
+    description = WAREHOUSES_MANAGE.requirement(),
     tag = "inventory",
     params(
         ("id" = Uuid, Path, description = "Warehouse id"),
@@ -198,11 +183,7 @@ async fn patch_warehouse(
     ),
     responses(
         (status = 204, description = "Archived"),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]
@@ -213,7 +194,7 @@ async fn archive_warehouse(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::WarehousesManage)?;
+    principal.require(WAREHOUSES_MANAGE)?;
     let archive = WarehousePatch {
         name: None,
         address: None,
@@ -225,16 +206,12 @@ async fn archive_warehouse(
 }
 
 /// Products: filter by name or SKU, kind, category; archived with `active=false`.
-///
-/// Requires the `inventory.products.read` permission.
 #[utoipa::path(
+    description = PRODUCTS_READ.requirement(),
     tag = "inventory",
     params(ProductFilter),
     responses(
         (status = 200, description = "A page of products", body = Page<ProductOut>),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -245,7 +222,7 @@ async fn list_products(
     filter: ValidatedQuery<ProductFilter>,
     req: actix_web::HttpRequest,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::ProductsRead)?;
+    principal.require(PRODUCTS_READ)?;
     let body = catalogue::list_products_json(
         &state,
         principal.organization_id,
@@ -259,17 +236,14 @@ async fn list_products(
 }
 
 /// Create a product (SKU unique per organization; plan limit on products).
-///
-/// Requires the `inventory.products.manage` permission.
 #[utoipa::path(
+    description = PRODUCTS_MANAGE.requirement(),
     tag = "inventory",
     request_body = ProductIn,
     responses(
         (status = 201, description = "Created", body = ProductOut,
             headers(("Location" = String, description = "The new product"))),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -279,7 +253,7 @@ async fn create_product(
     principal: Principal,
     body: ValidatedJson<ProductIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::ProductsManage)?;
+    principal.require(PRODUCTS_MANAGE)?;
     let out = catalogue::create_product(&state, &principal, &body).await?;
     Ok(created(
         format!("/api/v1/products/{}", out.id),
@@ -289,16 +263,12 @@ async fn create_product(
 }
 
 /// One product.
-///
-/// Requires the `inventory.products.read` permission.
 #[utoipa::path(
+    description = PRODUCTS_READ.requirement(),
     tag = "inventory",
     params(("id" = Uuid, Path, description = "Product id")),
     responses(
         (status = 200, description = "The product; `ETag` carries its version", body = ProductOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -308,7 +278,7 @@ async fn get_product(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::ProductsRead)?;
+    principal.require(PRODUCTS_READ)?;
     let out = ProductOut::from(
         catalogue::find_product(&state.db, principal.organization_id, id.into_inner()).await?,
     );
@@ -318,9 +288,8 @@ async fn get_product(
 }
 
 /// Change a product.
-///
-/// Requires the `inventory.products.manage` permission.
 #[utoipa::path(
+    description = PRODUCTS_MANAGE.requirement(),
     tag = "inventory",
     params(
         ("id" = Uuid, Path, description = "Product id"),
@@ -329,12 +298,7 @@ async fn get_product(
     request_body = ProductPatch,
     responses(
         (status = 200, description = "Changed", body = ProductOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -346,7 +310,7 @@ async fn patch_product(
     if_match: IfMatch,
     body: ValidatedJson<ProductPatch>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::ProductsManage)?;
+    principal.require(PRODUCTS_MANAGE)?;
     let out =
         catalogue::patch_product(&state, &principal, id.into_inner(), &body, if_match.0).await?;
     Ok(HttpResponse::Ok()
@@ -355,9 +319,8 @@ async fn patch_product(
 }
 
 /// Archive a product (its history stays).
-///
-/// Requires the `inventory.products.manage` permission.
 #[utoipa::path(
+    description = PRODUCTS_MANAGE.requirement(),
     tag = "inventory",
     params(
         ("id" = Uuid, Path, description = "Product id"),
@@ -365,10 +328,6 @@ async fn patch_product(
     ),
     responses(
         (status = 204, description = "Archived"),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]
@@ -379,7 +338,7 @@ async fn archive_product(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::ProductsManage)?;
+    principal.require(PRODUCTS_MANAGE)?;
     let archive: ProductPatch = serde_json::from_value(serde_json::json!({ "active": false }))
         .map_err(crate::platform::error::AppError::internal)?;
     catalogue::patch_product(&state, &principal, id.into_inner(), &archive, if_match.0).await?;
@@ -387,16 +346,12 @@ async fn archive_product(
 }
 
 /// A product's stock per warehouse, with totals.
-///
-/// Requires the `inventory.stock.read` permission.
 #[utoipa::path(
+    description = STOCK_READ.requirement(),
     tag = "inventory",
     params(("id" = Uuid, Path, description = "Product id")),
     responses(
         (status = 200, description = "Stock per warehouse", body = ProductInventoryOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -406,23 +361,19 @@ async fn product_inventory(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<ProductInventoryOut>> {
-    principal.require(Permission::StockRead)?;
+    principal.require(STOCK_READ)?;
     Ok(web::Json(
         stock::product_inventory(&state.db, principal.organization_id, id.into_inner()).await?,
     ))
 }
 
 /// Stock levels per product and warehouse.
-///
-/// Requires the `inventory.stock.read` permission.
 #[utoipa::path(
+    description = STOCK_READ.requirement(),
     tag = "inventory",
     params(StockFilter),
     responses(
         (status = 200, description = "A page of levels", body = Page<StockLevelOut>),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -432,23 +383,19 @@ async fn list_stock(
     principal: Principal,
     filter: ValidatedQuery<StockFilter>,
 ) -> AppResult<web::Json<Page<StockLevelOut>>> {
-    principal.require(Permission::StockRead)?;
+    principal.require(STOCK_READ)?;
     Ok(web::Json(
         stock::list_levels(&state.db, principal.organization_id, &filter).await?,
     ))
 }
 
 /// The immutable movement ledger, newest first.
-///
-/// Requires the `inventory.stock.read` permission.
 #[utoipa::path(
+    description = STOCK_READ.requirement(),
     tag = "inventory",
     params(MovementFilter),
     responses(
         (status = 200, description = "A page of movements", body = Page<MovementOut>),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -458,22 +405,19 @@ async fn list_movements(
     principal: Principal,
     filter: ValidatedQuery<MovementFilter>,
 ) -> AppResult<web::Json<Page<MovementOut>>> {
-    principal.require(Permission::StockRead)?;
+    principal.require(STOCK_READ)?;
     Ok(web::Json(
         stock::list_movements(&state.db, principal.organization_id, &filter).await?,
     ))
 }
 
 /// Receive stock into a warehouse (updates moving-average cost).
-///
-/// Requires the `inventory.stock.move` permission.
 #[utoipa::path(
+    description = STOCK_MOVE.requirement(),
     tag = "inventory",
     request_body = StockMoveIn,
     responses(
         (status = 201, description = "Movements and new levels", body = StockResultOut),
-        (status = 403, response = Forbidden),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -483,22 +427,19 @@ async fn receipts(
     principal: Principal,
     body: ValidatedJson<StockMoveIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::StockMove)?;
+    principal.require(STOCK_MOVE)?;
     let out = stock::receive(&state, &principal, &body).await?;
     Ok(HttpResponse::Created().json(out))
 }
 
 /// Issue stock from a warehouse; all lines or none (409 `insufficient_stock`).
-///
-/// Requires the `inventory.stock.move` permission.
 #[utoipa::path(
+    description = STOCK_MOVE.requirement(),
     tag = "inventory",
     request_body = StockMoveIn,
     responses(
         (status = 201, description = "Movements and new levels", body = StockResultOut),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -508,22 +449,19 @@ async fn issues(
     principal: Principal,
     body: ValidatedJson<StockMoveIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::StockMove)?;
+    principal.require(STOCK_MOVE)?;
     let out = stock::issue(&state, &principal, &body).await?;
     Ok(HttpResponse::Created().json(out))
 }
 
 /// Move stock between warehouses: both legs or neither.
-///
-/// Requires the `inventory.stock.move` permission.
 #[utoipa::path(
+    description = STOCK_MOVE.requirement(),
     tag = "inventory",
     request_body = TransferIn,
     responses(
         (status = 201, description = "Movements and new levels", body = StockResultOut),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -533,22 +471,19 @@ async fn transfers(
     principal: Principal,
     body: ValidatedJson<TransferIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::StockMove)?;
+    principal.require(STOCK_MOVE)?;
     let out = stock::transfer(&state, &principal, &body).await?;
     Ok(HttpResponse::Created().json(out))
 }
 
 /// Correct a level by a delta or to a counted quantity.
-///
-/// Requires the `inventory.stock.adjust` permission.
 #[utoipa::path(
+    description = STOCK_ADJUST.requirement(),
     tag = "inventory",
     request_body = AdjustIn,
     responses(
         (status = 201, description = "The adjustment (no movement when nothing changed) and the level", body = StockResultOut),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -558,20 +493,18 @@ async fn adjust(
     principal: Principal,
     body: ValidatedJson<AdjustIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::StockAdjust)?;
+    principal.require(STOCK_ADJUST)?;
     let out = stock::adjust(&state, &principal, &body).await?;
     Ok(HttpResponse::Created().json(out))
 }
 
 /// Products whose available stock is at or below their reorder point, with
 /// a suggested order quantity.
-///
-/// Requires the `inventory.stock.read` permission.
 #[utoipa::path(
+    description = STOCK_READ.requirement(),
     tag = "inventory",
     responses(
         (status = 200, description = "Products to reorder, by SKU", body = Vec<LowStockOut>),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -580,23 +513,19 @@ async fn low_stock(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> AppResult<web::Json<Vec<LowStockOut>>> {
-    principal.require(Permission::StockRead)?;
+    principal.require(STOCK_READ)?;
     Ok(web::Json(
         stock::low_stock(&state.db, principal.organization_id).await?,
     ))
 }
 
 /// Stock value per product and warehouse (on hand x moving-average cost) with totals.
-///
-/// Requires the `inventory.stock.read` permission.
 #[utoipa::path(
+    description = STOCK_READ.requirement(),
     tag = "inventory",
     params(ValuationFilter),
     responses(
         (status = 200, description = "Valuation", body = ValuationOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -606,20 +535,18 @@ async fn valuation(
     principal: Principal,
     filter: ValidatedQuery<ValuationFilter>,
 ) -> AppResult<web::Json<ValuationOut>> {
-    principal.require(Permission::StockRead)?;
+    principal.require(STOCK_READ)?;
     Ok(web::Json(
         stock::valuation(&state.db, principal.organization_id, filter.warehouse_id).await?,
     ))
 }
 
 /// Product categories (a tree through `parent_id`), by name.
-///
-/// Requires the `inventory.products.read` permission.
 #[utoipa::path(
+    description = PRODUCTS_READ.requirement(),
     tag = "inventory",
     responses(
         (status = 200, description = "Every category (one page holds them all)", body = Page<CategoryOut>),
-        (status = 403, response = Forbidden),
     ),
     security(("bearer_auth" = []))
 )]
@@ -628,7 +555,7 @@ async fn list_categories(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> AppResult<web::Json<Page<CategoryOut>>> {
-    principal.require(Permission::ProductsRead)?;
+    principal.require(PRODUCTS_READ)?;
     let data = catalogue::list_categories(&state.db, principal.organization_id).await?;
     Ok(web::Json(Page {
         data,
@@ -638,17 +565,14 @@ async fn list_categories(
 }
 
 /// Create a category, optionally under a parent.
-///
-/// Requires the `inventory.products.manage` permission.
 #[utoipa::path(
+    description = PRODUCTS_MANAGE.requirement(),
     tag = "inventory",
     request_body = CategoryIn,
     responses(
         (status = 201, description = "Created", body = CategoryOut,
             headers(("Location" = String, description = "The new category"))),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -658,7 +582,7 @@ async fn create_category(
     principal: Principal,
     body: ValidatedJson<CategoryIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::ProductsManage)?;
+    principal.require(PRODUCTS_MANAGE)?;
     let out = catalogue::create_category(&state, &principal, &body).await?;
     Ok(created(
         format!("/api/v1/categories/{}", out.id),
@@ -668,16 +592,12 @@ async fn create_category(
 }
 
 /// One category.
-///
-/// Requires the `inventory.products.read` permission.
 #[utoipa::path(
+    description = PRODUCTS_READ.requirement(),
     tag = "inventory",
     params(("id" = Uuid, Path, description = "Category id")),
     responses(
         (status = 200, description = "The category; `ETag` carries its version", body = CategoryOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -687,7 +607,7 @@ async fn get_category(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::ProductsRead)?;
+    principal.require(PRODUCTS_READ)?;
     let out =
         catalogue::get_category(&state.db, principal.organization_id, id.into_inner()).await?;
     Ok(HttpResponse::Ok()
@@ -696,9 +616,8 @@ async fn get_category(
 }
 
 /// Rename or move a category; a parent that would make a cycle is 422.
-///
-/// Requires the `inventory.products.manage` permission.
 #[utoipa::path(
+    description = PRODUCTS_MANAGE.requirement(),
     tag = "inventory",
     params(
         ("id" = Uuid, Path, description = "Category id"),
@@ -707,12 +626,7 @@ async fn get_category(
     request_body = CategoryPatch,
     responses(
         (status = 200, description = "Changed", body = CategoryOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -724,7 +638,7 @@ async fn patch_category(
     if_match: IfMatch,
     body: ValidatedJson<CategoryPatch>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::ProductsManage)?;
+    principal.require(PRODUCTS_MANAGE)?;
     let out =
         catalogue::patch_category(&state, &principal, id.into_inner(), &body, if_match.0).await?;
     Ok(HttpResponse::Ok()
@@ -733,9 +647,8 @@ async fn patch_category(
 }
 
 /// Delete a category without sub-categories or products (else 409).
-///
-/// Requires the `inventory.products.manage` permission.
 #[utoipa::path(
+    description = PRODUCTS_MANAGE.requirement(),
     tag = "inventory",
     params(
         ("id" = Uuid, Path, description = "Category id"),
@@ -743,11 +656,7 @@ async fn patch_category(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]
@@ -758,22 +667,18 @@ async fn delete_category(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::ProductsManage)?;
+    principal.require(PRODUCTS_MANAGE)?;
     catalogue::delete_category(&state, &principal, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Suppliers, by name; archived ones with `active=false`.
-///
-/// Requires the `inventory.suppliers.read` permission.
 #[utoipa::path(
+    description = SUPPLIERS_READ.requirement(),
     tag = "inventory",
     params(SupplierFilter),
     responses(
         (status = 200, description = "A page of suppliers", body = Page<SupplierOut>),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -783,23 +688,20 @@ async fn list_suppliers(
     principal: Principal,
     filter: ValidatedQuery<SupplierFilter>,
 ) -> AppResult<web::Json<Page<SupplierOut>>> {
-    principal.require(Permission::SuppliersRead)?;
+    principal.require(SUPPLIERS_READ)?;
     Ok(web::Json(
         procurement::list_suppliers(&state.db, principal.organization_id, &filter).await?,
     ))
 }
 
 /// Create a supplier.
-///
-/// Requires the `inventory.suppliers.manage` permission.
 #[utoipa::path(
+    description = SUPPLIERS_MANAGE.requirement(),
     tag = "inventory",
     request_body = SupplierIn,
     responses(
         (status = 201, description = "Created", body = SupplierOut,
             headers(("Location" = String, description = "The new supplier"))),
-        (status = 403, response = Forbidden),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -809,7 +711,7 @@ async fn create_supplier(
     principal: Principal,
     body: ValidatedJson<SupplierIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::SuppliersManage)?;
+    principal.require(SUPPLIERS_MANAGE)?;
     let out = procurement::create_supplier(&state, &principal, &body).await?;
     Ok(created(
         format!("/api/v1/suppliers/{}", out.id),
@@ -819,16 +721,12 @@ async fn create_supplier(
 }
 
 /// One supplier.
-///
-/// Requires the `inventory.suppliers.read` permission.
 #[utoipa::path(
+    description = SUPPLIERS_READ.requirement(),
     tag = "inventory",
     params(("id" = Uuid, Path, description = "Supplier id")),
     responses(
         (status = 200, description = "The supplier; `ETag` carries its version", body = SupplierOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -838,7 +736,7 @@ async fn get_supplier(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::SuppliersRead)?;
+    principal.require(SUPPLIERS_READ)?;
     let out = SupplierOut::from(
         procurement::find_supplier(&state.db, principal.organization_id, id.into_inner()).await?,
     );
@@ -848,9 +746,8 @@ async fn get_supplier(
 }
 
 /// Change a supplier.
-///
-/// Requires the `inventory.suppliers.manage` permission.
 #[utoipa::path(
+    description = SUPPLIERS_MANAGE.requirement(),
     tag = "inventory",
     params(
         ("id" = Uuid, Path, description = "Supplier id"),
@@ -859,11 +756,6 @@ async fn get_supplier(
     request_body = SupplierPatch,
     responses(
         (status = 200, description = "Changed", body = SupplierOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -875,7 +767,7 @@ async fn patch_supplier(
     if_match: IfMatch,
     body: ValidatedJson<SupplierPatch>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::SuppliersManage)?;
+    principal.require(SUPPLIERS_MANAGE)?;
     let out =
         procurement::patch_supplier(&state, &principal, id.into_inner(), &body, if_match.0).await?;
     Ok(HttpResponse::Ok()
@@ -884,9 +776,8 @@ async fn patch_supplier(
 }
 
 /// Archive a supplier (its purchase orders stay; it takes no new ones).
-///
-/// Requires the `inventory.suppliers.manage` permission.
 #[utoipa::path(
+    description = SUPPLIERS_MANAGE.requirement(),
     tag = "inventory",
     params(
         ("id" = Uuid, Path, description = "Supplier id"),
@@ -894,10 +785,6 @@ async fn patch_supplier(
     ),
     responses(
         (status = 204, description = "Archived"),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]
@@ -908,7 +795,7 @@ async fn archive_supplier(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::SuppliersManage)?;
+    principal.require(SUPPLIERS_MANAGE)?;
     let archive = SupplierPatch {
         active: Some(false),
         ..SupplierPatch::default()
@@ -918,16 +805,12 @@ async fn archive_supplier(
 }
 
 /// Purchase orders, newest first, with their lines.
-///
-/// Requires the `inventory.purchase_orders.read` permission.
 #[utoipa::path(
+    description = PURCHASE_ORDERS_READ.requirement(),
     tag = "inventory",
     params(PurchaseOrderFilter),
     responses(
         (status = 200, description = "A page of purchase orders", body = Page<PurchaseOrderOut>),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -937,23 +820,20 @@ async fn list_purchase_orders(
     principal: Principal,
     filter: ValidatedQuery<PurchaseOrderFilter>,
 ) -> AppResult<web::Json<Page<PurchaseOrderOut>>> {
-    principal.require(Permission::PurchaseOrdersRead)?;
+    principal.require(PURCHASE_ORDERS_READ)?;
     Ok(web::Json(
         procurement::list_orders(&state.db, principal.organization_id, &filter).await?,
     ))
 }
 
 /// Create a draft purchase order (numbered `PO-000001`, ...).
-///
-/// Requires the `inventory.purchase_orders.manage` permission.
 #[utoipa::path(
+    description = PURCHASE_ORDERS_MANAGE.requirement(),
     tag = "inventory",
     request_body = PurchaseOrderIn,
     responses(
         (status = 201, description = "Created as a draft", body = PurchaseOrderOut,
             headers(("Location" = String, description = "The new purchase order"))),
-        (status = 403, response = Forbidden),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -963,7 +843,7 @@ async fn create_purchase_order(
     principal: Principal,
     body: ValidatedJson<PurchaseOrderIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::PurchaseOrdersManage)?;
+    principal.require(PURCHASE_ORDERS_MANAGE)?;
     let out = procurement::create_order(&state, &principal, &body).await?;
     Ok(created(
         format!("/api/v1/purchase-orders/{}", out.id),
@@ -973,16 +853,12 @@ async fn create_purchase_order(
 }
 
 /// One purchase order with its lines.
-///
-/// Requires the `inventory.purchase_orders.read` permission.
 #[utoipa::path(
+    description = PURCHASE_ORDERS_READ.requirement(),
     tag = "inventory",
     params(("id" = Uuid, Path, description = "Purchase order id")),
     responses(
         (status = 200, description = "The purchase order; `ETag` carries its version", body = PurchaseOrderOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -992,7 +868,7 @@ async fn get_purchase_order(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::PurchaseOrdersRead)?;
+    principal.require(PURCHASE_ORDERS_READ)?;
     let out = procurement::get_order(&state.db, principal.organization_id, id.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(out.version))
@@ -1000,9 +876,8 @@ async fn get_purchase_order(
 }
 
 /// Change a draft purchase order; `lines` replaces every line. Other states: 409.
-///
-/// Requires the `inventory.purchase_orders.manage` permission.
 #[utoipa::path(
+    description = PURCHASE_ORDERS_MANAGE.requirement(),
     tag = "inventory",
     params(
         ("id" = Uuid, Path, description = "Purchase order id"),
@@ -1011,12 +886,7 @@ async fn get_purchase_order(
     request_body = PurchaseOrderPatch,
     responses(
         (status = 200, description = "Changed", body = PurchaseOrderOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1028,7 +898,7 @@ async fn patch_purchase_order(
     if_match: IfMatch,
     body: ValidatedJson<PurchaseOrderPatch>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::PurchaseOrdersManage)?;
+    principal.require(PURCHASE_ORDERS_MANAGE)?;
     let out =
         procurement::patch_order(&state, &principal, id.into_inner(), &body, if_match.0).await?;
     Ok(HttpResponse::Ok()
@@ -1037,9 +907,8 @@ async fn patch_purchase_order(
 }
 
 /// Send a draft to the supplier: draft -> ordered (other states: 409 `invalid_state`).
-///
-/// Requires the `inventory.purchase_orders.manage` permission.
 #[utoipa::path(
+    description = PURCHASE_ORDERS_MANAGE.requirement(),
     tag = "inventory",
     params(
         ("id" = Uuid, Path, description = "Purchase order id"),
@@ -1047,11 +916,7 @@ async fn patch_purchase_order(
     ),
     responses(
         (status = 200, description = "Ordered", body = PurchaseOrderOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1062,7 +927,7 @@ async fn place_purchase_order(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::PurchaseOrdersManage)?;
+    principal.require(PURCHASE_ORDERS_MANAGE)?;
     let out = procurement::place_order(&state, &principal, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(out.version))
@@ -1070,9 +935,8 @@ async fn place_purchase_order(
 }
 
 /// Cancel a draft or ordered purchase order (once goods arrived: 409 `invalid_state`).
-///
-/// Requires the `inventory.purchase_orders.manage` permission.
 #[utoipa::path(
+    description = PURCHASE_ORDERS_MANAGE.requirement(),
     tag = "inventory",
     params(
         ("id" = Uuid, Path, description = "Purchase order id"),
@@ -1080,11 +944,7 @@ async fn place_purchase_order(
     ),
     responses(
         (status = 200, description = "Cancelled", body = PurchaseOrderOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1095,7 +955,7 @@ async fn cancel_purchase_order(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::PurchaseOrdersManage)?;
+    principal.require(PURCHASE_ORDERS_MANAGE)?;
     let out = procurement::cancel_order(&state, &principal, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(out.version))
@@ -1105,19 +965,14 @@ async fn cancel_purchase_order(
 /// Receive goods against an ordered purchase order: part or all of some lines,
 /// into a warehouse, as receipts in the stock ledger. More than remains on a
 /// line is 422 `over_receipt`; a draft, received or cancelled order is 409.
-///
-/// Requires the `inventory.purchase_orders.receive` permission.
 #[utoipa::path(
+    description = PURCHASE_ORDERS_RECEIVE.requirement(),
     tag = "inventory",
     params(("id" = Uuid, Path, description = "Purchase order id")),
     request_body = ReceiveIn,
     responses(
         (status = 201, description = "The receipt movements and the order in its new state", body = ReceiptOut),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
     ),
     security(("bearer_auth" = []))
 )]
@@ -1128,7 +983,7 @@ async fn receive_purchase_order(
     id: web::Path<Uuid>,
     body: ValidatedJson<ReceiveIn>,
 ) -> AppResult<HttpResponse> {
-    principal.require(Permission::PurchaseOrdersReceive)?;
+    principal.require(PURCHASE_ORDERS_RECEIVE)?;
     let out = procurement::receive(&state, &principal, id.into_inner(), &body).await?;
     Ok(HttpResponse::Created().json(out))
 }

@@ -110,17 +110,15 @@ pub async fn onboard(
     let owner = members::insert_user(&tx, email, full_name, password_hash).await?;
     members::insert_membership(&tx, org.id, owner.id).await?;
     let mut owner_role = None;
-    for (name, description) in SYSTEM_ROLES {
+    for (name, level, description) in SYSTEM_ROLES {
         let r = role::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(org.id),
             name: Set(name.into()),
             description: Set(description.into()),
             is_system: Set(true),
-            permissions: Set(serde_json::to_string(
-                &catalog::system_role_permissions(name).names(),
-            )
-            .map_err(AppError::internal)?),
+            permissions: Set(serde_json::to_string(&state.permissions.held_at(level))
+                .map_err(AppError::internal)?),
             created_at: Set(now),
             updated_at: Set(now),
             version: Set(1),
@@ -367,7 +365,7 @@ pub async fn me(state: &AppState, principal: &Principal) -> Result<MeOut, AppErr
         user: profile.user,
         organization: profile.organization,
         session_id: principal.session_id,
-        permissions: principal.permissions.names(),
+        permissions: principal.permissions.clone(),
         memberships: profile.memberships,
     })
 }
@@ -562,9 +560,13 @@ pub async fn patch_organization(
     own_org(principal, id)?;
     let tx = begin_write(&state.db).await?;
     let current = tenant::find::<organization::Entity>(&tx, id, id).await?;
-    let updated =
-        tenant::update::<organization::Entity>(&tx, Target::new(id, id, if_match), patch.changes(), None)
-            .await?;
+    let updated = tenant::update::<organization::Entity>(
+        &tx,
+        Target::new(id, id, if_match),
+        patch.changes(),
+        None,
+    )
+    .await?;
     let mut e = entry(
         id,
         Some(principal.user_id),

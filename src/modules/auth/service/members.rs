@@ -21,7 +21,7 @@ use crate::{
     },
     platform::{
         audit::{self, AuditEntry},
-        auth::{Permission, Principal},
+        auth::{Catalogue, Principal},
         db::begin_write,
         error::{AppError, conflict_as, unique_violation},
         pagination::{Page, decode_cursor},
@@ -383,10 +383,9 @@ pub async fn set_active(
     Ok(out)
 }
 
-pub(crate) fn role_out(r: role::Model) -> RoleOut {
+pub(crate) fn role_out(catalogue: Catalogue, r: role::Model) -> RoleOut {
     RoleOut {
-        permissions: sessions::role_permissions(&r)
-            .names()
+        permissions: sessions::role_permissions(catalogue, &r)
             .into_iter()
             .map(str::to_string)
             .collect(),
@@ -401,20 +400,20 @@ pub(crate) fn role_out(r: role::Model) -> RoleOut {
 }
 
 /// `GET /permissions`.
-pub fn permission_catalogue() -> Vec<PermissionOut> {
-    Permission::ALL
+pub fn permission_catalogue(catalogue: Catalogue) -> Vec<PermissionOut> {
+    catalogue
         .iter()
         .map(|p| PermissionOut {
-            name: p.name(),
-            description: p.description(),
+            name: p.name,
+            description: p.description,
         })
         .collect()
 }
 
-fn validate_permissions(names: &[String]) -> Result<String, AppError> {
+fn validate_permissions(catalogue: Catalogue, names: &[String]) -> Result<String, AppError> {
     let unknown: Vec<&str> = names
         .iter()
-        .filter(|n| Permission::from_name(n).is_none())
+        .filter(|n| catalogue.get(n).is_none())
         .map(String::as_str)
         .collect();
     if !unknown.is_empty() {
@@ -434,7 +433,11 @@ fn validate_permissions(names: &[String]) -> Result<String, AppError> {
 }
 
 /// `GET /roles`.
-pub async fn list_roles(conn: &impl ConnectionTrait, org: Uuid) -> Result<Vec<RoleOut>, AppError> {
+pub async fn list_roles(
+    conn: &impl ConnectionTrait,
+    catalogue: Catalogue,
+    org: Uuid,
+) -> Result<Vec<RoleOut>, AppError> {
     Ok(role::Entity::find()
         .filter(role::Column::OrganizationId.eq(org))
         .order_by_desc(role::Column::IsSystem)
@@ -442,7 +445,7 @@ pub async fn list_roles(conn: &impl ConnectionTrait, org: Uuid) -> Result<Vec<Ro
         .all(conn)
         .await?
         .into_iter()
-        .map(role_out)
+        .map(|r| role_out(catalogue, r))
         .collect())
 }
 
@@ -457,10 +460,13 @@ async fn find_role(
 /// `GET /roles/{id}`.
 pub async fn get_role(
     conn: &impl ConnectionTrait,
+    catalogue: Catalogue,
     org: Uuid,
     id: Uuid,
 ) -> Result<RoleOut, AppError> {
-    find_role(conn, org, id).await.map(role_out)
+    find_role(conn, org, id)
+        .await
+        .map(|r| role_out(catalogue, r))
 }
 
 /// `POST /roles`.
@@ -469,7 +475,7 @@ pub async fn create_role(
     principal: &Principal,
     input: &RoleIn,
 ) -> Result<RoleOut, AppError> {
-    let permissions = validate_permissions(&input.permissions)?;
+    let permissions = validate_permissions(state.permissions, &input.permissions)?;
     let now = Utc::now();
     let tx = begin_write(&state.db).await?;
     let created = role::ActiveModel {
@@ -501,7 +507,7 @@ pub async fn create_role(
     )
     .await?;
     tx.commit().await?;
-    Ok(role_out(created))
+    Ok(role_out(state.permissions, created))
 }
 
 fn system_role_immutable() -> AppError {
@@ -545,7 +551,7 @@ pub async fn patch_role(
     }
     let mut changes = patch.changes();
     if let Some(perms) = &patch.permissions {
-        changes.permissions = Set(validate_permissions(perms)?);
+        changes.permissions = Set(validate_permissions(state.permissions, perms)?);
     }
     // System roles never change: the guard keeps a racing request out too.
     let guard = Guard::new(role::Column::IsSystem.eq(false), |_: &role::Model| {
@@ -575,7 +581,7 @@ pub async fn patch_role(
     let affected = sessions_holding(&tx, org, id).await?;
     tx.commit().await?;
     sessions::evict(&state.cache, &affected).await?;
-    Ok(role_out(updated))
+    Ok(role_out(state.permissions, updated))
 }
 
 /// `DELETE /roles/{id}`: custom roles nobody holds.

@@ -10,6 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::security::{random_token, token_hash};
+use crate::modules::auth::catalog::system_role_level;
 use crate::{
     modules::auth::{
         dto::{SessionOut, TokensOut},
@@ -17,7 +18,7 @@ use crate::{
     },
     platform::{
         audit::{self, AuditEntry},
-        auth::{self, LoadFuture, PermissionSet, Principal, SessionInfo, SessionLoader},
+        auth::{self, Catalogue, LoadFuture, Principal, SessionInfo, SessionLoader},
         cache::Cache,
         db::begin_write,
         error::AppError,
@@ -145,7 +146,10 @@ pub async fn refresh(state: &AppState, token: &str) -> Result<TokensOut, AppErro
             "This refresh token was already used; the session has been ended. Sign in again.",
         ));
     }
-    if load_session(&tx, sess.id).await?.is_none() {
+    if load_session(&tx, state.permissions, sess.id)
+        .await?
+        .is_none()
+    {
         return Err(invalid_refresh());
     }
     let ttl = chrono::Duration::seconds(state.settings.auth.refresh_token_ttl_secs as i64);
@@ -319,12 +323,13 @@ pub async fn revoke_one(state: &AppState, principal: &Principal, id: Uuid) -> Re
     end_sessions(state, principal, vec![id], "revoked_by_user").await
 }
 
-/// Union of the permissions of a member's roles.
+/// Union of the permissions of a member's roles, sorted.
 pub async fn effective_permissions(
     conn: &impl ConnectionTrait,
+    catalogue: Catalogue,
     organization_id: Uuid,
     user_id: Uuid,
-) -> Result<PermissionSet, AppError> {
+) -> Result<Vec<&'static str>, AppError> {
     let role_ids: Vec<Uuid> = membership_role::Entity::find()
         .filter(membership_role::Column::OrganizationId.eq(organization_id))
         .filter(membership_role::Column::UserId.eq(user_id))
@@ -334,34 +339,47 @@ pub async fn effective_permissions(
         .map(|r| r.role_id)
         .collect();
     if role_ids.is_empty() {
-        return Ok(PermissionSet::default());
+        return Ok(Vec::new());
     }
     let roles = role::Entity::find()
         .filter(role::Column::OrganizationId.eq(organization_id))
         .filter(role::Column::Id.is_in(role_ids))
         .all(conn)
         .await?;
-    Ok(roles.iter().fold(PermissionSet::default(), |acc, r| {
-        acc.union(role_permissions(r))
-    }))
+    let mut names: Vec<&'static str> = roles
+        .iter()
+        .flat_map(|r| role_permissions(catalogue, r))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    Ok(names)
 }
 
-/// What a role grants. System roles take theirs from the catalogue in code,
-/// so permissions added by later modules reach every organization's owners
-/// and admins without a data migration; custom roles keep their stored list.
-pub fn role_permissions(r: &role::Model) -> PermissionSet {
+/// What a role grants, sorted. System roles take theirs from the modules'
+/// declarations, so permissions added by later modules reach every
+/// organization's roles without a data migration; custom roles keep their
+/// stored list (a name no module declares any more grants nothing).
+pub fn role_permissions(catalogue: Catalogue, r: &role::Model) -> Vec<&'static str> {
     if r.is_system {
-        crate::modules::auth::catalog::system_role_permissions(&r.name)
-    } else {
-        let names: Vec<String> = serde_json::from_str(&r.permissions).unwrap_or_default();
-        PermissionSet::from_names(names.iter().map(String::as_str))
+        return system_role_level(&r.name)
+            .map(|level| catalogue.held_at(level))
+            .unwrap_or_default();
     }
+    let names: Vec<String> = serde_json::from_str(&r.permissions).unwrap_or_default();
+    let mut held: Vec<&'static str> = names
+        .iter()
+        .filter_map(|n| catalogue.get(n).map(|p| p.name))
+        .collect();
+    held.sort_unstable();
+    held.dedup();
+    held
 }
 
 /// A session's state from the database: `None` unless the session, the
 /// membership and the account are all live.
 pub async fn load_session(
     conn: &impl ConnectionTrait,
+    catalogue: Catalogue,
     session_id: Uuid,
 ) -> Result<Option<SessionInfo>, AppError> {
     let Some(s) = session::Entity::find_by_id(session_id)
@@ -387,7 +405,7 @@ pub async fn load_session(
     if !(member_ok && user_ok) {
         return Ok(None);
     }
-    let permissions = effective_permissions(conn, s.organization_id, s.user_id).await?;
+    let permissions = effective_permissions(conn, catalogue, s.organization_id, s.user_id).await?;
     let plan = super::identity::current_plan(conn, s.organization_id).await?;
     let profile = super::identity::load_profile(conn, s.user_id, s.organization_id)
         .await?
@@ -397,11 +415,7 @@ pub async fn load_session(
     Ok(Some(SessionInfo {
         user_id: s.user_id,
         organization_id: s.organization_id,
-        permissions: permissions
-            .names()
-            .into_iter()
-            .map(str::to_string)
-            .collect(),
+        permissions: permissions.into_iter().map(str::to_string).collect(),
         requests_per_minute: plan.api_requests_per_minute,
         profile,
     }))
@@ -410,17 +424,18 @@ pub async fn load_session(
 /// The database side of session lookups; the platform caches what it loads.
 pub struct DbSessions {
     db: DatabaseConnection,
+    catalogue: Catalogue,
 }
 
 impl DbSessions {
-    /// A loader over the pool.
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// A loader over the pool, granting from `catalogue`.
+    pub fn new(db: DatabaseConnection, catalogue: Catalogue) -> Self {
+        Self { db, catalogue }
     }
 }
 
 impl SessionLoader for DbSessions {
     fn load(&self, session_id: Uuid) -> LoadFuture<'_> {
-        Box::pin(load_session(&self.db, session_id))
+        Box::pin(load_session(&self.db, self.catalogue, session_id))
     }
 }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    NotSet, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::IntoCondition,
     sea_query::{Expr, ExprTrait, Func},
 };
@@ -137,12 +137,15 @@ pub async fn patch_warehouse(
     // Archiving is refused for the default warehouse, checked in the write
     // itself so that a concurrent change of the default cannot slip past.
     let guard = (patch.active == Some(false)).then(|| {
-        Guard::new(warehouse::Column::IsDefault.eq(false), |_: &warehouse::Model| {
-            AppError::conflict(
-                "default_warehouse",
-                "Make another warehouse the default before archiving this one.",
-            )
-        })
+        Guard::new(
+            warehouse::Column::IsDefault.eq(false),
+            |_: &warehouse::Model| {
+                AppError::conflict(
+                    "default_warehouse",
+                    "Make another warehouse the default before archiving this one.",
+                )
+            },
+        )
     });
     let updated =
         tenant::update::<warehouse::Entity>(&tx, Target::new(org, id, if_match), changes, guard)
