@@ -301,15 +301,30 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedQuery<T>
     type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = web::Query::<T>::from_query(req.query_string())
-            .map_err(query_error)
-            .and_then(|q| {
-                let value = q.into_inner();
-                value.validate().map_err(validation_error)?;
-                Ok(ValidatedQuery(value))
-            });
+        let result = parse_query::<T>(req.query_string()).and_then(|value| {
+            value.validate().map_err(validation_error)?;
+            Ok(ValidatedQuery(value))
+        });
         std::future::ready(result)
     }
+}
+
+/// Parses a query string; a value outside a documented set (an enum's
+/// unknown variant) is a 422 naming the parameter, anything else a 400.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        let message = e.inner().to_string();
+        if message.starts_with("unknown variant") && field != "." {
+            AppError::invalid_field(field, "invalid_value", message)
+        } else {
+            AppError::bad_request(
+                "invalid_query",
+                format!("The query string is invalid: {message}."),
+            )
+        }
+    })
 }
 
 fn query_error(err: QueryPayloadError) -> AppError {

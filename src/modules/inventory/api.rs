@@ -5,7 +5,10 @@
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::service::stock::{self, MoveContext};
+use super::{
+    entities::MovementKind,
+    service::stock::{self, MoveContext},
+};
 use crate::platform::{
     error::AppError,
     money::{Amount, Quantity},
@@ -55,7 +58,7 @@ pub async fn issue(
         conn,
         &origin.context(),
         key,
-        "issue",
+        MovementKind::Issue,
         neg,
         after.avg_cost,
         None,
@@ -121,7 +124,7 @@ pub async fn issue_reserved(
         conn,
         &origin.context(),
         key,
-        "issue",
+        MovementKind::Issue,
         neg,
         after.avg_cost,
         None,

@@ -6,7 +6,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::entities::{category, product, purchase_order, supplier, warehouse};
+use super::entities::{
+    MovementKind, ProductKind, PurchaseOrderStatus, category, product, purchase_order, supplier,
+    warehouse,
+};
 use crate::{
     apply_patch,
     platform::{
@@ -91,7 +94,7 @@ pub struct ProductOut {
     /// Category.
     pub category_id: Option<Uuid>,
     /// `stock` (tracked) or `service` (never stocked).
-    pub kind: String,
+    pub kind: ProductKind,
     /// Unit of measure.
     pub uom: String,
     /// Sale price.
@@ -139,7 +142,7 @@ pub struct ProductIn {
     pub category_id: Option<Uuid>,
     /// `stock` (default) or `service`.
     #[schema(example = "stock")]
-    pub kind: Option<String>,
+    pub kind: Option<ProductKind>,
     /// Unit of measure (default `unit`).
     #[validate(length(min = 1, max = 16))]
     pub uom: Option<String>,
@@ -197,6 +200,30 @@ pub struct ProductPatch {
     pub active: Option<bool>,
 }
 
+/// How `GET /products` is ordered: a key, `-` first for descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+pub enum ProductSort {
+    /// Oldest first (the default).
+    #[default]
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    /// Newest first.
+    #[serde(rename = "-created_at")]
+    CreatedAtDesc,
+    /// By SKU.
+    #[serde(rename = "sku")]
+    Sku,
+    /// By SKU, descending.
+    #[serde(rename = "-sku")]
+    SkuDesc,
+    /// By name.
+    #[serde(rename = "name")]
+    Name,
+    /// By name, descending.
+    #[serde(rename = "-name")]
+    NameDesc,
+}
+
 /// Filters of `GET /products`.
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -206,7 +233,7 @@ pub struct ProductFilter {
     #[validate(length(max = 200))]
     pub q: Option<String>,
     /// `stock` or `service`.
-    pub kind: Option<String>,
+    pub kind: Option<ProductKind>,
     /// Active (default) or archived products.
     pub active: Option<bool>,
     /// Only this category and the categories below it.
@@ -216,7 +243,7 @@ pub struct ProductFilter {
     pub low_stock: Option<bool>,
     /// `created_at` (default), `sku` or `name`; prefix `-` for descending.
     #[param(example = "-name")]
-    pub sort: Option<String>,
+    pub sort: Option<ProductSort>,
     /// Rows per page (1 to 200, default 50).
     #[validate(range(min = 1, max = 200))]
     pub limit: Option<u64>,
@@ -287,7 +314,7 @@ pub struct MovementOut {
     /// Warehouse.
     pub warehouse_id: Uuid,
     /// `receipt`, `issue`, `adjustment`, `transfer_out` or `transfer_in`.
-    pub kind: String,
+    pub kind: MovementKind,
     /// Signed change of on hand.
     pub quantity: Quantity,
     /// Unit cost of the movement.
@@ -316,7 +343,7 @@ pub struct MovementFilter {
     /// Only this warehouse.
     pub warehouse_id: Option<Uuid>,
     /// Only this kind.
-    pub kind: Option<String>,
+    pub kind: Option<MovementKind>,
     /// From (inclusive, RFC 3339).
     pub from: Option<DateTime<Utc>>,
     /// Before (exclusive, RFC 3339).
@@ -753,7 +780,7 @@ pub struct PurchaseOrderOut {
     pub supplier_id: Uuid,
     /// `draft`, `ordered`, `partially_received`, `received` or `cancelled`.
     #[schema(example = "ordered")]
-    pub status: String,
+    pub status: PurchaseOrderStatus,
     /// Currency.
     #[schema(example = "EUR")]
     pub currency: String,
@@ -789,7 +816,7 @@ pub struct PurchaseOrderOut {
 #[serde(deny_unknown_fields)]
 pub struct PurchaseOrderFilter {
     /// Only this status.
-    pub status: Option<String>,
+    pub status: Option<PurchaseOrderStatus>,
     /// Only this supplier.
     pub supplier_id: Option<Uuid>,
     /// Rows per page (1 to 200, default 50).

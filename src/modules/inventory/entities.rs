@@ -8,6 +8,124 @@ macro_rules! no_relations {
     };
 }
 
+use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What a product is: stock is counted in warehouses, a service is not.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(16))",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductKind {
+    /// Counted in warehouses; moves through the stock ledger.
+    #[default]
+    Stock,
+    /// Sold, never stocked.
+    Service,
+}
+
+/// What a stock movement records.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(16))",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MovementKind {
+    /// Goods in.
+    Receipt,
+    /// Goods out (sold, consumed).
+    Issue,
+    /// A correction (count or adjustment).
+    Adjustment,
+    /// The leaving leg of a transfer.
+    TransferOut,
+    /// The arriving leg of a transfer.
+    TransferIn,
+}
+
+/// The life of a purchase order; [`PurchaseOrderStatus::TRANSITIONS`] says
+/// which moves exist.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(24))",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PurchaseOrderStatus {
+    /// Being written; lines may change.
+    Draft,
+    /// Sent to the supplier; takes receipts.
+    Ordered,
+    /// Some goods received.
+    PartiallyReceived,
+    /// Every line received in full.
+    Received,
+    /// Called off.
+    Cancelled,
+}
+
+impl PurchaseOrderStatus {
+    /// Every allowed move: (from, to). A move is one conditional update on
+    /// the current status (`procurement::move_state`).
+    pub const TRANSITIONS: &[(Self, Self)] = &[
+        (Self::Draft, Self::Ordered),
+        (Self::Draft, Self::Cancelled),
+        (Self::Ordered, Self::Cancelled),
+        (Self::Ordered, Self::PartiallyReceived),
+        (Self::PartiallyReceived, Self::PartiallyReceived),
+        (Self::PartiallyReceived, Self::Received),
+    ];
+
+    /// The states `to` can be reached from.
+    pub fn sources(to: Self) -> Vec<Self> {
+        Self::TRANSITIONS
+            .iter()
+            .filter(|(_, t)| *t == to)
+            .map(|(f, _)| *f)
+            .collect()
+    }
+
+    /// The wire (and database) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Ordered => "ordered",
+            Self::PartiallyReceived => "partially_received",
+            Self::Received => "received",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl std::fmt::Display for PurchaseOrderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 pub mod category {
     use sea_orm::entity::prelude::*;
 
@@ -48,7 +166,7 @@ pub mod product {
         #[sea_orm(column_type = "Text")]
         pub description: String,
         pub category_id: Option<Uuid>,
-        pub kind: String,
+        pub kind: super::ProductKind,
         pub uom: String,
         pub sale_price: Amount,
         pub standard_cost: Amount,
@@ -131,7 +249,7 @@ pub mod stock_movement {
         pub organization_id: Uuid,
         pub product_id: Uuid,
         pub warehouse_id: Uuid,
-        pub kind: String,
+        pub kind: super::MovementKind,
         pub quantity: Quantity,
         pub unit_cost: Amount,
         pub reason: String,
@@ -188,7 +306,7 @@ pub mod purchase_order {
         pub organization_id: Uuid,
         pub number: String,
         pub supplier_id: Uuid,
-        pub status: String,
+        pub status: super::PurchaseOrderStatus,
         pub currency: String,
         pub warehouse_id: Option<Uuid>,
         pub expected_on: Option<Date>,

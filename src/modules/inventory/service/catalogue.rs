@@ -208,14 +208,6 @@ pub async fn create_product(
     input: &ProductIn,
 ) -> Result<ProductOut, AppError> {
     let org = p.organization_id;
-    let kind = input.kind.clone().unwrap_or_else(|| "stock".into());
-    if kind != "stock" && kind != "service" {
-        return Err(AppError::invalid_field(
-            "kind",
-            "invalid_value",
-            "must be `stock` or `service`",
-        ));
-    }
     check_amounts(&[
         ("sale_price", input.sale_price.units()),
         ("standard_cost", input.standard_cost.units()),
@@ -239,7 +231,7 @@ pub async fn create_product(
         name: Set(input.name.trim().to_string()),
         description: Set(input.description.clone()),
         category_id: Set(input.category_id),
-        kind: Set(kind),
+        kind: Set(input.kind.unwrap_or_default()),
         uom: Set(input.uom.clone().unwrap_or_else(|| "unit".into())),
         sale_price: Set(input.sale_price),
         standard_cost: Set(input.standard_cost),
@@ -373,32 +365,23 @@ async fn product_lists_changed(state: &AppState, org: Uuid) {
 /// (the same rule as `GET /inventory/low-stock`).
 const LOW_STOCK_SQL: &str = r#""products"."kind" = 'stock' AND "products"."reorder_point" > 0 AND COALESCE((SELECT SUM("stock_levels"."on_hand" - "stock_levels"."reserved") FROM "stock_levels" WHERE "stock_levels"."product_id" = "products"."id"), 0) <= "products"."reorder_point""#;
 
-/// How `GET /products` is ordered.
-enum ProductSort {
+/// The key a product list is ordered by.
+enum SortKey {
     Created,
     Sku,
     Name,
 }
 
-fn product_sort(sort: Option<&str>) -> Result<(ProductSort, bool), AppError> {
-    let sort = sort.unwrap_or("created_at");
-    let (desc, key) = match sort.strip_prefix('-') {
-        Some(k) => (true, k),
-        None => (false, sort),
-    };
-    let key = match key {
-        "created_at" => ProductSort::Created,
-        "sku" => ProductSort::Sku,
-        "name" => ProductSort::Name,
-        _ => {
-            return Err(AppError::invalid_field(
-                "sort",
-                "invalid_value",
-                "must be created_at, sku or name, optionally prefixed with - for descending",
-            ));
-        }
-    };
-    Ok((key, desc))
+/// The key and whether it runs descending.
+fn product_sort(sort: ProductSort) -> (SortKey, bool) {
+    match sort {
+        ProductSort::CreatedAt => (SortKey::Created, false),
+        ProductSort::CreatedAtDesc => (SortKey::Created, true),
+        ProductSort::Sku => (SortKey::Sku, false),
+        ProductSort::SkuDesc => (SortKey::Sku, true),
+        ProductSort::Name => (SortKey::Name, false),
+        ProductSort::NameDesc => (SortKey::Name, true),
+    }
 }
 
 /// `GET /products`: filters q, kind, active (default true), category,
@@ -409,12 +392,12 @@ pub async fn list_products(
     f: &ProductFilter,
 ) -> Result<Page<ProductOut>, AppError> {
     let limit = f.limit.unwrap_or(50).clamp(1, 200);
-    let (sort, desc) = product_sort(f.sort.as_deref())?;
+    let (sort, desc) = product_sort(f.sort.unwrap_or_default());
     let mut cond = Condition::all()
         .add(product::Column::OrganizationId.eq(org))
         .add(product::Column::Active.eq(f.active.unwrap_or(true)));
     if let Some(k) = &f.kind {
-        cond = cond.add(product::Column::Kind.eq(k.as_str()));
+        cond = cond.add(product::Column::Kind.eq(*k));
     }
     if let Some(c) = f.category {
         let tree = with_descendants(conn, org, c).await?;
@@ -436,9 +419,9 @@ pub async fn list_products(
         None => {}
     }
     let key_col = match sort {
-        ProductSort::Created => None,
-        ProductSort::Sku => Some(product::Column::Sku),
-        ProductSort::Name => Some(product::Column::Name),
+        SortKey::Created => None,
+        SortKey::Sku => Some(product::Column::Sku),
+        SortKey::Name => Some(product::Column::Name),
     };
     if let Some(c) = &f.cursor {
         cond = cond.add(match key_col {
@@ -464,11 +447,11 @@ pub async fn list_products(
         .all(conn)
         .await?;
     let page = match sort {
-        ProductSort::Created => Page::from_rows(rows, limit, |r| r.id).map(ProductOut::from),
-        ProductSort::Sku => {
+        SortKey::Created => Page::from_rows(rows, limit, |r| r.id).map(ProductOut::from),
+        SortKey::Sku => {
             Page::from_rows(rows, limit, |r| (r.sku.clone(), r.id)).map(ProductOut::from)
         }
-        ProductSort::Name => {
+        SortKey::Name => {
             Page::from_rows(rows, limit, |r| (r.name.clone(), r.id)).map(ProductOut::from)
         }
     };

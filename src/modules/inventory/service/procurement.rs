@@ -26,7 +26,7 @@ use super::stock::{
 use crate::{
     modules::inventory::{
         dto::*,
-        entities::{product, purchase_order, purchase_order_line, supplier},
+        entities::{PurchaseOrderStatus, product, purchase_order, purchase_order_line, supplier},
     },
     platform::{
         audit::{self, AuditEntry},
@@ -40,15 +40,6 @@ use crate::{
         tenant::{self, ApplyTo, Guard, Target},
     },
 };
-
-/// The states of a purchase order.
-pub const STATUSES: [&str; 5] = [
-    "draft",
-    "ordered",
-    "partially_received",
-    "received",
-    "cancelled",
-];
 
 // ---- suppliers -------------------------------------------------------------
 
@@ -281,15 +272,8 @@ pub async fn list_orders(
     let limit = f.limit.unwrap_or(50).clamp(1, 200);
     let mut q =
         purchase_order::Entity::find().filter(purchase_order::Column::OrganizationId.eq(org));
-    if let Some(s) = &f.status {
-        if !STATUSES.contains(&s.as_str()) {
-            return Err(AppError::invalid_field(
-                "status",
-                "invalid_value",
-                format!("must be one of {}", STATUSES.join(", ")),
-            ));
-        }
-        q = q.filter(purchase_order::Column::Status.eq(s.as_str()));
+    if let Some(s) = f.status {
+        q = q.filter(purchase_order::Column::Status.eq(s));
     }
     if let Some(s) = f.supplier_id {
         q = q.filter(purchase_order::Column::SupplierId.eq(s));
@@ -390,7 +374,7 @@ pub async fn create_order(
         organization_id: Set(org),
         number: Set(next_number(&tx, org, "PO").await?),
         supplier_id: Set(supplier.id),
-        status: Set("draft".into()),
+        status: Set(PurchaseOrderStatus::Draft),
         currency: Set(input.currency.clone().unwrap_or(supplier.currency)),
         warehouse_id: Set(input.warehouse_id),
         expected_on: Set(input.expected_on),
@@ -447,7 +431,7 @@ pub async fn patch_order(
     let org = p.organization_id;
     let tx = begin_write(&state.db).await?;
     let current = find_order(&tx, org, id).await?;
-    if current.status != "draft" {
+    if current.status != PurchaseOrderStatus::Draft {
         return Err(invalid_state(&current, "changed (only drafts can)"));
     }
     let mut changes = patch.changes();
@@ -467,7 +451,7 @@ pub async fn patch_order(
     }
     // Only a draft changes: the state is part of the write's condition.
     let guard = Guard::new(
-        purchase_order::Column::Status.eq("draft"),
+        purchase_order::Column::Status.eq(PurchaseOrderStatus::Draft),
         |o: &purchase_order::Model| invalid_state(o, "changed (only drafts can)"),
     );
     let updated = tenant::update::<purchase_order::Entity>(
@@ -504,12 +488,12 @@ async fn move_state(
     conn: &impl ConnectionTrait,
     org: Uuid,
     id: Uuid,
-    (from, to, what): (&[&str], &str, &str),
+    (to, what): (PurchaseOrderStatus, &str),
     if_match: Option<i32>,
     stamp: Option<purchase_order::Column>,
 ) -> Result<purchase_order::Model, AppError> {
     let mut changes = purchase_order::ActiveModel {
-        status: Set(to.to_string()),
+        status: Set(to),
         ..Default::default()
     };
     if let Some(col) = stamp {
@@ -517,7 +501,7 @@ async fn move_state(
     }
     let what = what.to_string();
     let guard = Guard::new(
-        purchase_order::Column::Status.is_in(from.iter().copied()),
+        purchase_order::Column::Status.is_in(PurchaseOrderStatus::sources(to)),
         move |o: &purchase_order::Model| invalid_state(o, &what),
     );
     tenant::update::<purchase_order::Entity>(
@@ -541,7 +525,7 @@ pub async fn place_order(
         p,
         id,
         if_match,
-        (&["draft"], "ordered", "ordered"),
+        (PurchaseOrderStatus::Ordered, "ordered"),
         purchase_order::Column::OrderedAt,
     )
     .await
@@ -559,7 +543,7 @@ pub async fn cancel_order(
         p,
         id,
         if_match,
-        (&["draft", "ordered"], "cancelled", "cancelled"),
+        (PurchaseOrderStatus::Cancelled, "cancelled"),
         purchase_order::Column::CancelledAt,
     )
     .await
@@ -570,7 +554,7 @@ async fn transition(
     p: &Principal,
     id: Uuid,
     if_match: Option<i32>,
-    rule: (&[&str], &str, &str),
+    rule: (PurchaseOrderStatus, &str),
     stamp: purchase_order::Column,
 ) -> Result<PurchaseOrderOut, AppError> {
     let tx = begin_write(&state.db).await?;
@@ -579,10 +563,10 @@ async fn transition(
         &tx,
         AuditEntry::by(
             p,
-            &format!("inventory.purchase_order.{}", rule.1),
+            &format!("inventory.purchase_order.{}", rule.0),
             "purchase_order",
             id,
-            json!({ "number": o.number, "status": [rule.0, rule.1] }),
+            json!({ "number": o.number, "status": [PurchaseOrderStatus::sources(rule.0), rule.0] }),
         ),
     )
     .await?;
@@ -609,8 +593,7 @@ pub async fn receive(
         org,
         id,
         (
-            &["ordered", "partially_received"],
-            "partially_received",
+            PurchaseOrderStatus::PartiallyReceived,
             "received (order it first; received and cancelled orders take no receipts)",
         ),
         None,
@@ -735,7 +718,7 @@ pub async fn receive(
             &tx,
             org,
             id,
-            (&["partially_received"], "received", "received"),
+            (PurchaseOrderStatus::Received, "received"),
             None,
             Some(purchase_order::Column::ReceivedAt),
         )
@@ -770,14 +753,27 @@ pub async fn receive(
 
 #[cfg(test)]
 mod tests {
-    use super::STATUSES;
+    use sea_orm::Iterable;
+
+    use super::PurchaseOrderStatus;
 
     #[test]
     fn the_statuses_match_the_database_check() {
         let migration =
             include_str!("../../../../migration/src/m20261121_000009_inventory_procurement.rs");
-        for s in STATUSES {
+        for s in PurchaseOrderStatus::iter() {
             assert!(migration.contains(&format!("\"{s}\"")), "{s}");
+        }
+    }
+
+    #[test]
+    fn every_status_but_draft_is_reached_and_final_states_are_left_by_none() {
+        use PurchaseOrderStatus::*;
+        for s in PurchaseOrderStatus::iter().filter(|s| *s != Draft) {
+            assert!(!PurchaseOrderStatus::sources(s).is_empty(), "{s}");
+        }
+        for (from, _) in PurchaseOrderStatus::TRANSITIONS {
+            assert!(![Received, Cancelled].contains(from), "{from} is final");
         }
     }
 }

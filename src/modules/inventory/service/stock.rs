@@ -19,7 +19,7 @@ use super::catalogue::{find_product, find_warehouse};
 use crate::{
     modules::inventory::{
         dto::*,
-        entities::{product, stock_level, stock_movement, warehouse},
+        entities::{MovementKind, ProductKind, product, stock_level, stock_movement, warehouse},
     },
     platform::{
         audit::{self, AuditEntry},
@@ -85,7 +85,7 @@ pub(crate) async fn stock_product(
     let p = find_product(conn, org, id).await.map_err(|_| {
         AppError::invalid_field(field, "not_found", "is not a product of this organization")
     })?;
-    if p.kind != "stock" {
+    if p.kind != ProductKind::Stock {
         return Err(AppError::invalid_field(
             field,
             "not_stocked",
@@ -360,7 +360,7 @@ async fn insufficient(
 fn new_movement(
     ctx: &MoveContext<'_>,
     (product, warehouse): (Uuid, Uuid),
-    kind: &str,
+    kind: MovementKind,
     quantity: Quantity,
     unit_cost: Amount,
     transfer_id: Option<Uuid>,
@@ -370,7 +370,7 @@ fn new_movement(
         organization_id: ctx.org,
         product_id: product,
         warehouse_id: warehouse,
-        kind: kind.into(),
+        kind,
         quantity,
         unit_cost,
         reason: ctx.reason.into(),
@@ -389,7 +389,7 @@ pub async fn write_movement(
     conn: &impl ConnectionTrait,
     ctx: &MoveContext<'_>,
     key: (Uuid, Uuid),
-    kind: &str,
+    kind: MovementKind,
     quantity: Quantity,
     unit_cost: Amount,
     transfer_id: Option<Uuid>,
@@ -499,7 +499,16 @@ pub(crate) async fn post_receipts(
     for &(product, qty, cost) in lines {
         levels.push(add_stock(conn, product, warehouse, qty, cost).await?);
         movements.push(
-            write_movement(conn, ctx, (product, warehouse), "receipt", qty, cost, None).await?,
+            write_movement(
+                conn,
+                ctx,
+                (product, warehouse),
+                MovementKind::Receipt,
+                qty,
+                cost,
+                None,
+            )
+            .await?,
         );
     }
     Ok((movements, levels))
@@ -558,7 +567,8 @@ pub async fn issue(
         };
         let cost = after.avg_cost;
         levels.push(after);
-        movements.push(write_movement(&tx, &ctx, key, "issue", neg(qty), cost, None).await?);
+        movements
+            .push(write_movement(&tx, &ctx, key, MovementKind::Issue, neg(qty), cost, None).await?);
     }
     finish(tx, p, "inventory.stock.issued", movements, levels).await
 }
@@ -601,7 +611,7 @@ async fn issue_in_one_statement(
             new_movement(
                 ctx,
                 (product, warehouse),
-                "issue",
+                MovementKind::Issue,
                 neg(qty),
                 Amount::ZERO,
                 None,
@@ -803,7 +813,7 @@ pub async fn transfer(
                 &tx,
                 &ctx,
                 (l.product_id, input.from_warehouse_id),
-                "transfer_out",
+                MovementKind::TransferOut,
                 neg(l.quantity),
                 source.avg_cost,
                 Some(transfer_id),
@@ -815,7 +825,7 @@ pub async fn transfer(
                 &tx,
                 &ctx,
                 (l.product_id, input.to_warehouse_id),
-                "transfer_in",
+                MovementKind::TransferIn,
                 l.quantity,
                 source.avg_cost,
                 Some(transfer_id),
@@ -879,7 +889,7 @@ pub async fn adjust(
                 &tx,
                 &ctx,
                 key,
-                "adjustment",
+                MovementKind::Adjustment,
                 Quantity::from_units(delta),
                 cost,
                 None,
@@ -895,7 +905,7 @@ pub async fn adjust(
                 &tx,
                 &ctx,
                 key,
-                "adjustment",
+                MovementKind::Adjustment,
                 Quantity::from_units(delta),
                 cost,
                 None,
@@ -995,7 +1005,7 @@ pub async fn list_movements(
         q = q.filter(stock_movement::Column::WarehouseId.eq(w));
     }
     if let Some(k) = &f.kind {
-        q = q.filter(stock_movement::Column::Kind.eq(k.as_str()));
+        q = q.filter(stock_movement::Column::Kind.eq(*k));
     }
     if let Some(from) = f.from {
         q = q.filter(stock_movement::Column::CreatedAt.gte(from));
@@ -1024,7 +1034,7 @@ pub async fn low_stock(
     let products = product::Entity::find()
         .filter(product::Column::OrganizationId.eq(org))
         .filter(product::Column::Active.eq(true))
-        .filter(product::Column::Kind.eq("stock"))
+        .filter(product::Column::Kind.eq(ProductKind::Stock))
         .filter(product::Column::ReorderPoint.gt(0))
         .order_by_asc(product::Column::Sku)
         .all(conn)
