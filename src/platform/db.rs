@@ -87,27 +87,6 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     db.begin_with_options(options).await
 }
 
-/// One row of a tenant-owned table by id, or the 404 a missing row and
-/// another organization's row both answer (DESIGN.md section 3).
-pub async fn find_in_org<E>(
-    conn: &impl ConnectionTrait,
-    organization_column: E::Column,
-    organization_id: uuid::Uuid,
-    id: uuid::Uuid,
-    not_found: &'static str,
-) -> Result<E::Model, super::error::AppError>
-where
-    E: sea_orm::EntityTrait,
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<uuid::Uuid>,
-{
-    use sea_orm::{ColumnTrait, QueryFilter};
-    E::find_by_id(id)
-        .filter(organization_column.eq(organization_id))
-        .one(conn)
-        .await?
-        .ok_or_else(|| super::error::AppError::not_found(not_found))
-}
-
 /// A cheap round trip, for readiness probes.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())

@@ -16,7 +16,7 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Serialize, ToSchema)]
 pub struct Health {
     /// Always `ok` while the process serves requests.
-    #[schema(example = "ok")]
+    #[schema(example = "ok", value_type = String, pattern = "^ok$")]
     pub status: &'static str,
     /// The running version.
     #[schema(example = "0.1.0")]
@@ -26,8 +26,8 @@ pub struct Health {
 /// Readiness answer.
 #[derive(Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ready`.
-    #[schema(example = "ready")]
+    /// `ready` (anything else answers 503).
+    #[schema(example = "ready", value_type = String, pattern = "^ready$")]
     pub status: &'static str,
     /// `sqlite` or `postgres`.
     #[schema(example = "sqlite")]

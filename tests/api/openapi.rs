@@ -126,3 +126,78 @@ async fn every_inventory_request_body_has_an_example() {
     }
     assert!(checked >= 15, "only {checked} inventory bodies");
 }
+
+/// Resolves a `$ref` to a component schema (or returns the schema itself).
+fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+    let schema = schema["allOf"]
+        .as_array()
+        .and_then(|all| all.first())
+        .or_else(|| {
+            schema["oneOf"]
+                .as_array()
+                .and_then(|one| one.iter().find(|s| s["type"] != "null"))
+        })
+        .unwrap_or(schema);
+    match schema["$ref"].as_str() {
+        Some(r) => &spec["components"]["schemas"][r.rsplit('/').next().unwrap()],
+        None => schema,
+    }
+}
+
+#[tokio::test]
+async fn every_status_kind_and_sort_lists_its_values() {
+    let app = spawn_app().await;
+    let spec: Value = app
+        .get("/api-docs/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let typed = |name: &str| {
+        name == "status" || name == "kind" || name == "sort" || name.ends_with("_status")
+    };
+    let mut checked = Vec::new();
+    for (schema_name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        for (field, prop) in schema["properties"].as_object().into_iter().flatten() {
+            // ProblemDetails.status is the HTTP status code; the probes
+            // answer one constant each.
+            if typed(field)
+                && !["ProblemDetails", "Health", "Readiness"].contains(&schema_name.as_str())
+            {
+                let values = &resolve(&spec, prop)["enum"];
+                assert!(
+                    values.as_array().is_some_and(|v| !v.is_empty()),
+                    "{schema_name}.{field} lists no values: {prop}"
+                );
+                checked.push(format!("{schema_name}.{field}"));
+            }
+        }
+    }
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap();
+                if typed(name) {
+                    let values = &resolve(&spec, &p["schema"])["enum"];
+                    assert!(
+                        values.as_array().is_some_and(|v| !v.is_empty()),
+                        "{method} {path} ?{name} lists no values: {p}"
+                    );
+                    checked.push(format!("{method} {path} ?{name}"));
+                }
+            }
+        }
+    }
+    assert!(checked.len() >= 8, "only {checked:?}");
+    let po_status = &spec["components"]["schemas"]["PurchaseOrderStatus"]["enum"];
+    assert_eq!(
+        po_status,
+        &serde_json::json!([
+            "draft",
+            "ordered",
+            "partially_received",
+            "received",
+            "cancelled"
+        ])
+    );
+}

@@ -7,7 +7,22 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+pub use super::entities::SubscriptionStatus;
 use super::entities::{organization, role, team, user};
+
+/// Where an invitation stands (derived from its timestamps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    /// Waiting for the person.
+    Pending,
+    /// Accepted: the person is a member.
+    Accepted,
+    /// Withdrawn.
+    Revoked,
+    /// Not accepted in time.
+    Expired,
+}
 use crate::{apply_patch, platform::tenant::trimmed};
 
 /// `POST /organizations/onboard`.
@@ -393,8 +408,8 @@ pub struct PlanOut {
 pub struct SubscriptionOut {
     /// The plan.
     pub plan: PlanOut,
-    /// `active`.
-    pub status: String,
+    /// The subscription's state.
+    pub status: SubscriptionStatus,
     /// Since.
     pub started_at: DateTime<Utc>,
     /// Seats in use.
@@ -439,8 +454,8 @@ pub struct InvitationOut {
     pub created_at: DateTime<Utc>,
     /// Usable until.
     pub expires_at: DateTime<Utc>,
-    /// `pending`, `accepted`, `revoked` or `expired`.
-    pub status: &'static str,
+    /// Where the invitation stands.
+    pub status: InvitationStatus,
 }
 
 /// `POST /invitations/accept` (public).

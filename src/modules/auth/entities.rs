@@ -183,6 +183,29 @@ pub mod password_reset {
     no_relations!();
 }
 
+/// The state of a subscription.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    sea_orm::EnumIter,
+    sea_orm::DeriveActiveEnum,
+    serde::Serialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(sea_orm::sea_query::StringLen::N(32))",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    /// In force.
+    Active,
+}
+
 pub mod subscription {
     use sea_orm::entity::prelude::*;
 
@@ -192,7 +215,7 @@ pub mod subscription {
         #[sea_orm(primary_key, auto_increment = false)]
         pub organization_id: Uuid,
         pub plan: String,
-        pub status: String,
+        pub status: super::SubscriptionStatus,
         pub started_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }

@@ -242,7 +242,7 @@ pub struct ProductFilter {
     /// is at or below a positive reorder point; `false`: only the others.
     pub low_stock: Option<bool>,
     /// `created_at` (default), `sku` or `name`; prefix `-` for descending.
-    #[param(example = "-name")]
+    #[param(example = "-name", inline)]
     pub sort: Option<ProductSort>,
     /// Rows per page (1 to 200, default 50).
     #[validate(range(min = 1, max = 200))]

@@ -63,8 +63,9 @@ pub enum MovementKind {
     TransferIn,
 }
 
-/// The life of a purchase order; [`PurchaseOrderStatus::TRANSITIONS`] says
-/// which moves exist.
+/// The life of a purchase order: draft -> ordered -> partially_received ->
+/// received, or cancelled from draft or ordered (the transition table is
+/// `PurchaseOrderStatus::TRANSITIONS`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
 )]

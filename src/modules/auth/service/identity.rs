@@ -142,7 +142,7 @@ pub async fn onboard(
     subscription::ActiveModel {
         organization_id: Set(org.id),
         plan: Set("free".into()),
-        status: Set("active".into()),
+        status: Set(SubscriptionStatus::Active),
         started_at: Set(now),
         updated_at: Set(now),
     }

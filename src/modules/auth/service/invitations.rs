@@ -20,7 +20,7 @@ use super::{
 use crate::{
     modules::auth::{
         api::{Limit, check_plan_limit},
-        dto::{AcceptInvitationIn, InvitationOut, InviteIn, TokensOut},
+        dto::{AcceptInvitationIn, InvitationOut, InvitationStatus, InviteIn, TokensOut},
         entities::{invitation, membership, membership_role, role, user},
     },
     platform::{
@@ -37,13 +37,13 @@ const INVITATION_TTL: chrono::Duration = chrono::Duration::days(7);
 fn out(i: invitation::Model) -> InvitationOut {
     let now = Utc::now();
     let status = if i.accepted_at.is_some() {
-        "accepted"
+        InvitationStatus::Accepted
     } else if i.revoked_at.is_some() {
-        "revoked"
+        InvitationStatus::Revoked
     } else if i.expires_at <= now {
-        "expired"
+        InvitationStatus::Expired
     } else {
-        "pending"
+        InvitationStatus::Pending
     };
     InvitationOut {
         role_ids: serde_json::from_str(&i.role_ids).unwrap_or_default(),
