@@ -76,6 +76,7 @@ impl Application {
         let auth = AuthContext {
             tokens: Arc::new(TokenKeys::new(&settings.auth)),
             sessions: modules::auth::api::session_loader(db.clone(), modules::PERMISSIONS),
+            cache: cache.clone(),
         };
         // Password hashing may use every core but one.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -147,6 +148,8 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         App::new()
             .into_utoipa_app()
             .app_data(data.clone())
+            .app_data(web::Data::new(data.auth.clone()))
+            .app_data(web::Data::from(data.metrics.clone()))
             .configure(mount)
             .map(|app| {
                 app.configure(|cfg| configure_extractors(cfg, body_limit))

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{
     error::AppError,
     pagination::{Page, decode_cursor},
-    telemetry::current_request_id,
+    request_id::current_request_id,
 };
 
 mod entity {

@@ -17,7 +17,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{cache::Cache, config::AuthSettings, error::AppError, state::AppState};
+use super::{cache::Cache, config::AuthSettings, error::AppError, request_id::RateLimitInfo};
 
 /// The ladder of built-in roles every organization has, lowest first. A
 /// permission names the lowest rung that holds it; each rung holds everything
@@ -219,18 +219,6 @@ pub struct SessionInfo {
     pub profile: Option<String>,
 }
 
-/// The organization's rate-limit state for this request; the request
-/// middleware turns it into `RateLimit-*` headers.
-#[derive(Debug, Clone, Copy)]
-pub struct RateLimitInfo {
-    /// Requests allowed per window.
-    pub limit: u64,
-    /// Requests left in the window.
-    pub remaining: u64,
-    /// Seconds until the window resets.
-    pub reset_secs: u64,
-}
-
 /// Boxed future returned by [`SessionLoader::load`].
 pub type LoadFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Option<SessionInfo>, AppError>> + Send + 'a>>;
@@ -310,13 +298,16 @@ impl Principal {
     }
 }
 
-/// Shared handles the extractor needs.
+/// Shared handles the extractor needs, registered as their own app data
+/// (`web::Data<AuthContext>`), so this file needs nothing of `AppState`.
 #[derive(Clone)]
 pub struct AuthContext {
     /// Token keys.
     pub tokens: Arc<TokenKeys>,
     /// Database lookups of sessions missing from the cache.
     pub sessions: Arc<dyn SessionLoader>,
+    /// The shared cache the session state lives in.
+    pub cache: Cache,
 }
 
 fn bearer(req: &HttpRequest) -> Result<String, AppError> {
@@ -345,13 +336,13 @@ impl FromRequest for Principal {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer(req);
         let auth = req
-            .app_data::<web::Data<AppState>>()
-            .map(|s| (s.auth.clone(), s.cache.clone()));
+            .app_data::<web::Data<AuthContext>>()
+            .map(|a| (a.clone().into_inner(), a.cache.clone()));
         let req = req.clone();
         Box::pin(async move {
             let token = token?;
             let (auth, cache) =
-                auth.ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
+                auth.ok_or_else(|| AppError::internal(anyhow::anyhow!("AuthContext missing")))?;
             let claims = auth.tokens.verify(&token)?;
             // One cache round trip: the session's state and the organization's
             // request budget.

@@ -13,7 +13,7 @@ use actix_web::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::telemetry::current_request_id;
+use super::request_id::current_request_id;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";

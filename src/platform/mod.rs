@@ -16,6 +16,7 @@ pub mod numbering;
 pub mod openapi;
 pub mod pagination;
 pub mod probes;
+pub mod request_id;
 pub mod state;
 pub mod telemetry;
 pub mod tenant;

@@ -29,26 +29,10 @@ use tracing_subscriber::{EnvFilter, fmt};
 use super::{
     config::{LogFormat, TelemetrySettings},
     error::{PROBLEM_JSON, code_for_status, problem_body},
-    state::AppState,
+    request_id::{REQUEST_ID, RateLimitInfo, RequestId},
 };
 
-/// The request id header, accepted and echoed.
-pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
-
-tokio::task_local! {
-    static REQUEST_ID: String;
-}
-
-/// The id of the request being served on this task, if any.
-pub fn current_request_id() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
-}
-
-/// Runs `fut` as if serving request `id` (background jobs, tests): audit
-/// records and error bodies written inside it carry the id.
-pub async fn scope_request_id<F: std::future::Future>(id: String, fut: F) -> F::Output {
-    REQUEST_ID.scope(id, fut).await
-}
+pub use super::request_id::{REQUEST_ID_HEADER, current_request_id, scope_request_id};
 
 /// Installs the global tracing subscriber: pretty or JSON, `RUST_LOG` wins
 /// over the configured level. A second call (tests) is a no-op.
@@ -94,9 +78,7 @@ pub async fn request_middleware(
         .get(&REQUEST_ID_HEADER)
         .and_then(sane_request_id)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let metrics = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.metrics.clone());
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
@@ -118,11 +100,7 @@ pub async fn request_middleware(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    let rate_limit = res
-        .request()
-        .extensions()
-        .get::<super::auth::RateLimitInfo>()
-        .copied();
+    let rate_limit = res.request().extensions().get::<RateLimitInfo>().copied();
     if let Some(rl) = rate_limit {
         let headers = res.headers_mut();
         for (name, value) in [
@@ -154,10 +132,6 @@ pub async fn request_middleware(
     }
     Ok(res)
 }
-
-/// The request id stored in request extensions, for handlers that want it.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
 
 /// Rewrites an error response produced outside our handlers (actix's own
 /// 404/405/413, CORS refusals, ...) into problem+json.

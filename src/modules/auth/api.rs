@@ -10,7 +10,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use super::{
     entities::organization,
     service::{
-        identity,
+        identity, profile,
         security::random_token,
         sessions::{ClientInfo, DbSessions},
     },
@@ -47,7 +47,7 @@ pub async fn check_plan_limit(
     in_use: u64,
     adding: u64,
 ) -> Result<(), AppError> {
-    let plan = identity::current_plan(conn, organization_id).await?;
+    let plan = profile::current_plan(conn, organization_id).await?;
     let (max, what) = match limit {
         Limit::Seats => (plan.max_seats, "members"),
         Limit::Products => (plan.max_products, "products"),

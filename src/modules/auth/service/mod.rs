@@ -5,6 +5,7 @@ pub mod invitations;
 pub mod members;
 pub mod mfa;
 pub mod outbox;
+pub mod profile;
 pub mod security;
 pub mod sessions;
 pub mod teams;

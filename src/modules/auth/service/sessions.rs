@@ -406,8 +406,8 @@ pub async fn load_session(
         return Ok(None);
     }
     let permissions = effective_permissions(conn, catalogue, s.organization_id, s.user_id).await?;
-    let plan = super::identity::current_plan(conn, s.organization_id).await?;
-    let profile = super::identity::load_profile(conn, s.user_id, s.organization_id)
+    let plan = super::profile::current_plan(conn, s.organization_id).await?;
+    let profile = super::profile::load_profile(conn, s.user_id, s.organization_id)
         .await?
         .map(|p| serde_json::to_string(&p))
         .transpose()
