@@ -201,3 +201,35 @@ async fn every_status_kind_and_sort_lists_its_values() {
         ])
     );
 }
+
+#[tokio::test]
+async fn validation_rules_appear_in_the_schemas() {
+    let app = spawn_app().await;
+    let spec: Value = app
+        .get("/api-docs/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let code = &schemas["WarehouseIn"]["properties"]["code"];
+    assert_eq!(
+        (code["minLength"].as_u64(), code["maxLength"].as_u64()),
+        (Some(1), Some(32)),
+        "{code}"
+    );
+    let email = &schemas["OnboardIn"]["properties"]["email"];
+    assert_eq!(email["format"], "email", "{email}");
+    assert_eq!(email["maxLength"], 320, "{email}");
+    let currency = &schemas["SupplierIn"]["properties"]["currency"];
+    assert_eq!(currency["pattern"], "^[A-Z]{3}$", "{currency}");
+    let lines = &schemas["StockMoveIn"]["properties"]["lines"];
+    assert_eq!(lines["minItems"], 1, "{lines}");
+    let limit = spec["paths"]["/api/v1/products"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(limit["schema"]["maximum"], 200, "{limit}");
+}

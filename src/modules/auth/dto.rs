@@ -31,18 +31,22 @@ use crate::{apply_patch, platform::tenant::trimmed};
 pub struct OnboardIn {
     /// The new organization's name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     #[schema(example = "Acme Ltd")]
     pub organization_name: String,
     /// The owner's email (sign-in name).
     #[validate(email, length(max = 320))]
+    #[schema(max_length = 320, format = Email)]
     #[schema(example = "owner@acme.example")]
     pub email: String,
     /// At least 10 characters, not a common password.
     #[validate(length(min = 10, max = 72))]
+    #[schema(min_length = 10, max_length = 72)]
     #[schema(example = "correct horse battery staple")]
     pub password: String,
     /// The owner's name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     #[schema(example = "Ada Lovelace")]
     pub full_name: String,
 }
@@ -53,16 +57,20 @@ pub struct OnboardIn {
 pub struct RegisterIn {
     /// Defaults to "<full name>'s organization".
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub organization_name: Option<String>,
     /// Email (sign-in name).
     #[validate(email, length(max = 320))]
+    #[schema(max_length = 320, format = Email)]
     #[schema(example = "ada@example.com")]
     pub email: String,
     /// At least 10 characters, not a common password.
     #[validate(length(min = 10, max = 72))]
+    #[schema(min_length = 10, max_length = 72)]
     pub password: String,
     /// Name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: String,
 }
 
@@ -99,10 +107,12 @@ pub struct OnboardOut {
 pub struct LoginIn {
     /// Email.
     #[validate(length(min = 1, max = 320))]
+    #[schema(min_length = 1, max_length = 320)]
     #[schema(example = "owner@acme.example")]
     pub email: String,
     /// Password.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub password: String,
     /// Needed only when the person belongs to several organizations.
     pub organization_id: Option<Uuid>,
@@ -114,6 +124,7 @@ pub struct LoginIn {
 pub struct RefreshIn {
     /// The refresh token of the last login or refresh.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub refresh_token: String,
 }
 
@@ -140,9 +151,11 @@ pub struct SwitchOrganizationIn {
 pub struct ChangePasswordIn {
     /// The current password.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub current_password: String,
     /// The new password.
     #[validate(length(min = 10, max = 72))]
+    #[schema(min_length = 10, max_length = 72)]
     pub new_password: String,
 }
 
@@ -152,6 +165,7 @@ pub struct ChangePasswordIn {
 pub struct ForgotPasswordIn {
     /// Where the reset link goes, if an account exists.
     #[validate(length(min = 1, max = 320))]
+    #[schema(min_length = 1, max_length = 320)]
     pub email: String,
 }
 
@@ -161,9 +175,11 @@ pub struct ForgotPasswordIn {
 pub struct ResetPasswordIn {
     /// The token from the reset mail.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub token: String,
     /// The new password.
     #[validate(length(min = 10, max = 72))]
+    #[schema(min_length = 10, max_length = 72)]
     pub new_password: String,
 }
 
@@ -188,6 +204,7 @@ pub struct OrganizationOut {
 pub struct OrganizationPatch {
     /// New name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
 }
 
@@ -229,6 +246,7 @@ pub struct UserOut {
 pub struct UserPatch {
     /// New name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: Option<String>,
 }
 
@@ -239,6 +257,7 @@ pub struct UserPatch {
 pub struct UserFilter {
     /// Name or email contains (case-insensitive).
     #[validate(length(max = 200))]
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only active (true) or inactive (false) members.
     pub active: Option<bool>,
@@ -248,6 +267,7 @@ pub struct UserFilter {
     pub team: Option<Uuid>,
     /// Rows per page (1 to 200, default 50).
     #[validate(range(min = 1, max = 200))]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -335,10 +355,12 @@ pub struct RoleOut {
 pub struct RoleIn {
     /// Unique name in the organization.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     #[schema(example = "Warehouse clerk")]
     pub name: String,
     /// Description.
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     #[serde(default)]
     pub description: String,
     /// Permission names from `GET /permissions`.
@@ -352,9 +374,11 @@ pub struct RoleIn {
 pub struct RolePatch {
     /// New name.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     /// New description.
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     /// New permission list (replaces the old one).
     pub permissions: Option<Vec<String>>,
@@ -369,12 +393,15 @@ pub struct AuditFilter {
     pub actor: Option<Uuid>,
     /// Entity type (`user`, `role`, ...).
     #[validate(length(max = 100))]
+    #[param(max_length = 100)]
     pub entity_type: Option<String>,
     /// Entity id.
     #[validate(length(max = 100))]
+    #[param(max_length = 100)]
     pub entity_id: Option<String>,
     /// Action (`auth.user.updated`, ...).
     #[validate(length(max = 100))]
+    #[param(max_length = 100)]
     pub action: Option<String>,
     /// From this time (inclusive, RFC 3339).
     pub from: Option<DateTime<Utc>>,
@@ -382,6 +409,7 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
     /// Rows per page (1 to 200, default 50).
     #[validate(range(min = 1, max = 200))]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -423,6 +451,7 @@ pub struct SubscriptionIn {
     /// Plan code.
     #[schema(example = "pro")]
     #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
     pub plan: String,
 }
 
@@ -432,10 +461,12 @@ pub struct SubscriptionIn {
 pub struct InviteIn {
     /// Who to invite.
     #[validate(email, length(max = 320))]
+    #[schema(max_length = 320, format = Email)]
     #[schema(example = "clerk@acme.example")]
     pub email: String,
     /// Roles the person gets on accepting (at least one).
     #[validate(length(min = 1, max = 20))]
+    #[schema(min_items = 1, max_items = 20)]
     pub role_ids: Vec<Uuid>,
 }
 
@@ -464,12 +495,15 @@ pub struct InvitationOut {
 pub struct AcceptInvitationIn {
     /// The token from the invitation mail.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub token: String,
     /// A new person's password, or an existing person's current one.
     #[validate(length(min = 1, max = 72))]
+    #[schema(min_length = 1, max_length = 72)]
     pub password: String,
     /// Required for a new person.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: Option<String>,
 }
 
@@ -502,10 +536,12 @@ pub struct TeamOut {
 pub struct TeamIn {
     /// Unique name in the organization.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     #[schema(example = "Support EMEA")]
     pub name: String,
     /// Description.
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     #[serde(default)]
     pub description: String,
     /// Parent team.
@@ -520,9 +556,11 @@ pub struct TeamIn {
 pub struct TeamPatch {
     /// New name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// New description.
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
     /// New parent (`null` makes it top-level).
     #[serde(default, deserialize_with = "crate::platform::extract::double_option")]
@@ -549,6 +587,7 @@ pub struct MfaEnrollmentOut {
 pub struct MfaCodeIn {
     /// Six digits from the authenticator.
     #[validate(length(min = 6, max = 6))]
+    #[schema(min_length = 6, max_length = 6)]
     #[schema(example = "123456")]
     pub code: String,
 }
@@ -566,9 +605,11 @@ pub struct RecoveryCodesOut {
 pub struct MfaDisableIn {
     /// The current password.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub password: String,
     /// A TOTP code or a recovery code.
     #[validate(length(min = 6, max = 40))]
+    #[schema(min_length = 6, max_length = 40)]
     pub code: String,
 }
 
@@ -578,12 +619,15 @@ pub struct MfaDisableIn {
 pub struct MfaChallengeIn {
     /// From the login answer.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub mfa_token: String,
     /// A TOTP code...
     #[validate(length(min = 6, max = 6))]
+    #[schema(min_length = 6, max_length = 6)]
     pub code: Option<String>,
     /// ...or a recovery code.
     #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
     pub recovery_code: Option<String>,
 }
 

@@ -48,14 +48,17 @@ pub struct WarehouseOut {
 pub struct WarehouseIn {
     /// Unique code in the organization.
     #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
     #[schema(example = "MAIN")]
     pub code: String,
     /// Name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     #[schema(example = "Main warehouse")]
     pub name: String,
     /// Address.
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     #[serde(default)]
     pub address: String,
     /// Make it the default warehouse (the first one always is).
@@ -70,9 +73,11 @@ pub struct WarehouseIn {
 pub struct WarehousePatch {
     /// New name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// New address.
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub address: Option<String>,
     /// Re-activate (archive with DELETE).
     pub active: Option<bool>,
@@ -128,14 +133,17 @@ pub struct ProductOut {
 pub struct ProductIn {
     /// Unique stock-keeping unit (409 on a duplicate).
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     #[schema(example = "BOLT-M8")]
     pub sku: String,
     /// Name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     #[schema(example = "M8 bolt")]
     pub name: String,
     /// Description.
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     #[serde(default)]
     pub description: String,
     /// Category of this organization.
@@ -145,6 +153,7 @@ pub struct ProductIn {
     pub kind: Option<ProductKind>,
     /// Unit of measure (default `unit`).
     #[validate(length(min = 1, max = 16))]
+    #[schema(min_length = 1, max_length = 16)]
     pub uom: Option<String>,
     /// Sale price (default 0).
     #[serde(default)]
@@ -160,6 +169,7 @@ pub struct ProductIn {
     pub reorder_quantity: Quantity,
     /// Barcode.
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub barcode: Option<String>,
 }
 
@@ -170,12 +180,15 @@ pub struct ProductIn {
 pub struct ProductPatch {
     /// New SKU.
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub sku: Option<String>,
     /// New name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// New description.
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
     /// New category (`null` clears it).
     #[serde(default, deserialize_with = "crate::platform::extract::double_option")]
@@ -183,6 +196,7 @@ pub struct ProductPatch {
     pub category_id: Option<Option<Uuid>>,
     /// New unit of measure.
     #[validate(length(min = 1, max = 16))]
+    #[schema(min_length = 1, max_length = 16)]
     pub uom: Option<String>,
     /// New sale price.
     pub sale_price: Option<Amount>,
@@ -231,6 +245,7 @@ pub enum ProductSort {
 pub struct ProductFilter {
     /// Name or SKU contains (case-insensitive).
     #[validate(length(max = 200))]
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// `stock` or `service`.
     pub kind: Option<ProductKind>,
@@ -246,6 +261,7 @@ pub struct ProductFilter {
     pub sort: Option<ProductSort>,
     /// Rows per page (1 to 200, default 50).
     #[validate(range(min = 1, max = 200))]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -284,6 +300,7 @@ pub struct StockFilter {
     pub below_reorder_point: Option<bool>,
     /// Rows per page (1 to 200, default 50).
     #[validate(range(min = 1, max = 200))]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -350,6 +367,7 @@ pub struct MovementFilter {
     pub to: Option<DateTime<Utc>>,
     /// Rows per page (1 to 200, default 50).
     #[validate(range(min = 1, max = 200))]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -380,16 +398,20 @@ pub struct StockMoveIn {
     pub warehouse_id: Uuid,
     /// One to 200 lines.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_items = 1, max_items = 200)]
     pub lines: Vec<StockLineIn>,
     /// Why.
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     #[serde(default)]
     pub reason: String,
     /// Document type (e.g. `purchase_order`).
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub reference_type: Option<String>,
     /// Document id.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub reference_id: Option<String>,
 }
 
@@ -409,9 +431,11 @@ pub struct TransferIn {
     pub to_warehouse_id: Uuid,
     /// One to 200 lines.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_items = 1, max_items = 200)]
     pub lines: Vec<StockLineIn>,
     /// Why.
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     #[serde(default)]
     pub reason: String,
 }
@@ -435,6 +459,7 @@ pub struct AdjustIn {
     pub counted_quantity: Option<Quantity>,
     /// Why (required).
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
@@ -523,6 +548,7 @@ pub struct CategoryOut {
 pub struct CategoryIn {
     /// Unique name in the organization.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     #[schema(example = "Fasteners")]
     pub name: String,
     /// Parent category.
@@ -536,6 +562,7 @@ pub struct CategoryIn {
 pub struct CategoryPatch {
     /// New name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// New parent (`null` makes it top-level).
     #[serde(default, deserialize_with = "crate::platform::extract::double_option")]
@@ -599,25 +626,32 @@ pub struct SupplierOut {
 pub struct SupplierIn {
     /// Name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Contact email.
     #[validate(email, length(max = 254))]
+    #[schema(max_length = 254, format = Email)]
     pub email: Option<String>,
     /// Contact phone.
     #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
     pub phone: Option<String>,
     /// Postal address.
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     #[serde(default)]
     pub address: String,
     /// Tax or VAT id.
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub tax_id: Option<String>,
     /// Days from invoice to payment (0 to 365, default 30).
     #[validate(range(min = 0, max = 365))]
+    #[schema(minimum = 0, maximum = 365)]
     pub payment_terms_days: Option<i32>,
     /// ISO 4217 currency code in capitals.
     #[validate(custom(function = "currency_code"))]
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: String,
 }
 
@@ -628,30 +662,37 @@ pub struct SupplierIn {
 pub struct SupplierPatch {
     /// New name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// New email (`null` clears it).
     #[serde(default, deserialize_with = "crate::platform::extract::double_option")]
     #[validate(email, length(max = 254))]
+    #[schema(max_length = 254, format = Email)]
     #[schema(value_type = Option<String>)]
     pub email: Option<Option<String>>,
     /// New phone (`null` clears it).
     #[serde(default, deserialize_with = "crate::platform::extract::double_option")]
     #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
     #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
     /// New address.
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub address: Option<String>,
     /// New tax id (`null` clears it).
     #[serde(default, deserialize_with = "crate::platform::extract::double_option")]
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     #[schema(value_type = Option<String>)]
     pub tax_id: Option<Option<String>>,
     /// New payment terms in days.
     #[validate(range(min = 0, max = 365))]
+    #[schema(minimum = 0, maximum = 365)]
     pub payment_terms_days: Option<i32>,
     /// New currency.
     #[validate(custom(function = "currency_code"))]
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     /// Re-activate (archive with DELETE).
     pub active: Option<bool>,
@@ -664,11 +705,13 @@ pub struct SupplierPatch {
 pub struct SupplierFilter {
     /// Name contains (case-insensitive).
     #[validate(length(max = 200))]
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Active (default) or archived suppliers.
     pub active: Option<bool>,
     /// Rows per page (1 to 200, default 50).
     #[validate(range(min = 1, max = 200))]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -703,6 +746,7 @@ pub struct PurchaseOrderIn {
     pub supplier_id: Uuid,
     /// Currency (default: the supplier's).
     #[validate(custom(function = "currency_code"))]
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     /// Where the goods are expected (receipts may name another warehouse).
     pub warehouse_id: Option<Uuid>,
@@ -710,10 +754,12 @@ pub struct PurchaseOrderIn {
     pub expected_on: Option<chrono::NaiveDate>,
     /// Free text.
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     #[serde(default)]
     pub notes: String,
     /// One to 200 lines.
     #[validate(length(min = 1, max = 200), nested)]
+    #[schema(min_items = 1, max_items = 200)]
     pub lines: Vec<PurchaseOrderLineIn>,
 }
 
@@ -726,6 +772,7 @@ pub struct PurchaseOrderPatch {
     pub supplier_id: Option<Uuid>,
     /// New currency.
     #[validate(custom(function = "currency_code"))]
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     /// New expected warehouse (`null` clears it).
     #[serde(default, deserialize_with = "crate::platform::extract::double_option")]
@@ -737,9 +784,11 @@ pub struct PurchaseOrderPatch {
     pub expected_on: Option<Option<chrono::NaiveDate>>,
     /// New notes.
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub notes: Option<String>,
     /// Replaces every line.
     #[validate(length(min = 1, max = 200), nested)]
+    #[schema(min_items = 1, max_items = 200)]
     pub lines: Option<Vec<PurchaseOrderLineIn>>,
 }
 
@@ -821,6 +870,7 @@ pub struct PurchaseOrderFilter {
     pub supplier_id: Option<Uuid>,
     /// Rows per page (1 to 200, default 50).
     #[validate(range(min = 1, max = 200))]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -852,9 +902,11 @@ pub struct ReceiveIn {
     pub warehouse_id: Option<Uuid>,
     /// One to 200 lines, each line at most once.
     #[validate(length(min = 1, max = 200), nested)]
+    #[schema(min_items = 1, max_items = 200)]
     pub lines: Vec<ReceiveLineIn>,
     /// Why or what (a delivery note number).
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     #[serde(default)]
     pub reason: String,
 }
