@@ -314,6 +314,7 @@ pub async fn login(
 }
 
 /// `POST /auth/switch-organization`: a new session in another membership.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id))]
 pub async fn switch_organization(
     state: &AppState,
     principal: &Principal,
@@ -394,6 +395,7 @@ pub async fn get_organization(
 }
 
 /// `PATCH /organizations/{id}`.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id, id = %id))]
 pub async fn patch_organization(
     state: &AppState,
     principal: &Principal,
@@ -427,6 +429,7 @@ pub async fn patch_organization(
 }
 
 /// `POST /auth/change-password`: ends every other session.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id))]
 pub async fn change_password(
     state: &AppState,
     principal: &Principal,
@@ -497,6 +500,7 @@ async fn set_password(
 }
 
 /// Queues a mail in the outbox (and the log); delivered by SMTP when configured.
+#[tracing::instrument(skip_all)]
 pub async fn queue_mail(
     conn: &impl ConnectionTrait,
     state: &AppState,
@@ -549,6 +553,7 @@ async fn check_reset_ip(state: &AppState, ip: &str, count_this: bool) -> Result<
 
 /// `POST /auth/forgot-password`: always accepted (unless the address is over
 /// its budget); a mail only if the account exists.
+#[tracing::instrument(skip_all)]
 pub async fn forgot_password(
     state: &AppState,
     email: &str,
@@ -608,6 +613,7 @@ pub async fn forgot_password(
 
 /// `POST /auth/reset-password`: single use, 30 minutes, ends every session.
 /// Failed attempts count against the client address.
+#[tracing::instrument(skip_all)]
 pub async fn reset_password(
     state: &AppState,
     input: &ResetPasswordIn,
@@ -725,6 +731,7 @@ pub async fn get_subscription(
 }
 
 /// `POST /organizations/{id}/subscription`: a smaller plan must still fit.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id, id = %id))]
 pub async fn change_subscription(
     state: &AppState,
     principal: &Principal,

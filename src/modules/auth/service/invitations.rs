@@ -57,6 +57,7 @@ fn out(i: invitation::Model) -> InvitationOut {
 }
 
 /// `POST /users/invite`.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id))]
 pub async fn invite(
     state: &AppState,
     principal: &Principal,
@@ -200,6 +201,7 @@ fn invalid_invitation() -> AppError {
 }
 
 /// `POST /invitations/accept`: joins the organization and signs in there.
+#[tracing::instrument(skip_all)]
 pub async fn accept(
     state: &AppState,
     input: &AcceptInvitationIn,

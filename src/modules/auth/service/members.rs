@@ -241,6 +241,7 @@ pub async fn list_users(
 }
 
 /// `PATCH /users/{id}` and `/users/me`.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id, id = %id))]
 pub async fn patch_user(
     state: &AppState,
     principal: &Principal,
@@ -330,6 +331,7 @@ fn last_owner() -> AppError {
 
 /// `POST /users/{id}/activate` and `/deactivate`. Deactivation ends the
 /// member's sessions in this organization; the last owner stays active.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id, id = %id))]
 pub async fn set_active(
     state: &AppState,
     principal: &Principal,
@@ -470,6 +472,7 @@ pub async fn get_role(
 }
 
 /// `POST /roles`.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id))]
 pub async fn create_role(
     state: &AppState,
     principal: &Principal,
@@ -536,6 +539,7 @@ async fn sessions_holding(
 }
 
 /// `PATCH /roles/{id}`.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id, id = %id))]
 pub async fn patch_role(
     state: &AppState,
     principal: &Principal,
@@ -585,6 +589,7 @@ pub async fn patch_role(
 }
 
 /// `DELETE /roles/{id}`: custom roles nobody holds.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id, id = %id))]
 pub async fn delete_role(
     state: &AppState,
     principal: &Principal,
@@ -625,6 +630,7 @@ pub async fn delete_role(
 }
 
 /// `POST /users/{id}/roles/{role_id}` (idempotent).
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id))]
 pub async fn assign_role(
     state: &AppState,
     principal: &Principal,
@@ -668,6 +674,7 @@ pub async fn assign_role(
 }
 
 /// `DELETE /users/{id}/roles/{role_id}`: the last owner keeps the owner role.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id))]
 pub async fn remove_role(
     state: &AppState,
     principal: &Principal,

@@ -155,6 +155,7 @@ async fn consume_recovery(
 }
 
 /// `POST /auth/mfa/verify`: confirms enrolment; returns recovery codes once.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id))]
 pub async fn verify(
     state: &AppState,
     principal: &Principal,
@@ -218,6 +219,7 @@ pub async fn verify(
 }
 
 /// `POST /auth/mfa/disable`: needs the password and a code.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id))]
 pub async fn disable(
     state: &AppState,
     principal: &Principal,
@@ -267,6 +269,7 @@ pub async fn disable(
 }
 
 /// Starts the second step of a login (called by `login` for MFA users).
+#[tracing::instrument(skip_all)]
 pub async fn start_challenge(
     state: &AppState,
     user_id: Uuid,
@@ -294,6 +297,7 @@ pub async fn start_challenge(
 }
 
 /// `POST /auth/mfa/challenge`: a TOTP or recovery code completes the login.
+#[tracing::instrument(skip_all)]
 pub async fn challenge(
     state: &AppState,
     input: &MfaChallengeIn,

@@ -51,6 +51,7 @@ pub async fn hash_password(state: &AppState, password: &str) -> Result<String, A
 
 /// Verifies `password` against `hash`; with no hash (unknown email) it hashes
 /// anyway, so both answers take the same time.
+#[tracing::instrument(skip_all)]
 pub async fn verify_password(
     state: &AppState,
     password: &str,

@@ -40,6 +40,7 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 /// Opens a session for a membership and returns its first tokens.
+#[tracing::instrument(skip_all)]
 pub async fn open_session(
     conn: &impl ConnectionTrait,
     state: &AppState,
@@ -255,6 +256,7 @@ pub async fn live_session_ids_of_members(
 }
 
 /// Ends sessions of a person (all of them, or all but `keep`) and audits it.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id))]
 pub async fn end_sessions(
     state: &AppState,
     principal: &Principal,

@@ -115,6 +115,7 @@ async fn check_lead(conn: &impl ConnectionTrait, org: Uuid, lead: Uuid) -> Resul
 }
 
 /// `POST /teams`.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id))]
 pub async fn create(
     state: &AppState,
     principal: &Principal,
@@ -162,6 +163,7 @@ pub async fn create(
 }
 
 /// `PATCH /teams/{id}`.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id, id = %id))]
 pub async fn patch(
     state: &AppState,
     principal: &Principal,
@@ -208,6 +210,7 @@ pub async fn patch(
 }
 
 /// `DELETE /teams/{id}`: a team with sub-teams stays (409).
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id, id = %id))]
 pub async fn delete(
     state: &AppState,
     principal: &Principal,
@@ -248,6 +251,7 @@ pub async fn delete(
 }
 
 /// `POST /teams/{id}/members/{user_id}` (idempotent).
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id, id = %id))]
 pub async fn add_member(
     state: &AppState,
     principal: &Principal,
@@ -288,6 +292,7 @@ pub async fn add_member(
 }
 
 /// `DELETE /teams/{id}/members/{user_id}`.
+#[tracing::instrument(skip_all, fields(organization_id = %principal.organization_id, id = %id))]
 pub async fn remove_member(
     state: &AppState,
     principal: &Principal,

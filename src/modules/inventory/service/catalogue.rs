@@ -66,6 +66,7 @@ async fn clear_default(conn: &impl ConnectionTrait, org: Uuid) -> Result<(), App
 }
 
 /// `POST /warehouses`: the first warehouse is the default.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id))]
 pub async fn create_warehouse(
     state: &AppState,
     p: &Principal,
@@ -117,6 +118,7 @@ pub async fn create_warehouse(
 }
 
 /// `PATCH /warehouses/{id}` and archiving (`active: false`).
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
 pub async fn patch_warehouse(
     state: &AppState,
     p: &Principal,
@@ -202,6 +204,7 @@ fn sku_taken(e: AppError) -> AppError {
 }
 
 /// `POST /products`, within the plan's product limit.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id))]
 pub async fn create_product(
     state: &AppState,
     p: &Principal,
@@ -263,6 +266,7 @@ pub async fn create_product(
 }
 
 /// `PATCH /products/{id}` and archiving (`active: false`).
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
 pub async fn patch_product(
     state: &AppState,
     p: &Principal,
@@ -318,6 +322,7 @@ const PRODUCT_LIST_TTL: Duration = Duration::from_secs(60);
 /// are the hottest read of a catalogue). `low_stock` lists follow stock
 /// levels and always come from the database. A cache failure falls back to
 /// the database.
+#[tracing::instrument(skip_all)]
 pub async fn list_products_json(
     state: &AppState,
     org: Uuid,
@@ -531,6 +536,7 @@ pub async fn with_descendants(
 }
 
 /// `POST /categories`.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id))]
 pub async fn create_category(
     state: &AppState,
     p: &Principal,
@@ -574,6 +580,7 @@ pub async fn create_category(
 }
 
 /// `PATCH /categories/{id}`.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
 pub async fn patch_category(
     state: &AppState,
     p: &Principal,
@@ -607,6 +614,7 @@ pub async fn patch_category(
 }
 
 /// `DELETE /categories/{id}`: only without sub-categories and products.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
 pub async fn delete_category(
     state: &AppState,
     p: &Principal,

@@ -85,6 +85,7 @@ pub async fn list_suppliers(
 }
 
 /// `POST /suppliers`.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id))]
 pub async fn create_supplier(
     state: &AppState,
     p: &Principal,
@@ -125,6 +126,7 @@ pub async fn create_supplier(
 }
 
 /// `PATCH /suppliers/{id}` and archiving (`active: false`).
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
 pub async fn patch_supplier(
     state: &AppState,
     p: &Principal,
@@ -355,6 +357,7 @@ async fn write_lines(
 }
 
 /// `POST /purchase-orders`: a draft numbered `PO-000001`, ...
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id))]
 pub async fn create_order(
     state: &AppState,
     p: &Principal,
@@ -421,6 +424,7 @@ fn invalid_state(o: &purchase_order::Model, what: &str) -> AppError {
 }
 
 /// `PATCH /purchase-orders/{id}`: drafts only.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
 pub async fn patch_order(
     state: &AppState,
     p: &Principal,
@@ -514,6 +518,7 @@ async fn move_state(
 }
 
 /// `POST /purchase-orders/{id}/order`: draft -> ordered.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
 pub async fn place_order(
     state: &AppState,
     p: &Principal,
@@ -532,6 +537,7 @@ pub async fn place_order(
 }
 
 /// `POST /purchase-orders/{id}/cancel`: draft or ordered -> cancelled.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
 pub async fn cancel_order(
     state: &AppState,
     p: &Principal,
@@ -578,6 +584,7 @@ async fn transition(
 /// `POST /purchase-orders/{id}/receive`: receives part or all of some lines
 /// into a warehouse, through the stock ledger; the order becomes
 /// `partially_received` or, when nothing remains, `received`.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
 pub async fn receive(
     state: &AppState,
     p: &Principal,

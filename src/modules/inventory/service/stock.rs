@@ -451,6 +451,7 @@ async fn finish(
 }
 
 /// `POST /inventory/receipts`: adds stock line by line at its unit cost.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id))]
 pub async fn receive(
     state: &AppState,
     p: &Principal,
@@ -524,6 +525,7 @@ pub(crate) async fn post_receipts(
 /// would. PostgreSQL does the whole issue in one statement
 /// (`issue_in_one_statement`); elsewhere each line is an UPDATE and an
 /// INSERT in one transaction.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id))]
 pub async fn issue(
     state: &AppState,
     p: &Principal,
@@ -753,6 +755,7 @@ SELECT * FROM taken",
 }
 
 /// `POST /inventory/transfers`: both legs of every line, or nothing.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id))]
 pub async fn transfer(
     state: &AppState,
     p: &Principal,
@@ -837,6 +840,7 @@ pub async fn transfer(
 }
 
 /// `POST /inventory/adjust`: by a delta or to a counted quantity.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id))]
 pub async fn adjust(
     state: &AppState,
     p: &Principal,
