@@ -15,6 +15,7 @@ pub mod money;
 pub mod numbering;
 pub mod openapi;
 pub mod pagination;
+pub mod prelude;
 pub mod probes;
 pub mod request_id;
 pub mod state;

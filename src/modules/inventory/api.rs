@@ -50,10 +50,26 @@ pub async fn issue(
     warehouse_id: Uuid,
     qty: Quantity,
 ) -> Result<Uuid, AppError> {
-    let after =
-        stock::take_stock(conn, origin.organization_id, product_id, warehouse_id, qty).await?;
-    let neg = Quantity::from_units(-qty.units());
+    issue_from(conn, origin, (product_id, warehouse_id), qty, false).await
+}
+
+/// Takes `qty` off the level (available stock, or stock reserved before)
+/// and records the issue movement at the level's average cost.
+async fn issue_from(
+    conn: &impl ConnectionTrait,
+    origin: &Origin<'_>,
+    (product_id, warehouse_id): (Uuid, Uuid),
+    qty: Quantity,
+    reserved: bool,
+) -> Result<Uuid, AppError> {
+    let org = origin.organization_id;
+    let after = if reserved {
+        stock::take_reserved(conn, org, product_id, warehouse_id, qty).await?
+    } else {
+        stock::take_stock(conn, org, product_id, warehouse_id, qty).await?
+    };
     let key = (product_id, warehouse_id);
+    let neg = Quantity::from_units(-qty.units());
     let m = stock::write_movement(
         conn,
         &origin.context(),
@@ -116,19 +132,5 @@ pub async fn issue_reserved(
     warehouse_id: Uuid,
     qty: Quantity,
 ) -> Result<Uuid, AppError> {
-    let after =
-        stock::take_reserved(conn, origin.organization_id, product_id, warehouse_id, qty).await?;
-    let neg = Quantity::from_units(-qty.units());
-    let key = (product_id, warehouse_id);
-    let m = stock::write_movement(
-        conn,
-        &origin.context(),
-        key,
-        MovementKind::Issue,
-        neg,
-        after.avg_cost,
-        None,
-    )
-    .await?;
-    Ok(m.id)
+    issue_from(conn, origin, (product_id, warehouse_id), qty, true).await
 }

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{
     dto::*,
+    entities::PurchaseOrderStatus,
     permissions::*,
     service::{catalogue, procurement, stock},
 };
@@ -928,7 +929,14 @@ async fn place_purchase_order(
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
     principal.require(PURCHASE_ORDERS_MANAGE)?;
-    let out = procurement::place_order(&state, &principal, id.into_inner(), if_match.0).await?;
+    let out = procurement::transition(
+        &state,
+        &principal,
+        id.into_inner(),
+        if_match.0,
+        PurchaseOrderStatus::Ordered,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(out.version))
         .json(out))
@@ -956,7 +964,14 @@ async fn cancel_purchase_order(
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
     principal.require(PURCHASE_ORDERS_MANAGE)?;
-    let out = procurement::cancel_order(&state, &principal, id.into_inner(), if_match.0).await?;
+    let out = procurement::transition(
+        &state,
+        &principal,
+        id.into_inner(),
+        if_match.0,
+        PurchaseOrderStatus::Cancelled,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(out.version))
         .json(out))

@@ -28,14 +28,7 @@ use crate::{
             subscription, user,
         },
     },
-    platform::{
-        audit::{self, AuditEntry},
-        auth::Principal,
-        db::begin_write,
-        error::AppError,
-        state::AppState,
-        tenant::{self, ApplyTo, Target},
-    },
+    platform::prelude::*,
 };
 
 /// Failed sign-ins allowed per email, and per client address, in the window.

@@ -23,13 +23,7 @@ use crate::{
         dto::{AcceptInvitationIn, InvitationOut, InvitationStatus, InviteIn, TokensOut},
         entities::{invitation, membership, membership_role, role, user},
     },
-    platform::{
-        audit::{self, AuditEntry},
-        auth::Principal,
-        db::begin_write,
-        error::AppError,
-        state::AppState,
-    },
+    platform::prelude::*,
 };
 
 const INVITATION_TTL: chrono::Duration = chrono::Duration::days(7);

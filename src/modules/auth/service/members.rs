@@ -20,13 +20,10 @@ use crate::{
         entities::{membership, membership_role, role, team_member, user},
     },
     platform::{
-        audit::{self, AuditEntry},
         auth::{Catalogue, Principal},
-        db::begin_write,
-        error::{AppError, conflict_as, unique_violation},
+        error::{conflict_as, unique_violation},
         pagination::{Page, decode_cursor},
-        state::AppState,
-        tenant::{self, ApplyTo, Guard, Target},
+        prelude::*,
     },
 };
 

@@ -20,13 +20,7 @@ use crate::{
         dto::{MfaChallengeIn, MfaChallengeOut, MfaEnrollmentOut, RecoveryCodesOut, TokensOut},
         entities::{recovery_code, user},
     },
-    platform::{
-        audit::{self, AuditEntry},
-        auth::Principal,
-        db::begin_write,
-        error::AppError,
-        state::AppState,
-    },
+    platform::prelude::*,
 };
 
 const CHALLENGE_TTL: Duration = Duration::from_secs(300);

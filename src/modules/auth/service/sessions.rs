@@ -17,12 +17,9 @@ use crate::{
         entities::{membership, membership_role, refresh_token, role, session, user},
     },
     platform::{
-        audit::{self, AuditEntry},
         auth::{self, Catalogue, LoadFuture, Principal, SessionInfo, SessionLoader},
         cache::Cache,
-        db::begin_write,
-        error::AppError,
-        state::AppState,
+        prelude::*,
     },
 };
 

@@ -18,13 +18,9 @@ use crate::{
         entities::{team, team_member},
     },
     platform::{
-        audit::{self, AuditEntry},
-        auth::Principal,
-        db::begin_write,
-        error::{AppError, conflict_as, unique_violation},
+        error::{conflict_as, unique_violation},
         hierarchy::ensure_no_cycle,
-        state::AppState,
-        tenant::{self, ApplyTo, Target},
+        prelude::*,
     },
 };
 

@@ -21,13 +21,9 @@ use crate::{
         },
     },
     platform::{
-        audit::{self, AuditEntry},
-        auth::Principal,
-        db::begin_write,
-        error::{AppError, conflict_as, unique_violation},
+        error::{conflict_as, unique_violation},
         pagination::{Page, after_key, decode_cursor},
-        state::AppState,
-        tenant::{self, ApplyTo, Guard, Target},
+        prelude::*,
     },
 };
 

@@ -29,15 +29,11 @@ use crate::{
         entities::{PurchaseOrderStatus, product, purchase_order, purchase_order_line, supplier},
     },
     platform::{
-        audit::{self, AuditEntry},
-        auth::Principal,
-        db::begin_write,
-        error::{AppError, FieldError},
+        error::FieldError,
         money::{Amount, Quantity},
         numbering::next_number,
         pagination::{Page, after_key, decode_cursor},
-        state::AppState,
-        tenant::{self, ApplyTo, Guard, Target},
+        prelude::*,
     },
 };
 
@@ -517,62 +513,33 @@ async fn move_state(
     .await
 }
 
-/// `POST /purchase-orders/{id}/order`: draft -> ordered.
+/// `POST /purchase-orders/{id}/order` (draft -> ordered) and
+/// `/cancel` (draft or ordered -> cancelled): one guarded compare-and-set
+/// that also stamps the state's time.
 #[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
-pub async fn place_order(
+pub async fn transition(
     state: &AppState,
     p: &Principal,
     id: Uuid,
     if_match: Option<i32>,
+    to: PurchaseOrderStatus,
 ) -> Result<PurchaseOrderOut, AppError> {
-    transition(
-        state,
-        p,
-        id,
-        if_match,
-        (PurchaseOrderStatus::Ordered, "ordered"),
-        purchase_order::Column::OrderedAt,
-    )
-    .await
-}
-
-/// `POST /purchase-orders/{id}/cancel`: draft or ordered -> cancelled.
-#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
-pub async fn cancel_order(
-    state: &AppState,
-    p: &Principal,
-    id: Uuid,
-    if_match: Option<i32>,
-) -> Result<PurchaseOrderOut, AppError> {
-    transition(
-        state,
-        p,
-        id,
-        if_match,
-        (PurchaseOrderStatus::Cancelled, "cancelled"),
-        purchase_order::Column::CancelledAt,
-    )
-    .await
-}
-
-async fn transition(
-    state: &AppState,
-    p: &Principal,
-    id: Uuid,
-    if_match: Option<i32>,
-    rule: (PurchaseOrderStatus, &str),
-    stamp: purchase_order::Column,
-) -> Result<PurchaseOrderOut, AppError> {
+    let stamp = match to {
+        PurchaseOrderStatus::Cancelled => purchase_order::Column::CancelledAt,
+        PurchaseOrderStatus::Received => purchase_order::Column::ReceivedAt,
+        _ => purchase_order::Column::OrderedAt,
+    };
     let tx = begin_write(&state.db).await?;
+    let rule = (to, to.as_str());
     let o = move_state(&tx, p.organization_id, id, rule, if_match, Some(stamp)).await?;
     audit::record(
         &tx,
         AuditEntry::by(
             p,
-            &format!("inventory.purchase_order.{}", rule.0),
+            &format!("inventory.purchase_order.{to}"),
             "purchase_order",
             id,
-            json!({ "number": o.number, "status": [PurchaseOrderStatus::sources(rule.0), rule.0] }),
+            json!({ "number": o.number, "status": [PurchaseOrderStatus::sources(to), to] }),
         ),
     )
     .await?;

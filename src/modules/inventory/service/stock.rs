@@ -22,13 +22,10 @@ use crate::{
         entities::{MovementKind, ProductKind, product, stock_level, stock_movement, warehouse},
     },
     platform::{
-        audit::{self, AuditEntry},
-        auth::Principal,
-        db::begin_write,
-        error::{AppError, FieldError},
+        error::FieldError,
         money::{Amount, Quantity},
         pagination::{Page, decode_cursor},
-        state::AppState,
+        prelude::*,
     },
 };
 
