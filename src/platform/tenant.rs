@@ -289,6 +289,6 @@ macro_rules! apply_patch {
 }
 
 /// Trimmed text, the conversion of names and codes in PATCH bodies.
-pub fn trimmed(s: &String) -> String {
+pub fn trimmed(s: &str) -> String {
     s.trim().to_string()
 }
