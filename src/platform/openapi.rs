@@ -84,8 +84,8 @@ problem_responses! {
 /// - an `If-Match` header: 412;
 /// - a bearer token: 401, 403 (permission or plan) and 429 (the
 ///   organization's request budget);
-/// - an authenticated POST: 409 (a duplicate in flight) and the
-///   `Idempotency-Key` header.
+/// - an authenticated POST: 409 (a duplicate in flight), 422 (a key reused
+///   with another request) and the `Idempotency-Key` header.
 pub fn document_platform_responses(doc: &mut openapi::OpenApi) {
     use openapi::{RefOr, path::ParameterIn};
     for item in doc.paths.paths.values_mut() {
@@ -136,7 +136,12 @@ pub fn document_platform_responses(doc: &mut openapi::OpenApi) {
                 ]);
             }
             if secured && is_post {
-                wanted.extend([("400", "BadRequest"), ("409", "Conflict")]);
+                // A reused Idempotency-Key is a 422 even without a body.
+                wanted.extend([
+                    ("400", "BadRequest"),
+                    ("409", "Conflict"),
+                    ("422", "Unprocessable"),
+                ]);
                 op.parameters
                     .get_or_insert_with(Vec::new)
                     .push(RefOr::T(idempotency_key_parameter()));

@@ -18,7 +18,7 @@ use crate::platform::{
     auth::Principal,
     error::AppResult,
     extract::{IfMatch, ValidatedJson, ValidatedQuery, etag, parse_json, validation_error},
-    openapi::Conflict,
+    openapi::{Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized},
     pagination::Page,
     state::AppState,
 };
@@ -173,6 +173,9 @@ async fn register(
     request_body = LoginIn,
     responses(
         (status = 200, description = "A new session, or for an MFA user `{\"mfa_required\": true, \"mfa_token\"}` to complete at `POST /auth/mfa/challenge`", body = LoginOut),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyRequests),
     )
 )]
 #[post("/auth/login")]
@@ -193,6 +196,7 @@ async fn login(
     request_body = RefreshIn,
     responses(
         (status = 200, description = "Rotated tokens", body = TokensOut),
+        (status = 401, response = Unauthorized),
     )
 )]
 #[post("/auth/refresh")]
@@ -300,6 +304,7 @@ async fn delete_session(
     request_body = SwitchOrganizationIn,
     responses(
         (status = 200, description = "A session in that organization", body = TokensOut),
+        (status = 404, response = NotFound),
     ),
     security(("bearer_auth" = []))
 )]
@@ -344,6 +349,7 @@ async fn change_password(
     request_body = ForgotPasswordIn,
     responses(
         (status = 202, description = "If the account exists, a reset mail is on its way"),
+        (status = 429, response = TooManyRequests),
     )
 )]
 #[post("/auth/forgot-password")]
@@ -363,6 +369,7 @@ async fn forgot_password(
     request_body = ResetPasswordIn,
     responses(
         (status = 204, description = "Password reset"),
+        (status = 429, response = TooManyRequests),
     )
 )]
 #[post("/auth/reset-password")]
@@ -946,6 +953,8 @@ async fn delete_invitation(
     responses(
         (status = 200, description = "Joined; a session in the organization", body = TokensOut),
         (status = 409, response = Conflict),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
     )
 )]
 #[post("/invitations/accept")]
@@ -1204,6 +1213,8 @@ async fn mfa_disable(
     request_body = MfaChallengeIn,
     responses(
         (status = 200, description = "Signed in", body = TokensOut),
+        (status = 401, response = Unauthorized),
+        (status = 429, response = TooManyRequests),
     )
 )]
 #[post("/auth/mfa/challenge")]
