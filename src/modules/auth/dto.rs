@@ -664,7 +664,19 @@ pub struct Profile {
     pub memberships: Vec<MembershipOut>,
 }
 
-// ---- PATCH bodies to changes -------------------------------------------------
+// ---- models to bodies, PATCH bodies to changes --------------------------------
+
+impl From<organization::Model> for OrganizationOut {
+    fn from(o: organization::Model) -> Self {
+        Self {
+            id: o.id,
+            name: o.name,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+            version: o.version,
+        }
+    }
+}
 
 apply_patch!(OrganizationPatch => organization::ActiveModel { name => trimmed });
 

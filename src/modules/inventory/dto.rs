@@ -7,8 +7,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::entities::{
-    MovementKind, ProductKind, PurchaseOrderStatus, category, product, purchase_order, supplier,
-    warehouse,
+    MovementKind, ProductKind, PurchaseOrderStatus, category, product, purchase_order, stock_level,
+    stock_movement, supplier, warehouse,
 };
 use crate::{
     apply_patch,
@@ -989,6 +989,39 @@ impl From<supplier::Model> for SupplierOut {
             created_at: s.created_at,
             updated_at: s.updated_at,
             version: s.version,
+        }
+    }
+}
+
+impl From<&stock_level::Model> for StockLevelOut {
+    fn from(l: &stock_level::Model) -> Self {
+        Self {
+            product_id: l.product_id,
+            warehouse_id: l.warehouse_id,
+            on_hand: l.on_hand,
+            reserved: l.reserved,
+            available: Quantity::from_units(l.on_hand.units() - l.reserved.units()),
+            avg_cost: l.avg_cost,
+            updated_at: l.updated_at,
+        }
+    }
+}
+
+impl From<stock_movement::Model> for MovementOut {
+    fn from(m: stock_movement::Model) -> Self {
+        Self {
+            id: m.id,
+            product_id: m.product_id,
+            warehouse_id: m.warehouse_id,
+            kind: m.kind,
+            quantity: m.quantity,
+            unit_cost: m.unit_cost,
+            reason: m.reason,
+            reference_type: m.reference_type,
+            reference_id: m.reference_id,
+            transfer_id: m.transfer_id,
+            actor_id: m.actor_id,
+            created_at: m.created_at,
         }
     }
 }

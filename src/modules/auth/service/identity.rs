@@ -56,16 +56,6 @@ fn entry(
     }
 }
 
-pub(crate) fn org_out(o: organization::Model) -> OrganizationOut {
-    OrganizationOut {
-        id: o.id,
-        name: o.name,
-        created_at: o.created_at,
-        updated_at: o.updated_at,
-        version: o.version,
-    }
-}
-
 /// Creates an organization with its system roles, its owner and a Free
 /// subscription; returns the owner's session.
 #[tracing::instrument(skip_all)]
@@ -169,7 +159,7 @@ pub async fn onboard(
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("owner vanished")))?;
     tx.commit().await?;
     Ok(OnboardOut {
-        organization: org_out(org),
+        organization: OrganizationOut::from(org),
         user,
         tokens,
     })
@@ -383,7 +373,7 @@ pub async fn get_organization(
     organization::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .map(org_out)
+        .map(OrganizationOut::from)
         .ok_or_else(|| AppError::not_found("No such organization."))
 }
 
@@ -418,7 +408,7 @@ pub async fn patch_organization(
     let affected = sessions::live_session_ids_of_members(&tx, id).await?;
     tx.commit().await?;
     sessions::evict(&state.cache, &affected).await?;
-    Ok(org_out(updated))
+    Ok(OrganizationOut::from(updated))
 }
 
 /// `POST /auth/change-password`: ends every other session.

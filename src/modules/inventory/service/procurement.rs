@@ -20,9 +20,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::stock::{
-    MoveContext, check_line_amounts, movement_out, open_warehouse, post_receipts, stock_product,
-};
+use super::stock::{MoveContext, check_line_amounts, open_warehouse, post_receipts, stock_product};
 use crate::{
     modules::inventory::{
         dto::*,
@@ -721,7 +719,7 @@ pub async fn receive(
     tx.commit().await?;
     Ok(ReceiptOut {
         purchase_order: out,
-        movements: movements.into_iter().map(movement_out).collect(),
+        movements: movements.into_iter().map(MovementOut::from).collect(),
     })
 }
 

@@ -43,35 +43,6 @@ pub struct MoveContext<'a> {
     pub reference_id: Option<&'a str>,
 }
 
-pub(crate) fn level_out(l: &stock_level::Model) -> StockLevelOut {
-    StockLevelOut {
-        product_id: l.product_id,
-        warehouse_id: l.warehouse_id,
-        on_hand: l.on_hand,
-        reserved: l.reserved,
-        available: Quantity::from_units(l.on_hand.units() - l.reserved.units()),
-        avg_cost: l.avg_cost,
-        updated_at: l.updated_at,
-    }
-}
-
-pub(crate) fn movement_out(m: stock_movement::Model) -> MovementOut {
-    MovementOut {
-        id: m.id,
-        product_id: m.product_id,
-        warehouse_id: m.warehouse_id,
-        kind: m.kind,
-        quantity: m.quantity,
-        unit_cost: m.unit_cost,
-        reason: m.reason,
-        reference_type: m.reference_type,
-        reference_id: m.reference_id,
-        transfer_id: m.transfer_id,
-        actor_id: m.actor_id,
-        created_at: m.created_at,
-    }
-}
-
 /// A product that can hold stock, or 422 on `field`.
 pub(crate) async fn stock_product(
     conn: &impl ConnectionTrait,
@@ -438,11 +409,11 @@ async fn finish(
         }
     }
     latest.sort_by_key(|l| (l.product_id, l.warehouse_id));
-    let levels: Vec<StockLevelOut> = latest.iter().map(level_out).collect();
+    let levels: Vec<StockLevelOut> = latest.iter().map(StockLevelOut::from).collect();
     audit::record(&tx, stock_audit(p, action, &movements)).await?;
     tx.commit().await?;
     Ok(StockResultOut {
-        movements: movements.into_iter().map(movement_out).collect(),
+        movements: movements.into_iter().map(MovementOut::from).collect(),
         levels,
     })
 }
@@ -650,8 +621,8 @@ async fn issue_in_one_statement(
     }
     levels.sort_by_key(|l| (l.product_id, l.warehouse_id));
     Ok(StockResultOut {
-        movements: movements.into_iter().map(movement_out).collect(),
-        levels: levels.iter().map(level_out).collect(),
+        movements: movements.into_iter().map(MovementOut::from).collect(),
+        levels: levels.iter().map(StockLevelOut::from).collect(),
     })
 }
 
@@ -917,7 +888,7 @@ pub async fn adjust(
     if movements.is_empty() {
         return Ok(StockResultOut {
             movements: Vec::new(),
-            levels: vec![level_out(&current)],
+            levels: vec![StockLevelOut::from(&current)],
         });
     }
     finish(tx, p, "inventory.stock.adjusted", movements, levels).await
@@ -964,7 +935,10 @@ pub async fn list_levels(
         .limit(limit + 1)
         .all(conn)
         .await?;
-    Ok(Page::from_rows(rows, limit, |r| (r.product_id, r.warehouse_id)).map(|r| level_out(&r)))
+    Ok(
+        Page::from_rows(rows, limit, |r| (r.product_id, r.warehouse_id))
+            .map(|r| StockLevelOut::from(&r)),
+    )
 }
 
 /// `GET /products/{id}/inventory`.
@@ -986,7 +960,7 @@ pub async fn product_inventory(
         on_hand: sum(|l| l.on_hand.units()),
         reserved: sum(|l| l.reserved.units()),
         available: sum(|l| l.on_hand.units() - l.reserved.units()),
-        warehouses: levels.iter().map(level_out).collect(),
+        warehouses: levels.iter().map(StockLevelOut::from).collect(),
     })
 }
 
@@ -1023,7 +997,7 @@ pub async fn list_movements(
         .limit(limit + 1)
         .all(conn)
         .await?;
-    Ok(Page::from_rows(rows, limit, |r| r.id).map(movement_out))
+    Ok(Page::from_rows(rows, limit, |r| r.id).map(MovementOut::from))
 }
 
 /// `GET /inventory/low-stock`: active stock products whose total available
