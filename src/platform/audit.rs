@@ -49,7 +49,7 @@ pub struct AuditEntry {
     pub organization_id: Uuid,
     /// The acting user; `None` for the system or an anonymous caller.
     pub actor_id: Option<Uuid>,
-    /// `module.resource.verb`, e.g. `inventory.product.created`.
+    /// `module.resource.verb`, e.g. `crm.customer.created`.
     pub action: String,
     /// `product`, `user`, ...
     pub entity_type: String,

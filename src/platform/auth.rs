@@ -67,7 +67,7 @@ impl Permission {
 ///
 /// ```ignore
 /// declare_permissions! {
-///     STOCK_READ = "inventory.stock.read", Viewer, "View stock levels";
+///     CUSTOMERS_READ = "crm.customers.read", Viewer, "List and view customers";
 /// }
 /// ```
 #[macro_export]

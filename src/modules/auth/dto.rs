@@ -667,13 +667,22 @@ pub struct Profile {
 // ---- models to bodies, PATCH bodies to changes --------------------------------
 
 impl From<organization::Model> for OrganizationOut {
-    fn from(o: organization::Model) -> Self {
+    /// Destructured whole, so a new column is a compile error here until the
+    /// body decides whether to show it.
+    fn from(model: organization::Model) -> Self {
+        let organization::Model {
+            id,
+            name,
+            created_at,
+            updated_at,
+            version,
+        } = model;
         Self {
-            id: o.id,
-            name: o.name,
-            created_at: o.created_at,
-            updated_at: o.updated_at,
-            version: o.version,
+            id,
+            name,
+            created_at,
+            updated_at,
+            version,
         }
     }
 }

@@ -651,19 +651,12 @@ pub async fn assign_role(
         }
         .insert(&tx)
         .await?;
-        audit::record(
-            &tx,
-            AuditEntry::by(
-                principal,
-                "auth.user.role_assigned",
-                "user",
-                user_id,
-                json!({ "role": r.name }),
-            ),
-        )
-        .await?;
     }
-    let affected = sessions::live_session_ids(&tx, user_id, Some(org)).await?;
+    let affected = if exists {
+        sessions::live_session_ids(&tx, user_id, Some(org)).await?
+    } else {
+        role_changed(&tx, principal, user_id, "auth.user.role_assigned", &r.name).await?
+    };
     let out = get_user(&tx, org, user_id).await?;
     tx.commit().await?;
     sessions::evict(&state.cache, &affected).await?;
@@ -692,18 +685,21 @@ pub async fn remove_role(
     membership_role::Entity::delete_by_id((link.organization_id, link.user_id, link.role_id))
         .exec(&tx)
         .await?;
-    audit::record(
-        &tx,
-        AuditEntry::by(
-            principal,
-            "auth.user.role_removed",
-            "user",
-            user_id,
-            json!({ "role": r.name }),
-        ),
-    )
-    .await?;
-    let affected = sessions::live_session_ids(&tx, user_id, Some(org)).await?;
+    let affected = role_changed(&tx, principal, user_id, "auth.user.role_removed", &r.name).await?;
     tx.commit().await?;
     sessions::evict(&state.cache, &affected).await
+}
+
+/// Audits a change of a member's roles; returns the member's sessions in the
+/// organization, to evict after commit (their permissions changed).
+async fn role_changed(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    user_id: Uuid,
+    action: &str,
+    role: &str,
+) -> Result<Vec<Uuid>, AppError> {
+    let entry = AuditEntry::by(principal, action, "user", user_id, json!({ "role": role }));
+    audit::record(conn, entry).await?;
+    sessions::live_session_ids(conn, user_id, Some(principal.organization_id)).await
 }

@@ -170,12 +170,7 @@ pub async fn verify(
             "does not match the authenticator",
         ));
     }
-    user::Entity::update_many()
-        .col_expr(user::Column::MfaEnabled, true.into())
-        .col_expr(user::Column::UpdatedAt, Utc::now().into())
-        .filter(user::Column::Id.eq(person.id))
-        .exec(&tx)
-        .await?;
+    set_mfa(&tx, person.id, true).await?;
     recovery_code::Entity::delete_many()
         .filter(recovery_code::Column::UserId.eq(person.id))
         .exec(&tx)
@@ -239,14 +234,7 @@ pub async fn disable(
             "is not a valid code",
         ));
     }
-    user::Entity::update_many()
-        .col_expr(user::Column::MfaEnabled, false.into())
-        .col_expr(user::Column::TotpSecret, Option::<String>::None.into())
-        .col_expr(user::Column::TotpLastStep, Option::<i64>::None.into())
-        .col_expr(user::Column::UpdatedAt, Utc::now().into())
-        .filter(user::Column::Id.eq(person.id))
-        .exec(&tx)
-        .await?;
+    set_mfa(&tx, person.id, false).await?;
     recovery_code::Entity::delete_many()
         .filter(recovery_code::Column::UserId.eq(person.id))
         .exec(&tx)
@@ -350,4 +338,26 @@ pub async fn challenge(
     tx.commit().await?;
     state.cache.delete(&key).await?;
     Ok(tokens)
+}
+
+/// Turns MFA on or off for a person (off also forgets the secret), with
+/// `version + 1`: `mfa_enabled` is part of the user's representation, so its
+/// `ETag` changes.
+async fn set_mfa(conn: &impl ConnectionTrait, user_id: Uuid, on: bool) -> Result<(), AppError> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let mut update = user::Entity::update_many()
+        .col_expr(user::Column::MfaEnabled, on.into())
+        .col_expr(user::Column::UpdatedAt, Utc::now().into())
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
+        .filter(user::Column::Id.eq(user_id));
+    if !on {
+        update = update
+            .col_expr(user::Column::TotpSecret, Option::<String>::None.into())
+            .col_expr(user::Column::TotpLastStep, Option::<i64>::None.into());
+    }
+    update.exec(conn).await?;
+    Ok(())
 }
