@@ -24,12 +24,7 @@ struct Operation {
 }
 
 async fn operations(app: &TestApp) -> (Vec<Operation>, Vec<Operation>) {
-    let spec: Value = app
-        .get("/api-docs/openapi.json")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = app.spec().await;
     let (mut protected, mut public) = (Vec::new(), Vec::new());
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -474,20 +469,8 @@ async fn a_viewer_gets_403_on_every_administrative_write() {
 async fn every_protected_operation_documents_a_catalogue_permission() {
     let app = spawn_app().await;
     let owner = app.onboard().await;
-    let catalogue: Vec<String> = app
-        .get_json("/api/v1/permissions", &owner.token)
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap().to_string())
-        .collect();
-    let spec: Value = app
-        .get("/api-docs/openapi.json")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let catalogue: Vec<String> = app.permission_names(&owner.token).await;
+    let spec: Value = app.spec().await;
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             if op["security"].as_array().is_none_or(|s| s.is_empty()) {
@@ -549,14 +532,7 @@ async fn the_documented_permission_of_every_operation_is_the_one_enforced() {
         .await;
     assert_eq!(res.status(), 200, "upgrade");
     let fixtures = Fixtures::build(&app, &owner).await;
-    let catalogue: Vec<String> = app
-        .get_json("/api/v1/permissions", &owner.token)
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap().to_string())
-        .collect();
+    let catalogue: Vec<String> = app.permission_names(&owner.token).await;
     let probe_role: Value = app
         .post_as(
             "/api/v1/roles",
@@ -569,12 +545,7 @@ async fn the_documented_permission_of_every_operation_is_the_one_enforced() {
         .unwrap();
     let probe_role = probe_role["id"].as_str().unwrap().to_string();
     let probe = app.add_member(&owner, "Probe").await;
-    let spec: Value = app
-        .get("/api-docs/openapi.json")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = app.spec().await;
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {

@@ -207,6 +207,24 @@ impl TestApp {
             .await
     }
 
+    /// The served OpenAPI document.
+    pub async fn spec(&self) -> serde_json::Value {
+        let res = self.get("/api-docs/openapi.json").await;
+        assert_eq!(res.status(), 200, "GET /api-docs/openapi.json");
+        res.json().await.expect("json")
+    }
+
+    /// The names in the permission catalogue (`GET /permissions`).
+    pub async fn permission_names(&self, token: &str) -> Vec<String> {
+        self.get_json("/api/v1/permissions", token)
+            .await
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|p| p["name"].as_str().expect("a name").to_string())
+            .collect()
+    }
+
     /// GET that must answer 200; returns the JSON body.
     pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
         let res = self.get_as(path, token).await;

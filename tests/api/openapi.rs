@@ -98,12 +98,7 @@ async fn swagger_ui_is_served_offline_and_points_at_the_spec() {
 #[tokio::test]
 async fn every_inventory_request_body_has_an_example() {
     let app = spawn_app().await;
-    let spec: Value = app
-        .get("/api-docs/openapi.json")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = app.spec().await;
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -147,12 +142,7 @@ fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
 #[tokio::test]
 async fn every_status_kind_and_sort_lists_its_values() {
     let app = spawn_app().await;
-    let spec: Value = app
-        .get("/api-docs/openapi.json")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = app.spec().await;
     let typed = |name: &str| {
         name == "status" || name == "kind" || name == "sort" || name.ends_with("_status")
     };
@@ -205,12 +195,7 @@ async fn every_status_kind_and_sort_lists_its_values() {
 #[tokio::test]
 async fn validation_rules_appear_in_the_schemas() {
     let app = spawn_app().await;
-    let spec: Value = app
-        .get("/api-docs/openapi.json")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = app.spec().await;
     let schemas = &spec["components"]["schemas"];
     let code = &schemas["WarehouseIn"]["properties"]["code"];
     assert_eq!(
