@@ -19,11 +19,13 @@ use crate::{
     platform::{
         auth::{AuthContext, TokenKeys},
         cache::Cache,
+        client_ip::TrustedProxies,
         config::{CorsSettings, Settings, redact_url},
         db,
         error::AppError,
         extract::configure_extractors,
-        idempotency,
+        idempotency, lifecycle,
+        lifecycle::Lifecycle,
         openapi::{ApiDoc, ApiSpec, document_platform_responses},
         probes,
         state::AppState,
@@ -44,15 +46,20 @@ pub struct Application {
 impl Application {
     /// Connects, migrates (unless disabled), opens the cache and binds.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let db = db::connect(&settings.database).await?;
         if settings.database.migrate_on_start {
-            db::migrate(&db).await.map_err(|e| {
+            // Migrations run on a pool of their own, closed afterwards: a
+            // connection that changed the schema keeps planner estimates from
+            // before (SQLite then picks a worse index for the new lists).
+            let migrating = db::connect(&settings.database).await?;
+            db::migrate(&migrating).await.map_err(|e| {
                 anyhow::anyhow!(
                     "migrating {} failed: {e}",
                     redact_url(&settings.database.url)
                 )
             })?;
+            migrating.close().await?;
         }
+        let db = db::connect(&settings.database).await?;
         let cache = Cache::from_settings(&settings.redis)?;
         Self::build_with(settings, db, cache)
     }
@@ -80,6 +87,7 @@ impl Application {
         };
         // Password hashing may use every core but one.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let lifecycle = Lifecycle::new(Duration::from_secs(settings.server.body_timeout_secs));
         let state = AppState {
             db,
             cache,
@@ -89,10 +97,12 @@ impl Application {
             permissions: modules::PERMISSIONS,
             auth,
             cpu_heavy: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
+            lifecycle,
         };
         let server = serve(listener, state.clone())?;
         spawn_housekeeping(state.clone());
         modules::auth::api::spawn_mail_dispatcher(state.clone());
+        modules::auth::api::spawn_revocation_delivery(state.clone());
         Ok(Self {
             port,
             server,
@@ -110,9 +120,37 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    /// Serves until SIGINT/SIGTERM, then shuts down gracefully: stops
+    /// accepting, refuses new requests on open connections (503, `Connection:
+    /// close`), waits for everything in flight (at most
+    /// `server.shutdown_timeout`), and only then stops the workers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        // The server runs as its own task: the handle's commands below are
+        // carried out by it, so it must go on being polled meanwhile.
+        let handle = self.server.handle();
+        let mut server = tokio::spawn(self.server);
+        let joined = |res: Result<std::io::Result<()>, tokio::task::JoinError>| {
+            res.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+        };
+        tokio::select! {
+            res = &mut server => return joined(res),
+            () = shutdown_signal() => {}
+        }
+        let timeout = Duration::from_secs(self.state.settings.server.shutdown_timeout);
+        let life = &self.state.lifecycle;
+        tracing::info!(
+            in_flight = life.in_flight(),
+            "shutdown: draining in-flight requests"
+        );
+        handle.pause().await;
+        if !life.drain(timeout).await {
+            tracing::warn!(
+                in_flight = life.in_flight(),
+                "shutdown: requests still running after the shutdown timeout"
+            );
+        }
+        handle.stop(true).await;
+        joined(server.await)
     }
 }
 
@@ -139,8 +177,33 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// SIGTERM (container stop) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let settings = state.settings.clone();
+    let lifecycle = web::Data::from(state.lifecycle.clone());
+    let trusted = web::Data::new(TrustedProxies::new(&settings.server.trusted_proxies));
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         let body_limit = data.settings.server.body_limit;
@@ -150,6 +213,8 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(data.clone())
             .app_data(web::Data::new(data.auth.clone()))
             .app_data(web::Data::from(data.metrics.clone()))
+            .app_data(lifecycle.clone())
+            .app_data(trusted.clone())
             .configure(mount)
             .map(|app| {
                 app.configure(|cfg| configure_extractors(cfg, body_limit))
@@ -158,11 +223,15 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     .service(web::redirect("/docs", "/docs/"))
                     .default_service(web::to(no_route))
                     .wrap(cors)
+                    .wrap(from_fn(lifecycle::middleware))
                     .wrap(from_fn(request_middleware))
             })
             .into_app()
     })
     .listen(listener)?
+    // Signals are ours (`run_until_stopped`): the drain must finish before
+    // any worker's runtime stops.
+    .disable_signals()
     .shutdown_timeout(settings.server.shutdown_timeout);
     if settings.server.workers > 0 {
         server = server.workers(settings.server.workers);
@@ -219,16 +288,32 @@ fn cors(settings: &CorsSettings) -> Cors {
     cors
 }
 
-/// Periodic clean-up: expired idempotency keys, hourly.
+/// Retention, by itself: every `retention.interval_secs`, expired
+/// idempotency keys and long-ended sessions are deleted in batches of
+/// `retention.batch_size` (each batch its own short statement, so no long
+/// lock is held). Every process runs it; the batches of two processes at once
+/// only find less to delete.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        let retention = state.settings.retention.clone();
+        let mut tick = tokio::time::interval(Duration::from_secs(retention.interval_secs));
         loop {
             tick.tick().await;
-            match idempotency::purge_expired(&state.db).await {
+            if state.lifecycle.database_down() {
+                continue;
+            }
+            match idempotency::purge_expired(&state.db, retention.batch_size).await {
                 Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency keys removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
+            }
+            let days = chrono::Duration::days(retention.session_days);
+            match modules::auth::api::purge_ended_sessions(&state.db, days, retention.batch_size)
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!(purged = n, "ended sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session purge failed"),
             }
         }
     });

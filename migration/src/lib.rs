@@ -14,6 +14,8 @@ mod m20261121_000007_auth_mfa_recovery_codes;
 mod m20261121_000008_inventory_catalogue_and_stock;
 mod m20261121_000009_inventory_procurement;
 mod m20261121_000010_inventory_movement_level_fk;
+mod m20261122_000011_platform_list_indexes;
+mod m20261122_000012_auth_session_revocations;
 mod util;
 
 /// Every migration, oldest first.
@@ -33,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000008_inventory_catalogue_and_stock::Migration),
             Box::new(m20261121_000009_inventory_procurement::Migration),
             Box::new(m20261121_000010_inventory_movement_level_fk::Migration),
+            Box::new(m20261122_000011_platform_list_indexes::Migration),
+            Box::new(m20261122_000012_auth_session_revocations::Migration),
         ]
     }
 }

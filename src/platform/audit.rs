@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     error::AppError,
-    pagination::{Page, decode_cursor},
+    pagination::{Page, created_between, decode_cursor},
     request_id::current_request_id,
 };
 
@@ -231,12 +231,7 @@ pub async fn list(
     if let Some(a) = &q.action {
         find = find.filter(Column::Action.eq(a.as_str()));
     }
-    if let Some(f) = q.from {
-        find = find.filter(Column::CreatedAt.gte(f));
-    }
-    if let Some(t) = q.to {
-        find = find.filter(Column::CreatedAt.lt(t));
-    }
+    find = find.filter(created_between(Column::Id, Column::CreatedAt, q.from, q.to));
     if let Some(c) = &q.cursor {
         let before: Uuid = decode_cursor(c)?;
         find = find.filter(Column::Id.lt(before));

@@ -133,11 +133,18 @@ pub struct AccessClaims {
     pub exp: i64,
     /// Issued at (Unix seconds).
     pub iat: i64,
+    /// Not before (Unix seconds); we never set it, but honour it when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     /// Issuer.
     pub iss: String,
     /// Audience.
     pub aud: String,
 }
+
+/// Clock difference tolerated between the processes that issue and verify
+/// tokens, for `exp`, `nbf` and `iat`.
+pub const CLOCK_SKEW_SECS: u64 = 30;
 
 /// Signs and verifies access tokens.
 pub struct TokenKeys {
@@ -156,7 +163,8 @@ impl TokenKeys {
         validation.set_issuer(&[&settings.issuer]);
         validation.set_audience(&[&settings.audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.leeway = CLOCK_SKEW_SECS;
+        validation.validate_nbf = true;
         Self {
             encoding: EncodingKey::from_secret(settings.jwt_secret.as_bytes()),
             decoding: DecodingKey::from_secret(settings.jwt_secret.as_bytes()),
@@ -180,6 +188,7 @@ impl TokenKeys {
             org: org_id,
             sid: session_id,
             iat: now,
+            nbf: None,
             exp: now + self.access_ttl_secs,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
@@ -192,11 +201,20 @@ impl TokenKeys {
             .map_err(AppError::internal)
     }
 
-    /// Verifies signature, algorithm, expiry, issuer and audience.
+    /// Verifies signature, algorithm, expiry, not-before, issuer and
+    /// audience, and refuses a token issued in the future (`iat` beyond the
+    /// tolerated clock skew): we never issue one, so it is forged or from a
+    /// clock gone wrong.
     pub fn verify(&self, token: &str) -> Result<AccessClaims, AppError> {
-        jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
             .map(|d| d.claims)
-            .map_err(|_| AppError::unauthorized("The access token is invalid or expired."))
+            .map_err(|_| AppError::unauthorized("The access token is invalid or expired."))?;
+        if claims.iat > Utc::now().timestamp() + CLOCK_SKEW_SECS as i64 {
+            return Err(AppError::unauthorized(
+                "The access token is invalid: it was issued in the future.",
+            ));
+        }
+        Ok(claims)
     }
 }
 
@@ -278,6 +296,19 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The caller a verified token names, with its live session's grants.
+    fn of_session(claims: &AccessClaims, session: SessionInfo) -> Self {
+        let mut permissions = session.permissions;
+        permissions.sort_unstable();
+        Self {
+            user_id: claims.sub,
+            organization_id: claims.org,
+            session_id: claims.sid,
+            permissions,
+            profile: session.profile,
+        }
+    }
+
     /// True if the caller holds `p`.
     pub fn holds(&self, p: Permission) -> bool {
         self.permissions
@@ -377,15 +408,47 @@ impl FromRequest for Principal {
                     );
                 }
             }
-            let mut permissions = session.permissions;
-            permissions.sort_unstable();
-            Ok(Principal {
-                user_id: claims.sub,
-                organization_id: claims.org,
-                session_id: claims.sid,
-                permissions,
-                profile: session.profile,
-            })
+            Ok(Principal::of_session(&claims, session))
+        })
+    }
+}
+
+/// The caller of a request that only takes access away (logout). Verified
+/// like [`Principal`]; but when the shared cache cannot answer, the session
+/// is checked in the database instead of refusing with 503, so a sign-out is
+/// never lost to a cache outage (every other request still fails closed).
+#[derive(Debug, Clone)]
+pub struct RevokingPrincipal(pub Principal);
+
+impl FromRequest for RevokingPrincipal {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let cached = Principal::from_request(req, payload);
+        let token = bearer(req);
+        let auth = req
+            .app_data::<web::Data<AuthContext>>()
+            .map(|a| a.clone().into_inner());
+        Box::pin(async move {
+            match cached.await {
+                Err(e) if e.code() == super::cache::CACHE_UNAVAILABLE => {
+                    let auth = auth.ok_or_else(|| {
+                        AppError::internal(anyhow::anyhow!("AuthContext missing"))
+                    })?;
+                    let claims = auth.tokens.verify(&token?)?;
+                    let session = auth
+                        .sessions
+                        .load(claims.sid)
+                        .await?
+                        .filter(|s| s.user_id == claims.sub && s.organization_id == claims.org)
+                        .ok_or_else(|| {
+                            AppError::unauthorized("The session has ended; sign in again.")
+                        })?;
+                    Ok(Self(Principal::of_session(&claims, session)))
+                }
+                other => other.map(Self),
+            }
         })
     }
 }

@@ -23,9 +23,13 @@ use super::config::RedisSettings;
 #[error("cache error: {0}")]
 pub struct CacheError(String);
 
+/// The problem code of a request the shared cache could not serve.
+pub const CACHE_UNAVAILABLE: &str = "cache_unavailable";
+
 impl From<CacheError> for super::error::AppError {
     fn from(err: CacheError) -> Self {
         Self::service_unavailable("The cache is unavailable; retry shortly.")
+            .with_code(CACHE_UNAVAILABLE)
             .with_retry_after(1)
             .with_source(err)
     }

@@ -97,6 +97,19 @@ pub struct Settings {
     pub idempotency: IdempotencySettings,
     /// Outgoing mail.
     pub smtp: SmtpSettings,
+    /// Background clean-up of data that only grows.
+    pub retention: RetentionSettings,
+}
+
+/// Retention: expired rows are deleted in batches by every process.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionSettings {
+    /// Seconds between clean-up rounds.
+    pub interval_secs: u64,
+    /// Rows per DELETE (short statements, no long locks).
+    pub batch_size: u64,
+    /// Days an ended (expired or revoked) session is kept for the record.
+    pub session_days: i64,
 }
 
 fn default_env() -> Environment {
@@ -116,6 +129,12 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Seconds a graceful shutdown waits for in-flight requests.
     pub shutdown_timeout: u64,
+    /// Seconds a request body may take to arrive after the head (408 after).
+    pub body_timeout_secs: u64,
+    /// Reverse proxies (IP addresses or CIDR blocks) whose `X-Forwarded-For`
+    /// names the client; from any other peer the header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Database settings.
@@ -273,6 +292,7 @@ impl Settings {
                     .separator("__")
                     .list_separator(",")
                     .with_list_parse_key("cors.allowed_origins")
+                    .with_list_parse_key("server.trusted_proxies")
                     .try_parsing(true),
             );
         for (var, key) in [
@@ -314,12 +334,33 @@ impl Settings {
         if self.database.max_connections == 0 {
             problems.push("database.max_connections must be at least 1".into());
         }
+        if !self.database.is_sqlite() && self.database.max_connections < 2 {
+            problems.push(
+                "database.max_connections must be at least 2 on PostgreSQL (migrations hold a lock on one connection)"
+                    .into(),
+            );
+        }
         if self.database.min_connections > self.database.max_connections {
             problems.push("database.min_connections must not exceed max_connections".into());
         }
         let redis = &self.redis.url;
         if !(redis.is_empty() || redis.starts_with("redis://") || redis.starts_with("rediss://")) {
             problems.push("redis.url (REDIS_URL) must start with redis:// or rediss://".into());
+        }
+        if self.server.body_timeout_secs == 0 {
+            problems.push("server.body_timeout_secs must be greater than 0".into());
+        }
+        for proxy in &self.server.trusted_proxies {
+            if super::client_ip::IpNet::parse(proxy).is_none() {
+                problems.push(format!(
+                    "server.trusted_proxies: `{proxy}` is not an IP address or CIDR block"
+                ));
+            }
+        }
+        if self.retention.interval_secs == 0 || self.retention.batch_size == 0 {
+            problems.push(
+                "retention.interval_secs and retention.batch_size must be greater than 0".into(),
+            );
         }
         if self.server.body_limit == 0 {
             problems.push("server.body_limit must be greater than 0".into());

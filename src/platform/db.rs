@@ -72,9 +72,24 @@ fn sqlite_url_with_create(url: &str) -> anyhow::Result<String> {
     Ok(url.to_string())
 }
 
-/// Applies every pending migration.
+/// The PostgreSQL advisory lock key migrations hold (`"mainstay"` in ASCII).
+const MIGRATION_LOCK: i64 = 0x6d61_696e_7374_6179;
+
+/// Applies every pending migration. On PostgreSQL, processes started together
+/// against one database take turns: each holds a transaction-scoped advisory
+/// lock while it migrates (on a connection of its own, so the pool needs two),
+/// and the next finds nothing left to do. SQLite serializes schema changes by
+/// its write lock.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let lock = db.begin().await?;
+    lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        .await?;
+    let result = Migrator::up(db, None).await;
+    lock.commit().await?;
+    result
 }
 
 /// Starts a write transaction: IMMEDIATE on SQLite, the default elsewhere.
@@ -85,6 +100,40 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     };
     db.begin_with_options(options).await
+}
+
+/// Deletes the rows of `table` matching `condition` (SQL with one parameter,
+/// `$1`), at most `batch` per statement, until none is left; returns how
+/// many. Each statement is short, so no long lock is held and concurrent
+/// writers barely notice. `key` names the primary key (a column or a
+/// parenthesized tuple).
+pub async fn delete_in_batches(
+    conn: &impl ConnectionTrait,
+    table: &str,
+    key: &str,
+    condition: &str,
+    value: impl Into<sea_orm::Value>,
+    batch: u64,
+) -> Result<u64, DbErr> {
+    let backend = conn.get_database_backend();
+    let columns = key.trim_start_matches('(').trim_end_matches(')');
+    let mut sql = format!(
+        "DELETE FROM {table} WHERE {key} IN (SELECT {columns} FROM {table} WHERE {condition} LIMIT {batch})"
+    );
+    if backend != DatabaseBackend::Postgres {
+        sql = sql.replace("$1", "?");
+    }
+    let value = value.into();
+    let mut total = 0;
+    loop {
+        let stmt = sea_orm::Statement::from_sql_and_values(backend, &sql, [value.clone()]);
+        let n = conn.execute_raw(stmt).await?.rows_affected();
+        total += n;
+        if n < batch {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
 }
 
 /// A cheap round trip, for readiness probes.

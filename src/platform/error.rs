@@ -229,6 +229,28 @@ impl AppError {
         )
     }
 
+    /// 503 `database_unavailable` with `Retry-After`: the database cannot be
+    /// reached. The lifecycle middleware sees it and fails fast until a probe
+    /// finds the database again.
+    pub fn database_unavailable(source: impl Into<anyhow::Error>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            DATABASE_UNAVAILABLE,
+            "The database is unavailable; retry shortly.",
+        )
+        .with_retry_after(1)
+        .with_source(source)
+    }
+
+    /// 408: the request body did not arrive in time.
+    pub fn request_timeout(secs: u64) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!("The request body did not arrive within {secs} s."),
+        )
+    }
+
     /// 500: the cause is logged, never sent.
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         let mut e = Self::new(
@@ -368,9 +390,18 @@ impl ResponseError for AppError {
         if let Some(allow) = &self.0.allow {
             res.insert_header((header::ALLOW, allow.clone()));
         }
-        res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
+        let mut res = res.body(serde_json::to_vec(&self.problem()).unwrap_or_default());
+        if self.0.code == DATABASE_UNAVAILABLE {
+            res.extensions_mut().insert(DatabaseDown);
+        }
+        res
     }
 }
+
+/// Marks a response that found the database unreachable (see
+/// `platform::lifecycle`).
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseDown;
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
@@ -386,14 +417,41 @@ impl From<sea_orm::DbErr> for AppError {
             ),
             _ => match err {
                 DbErr::RecordNotFound(_) => Self::not_found("The resource does not exist."),
-                DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-                    Self::service_unavailable("The database is unavailable; retry shortly.")
-                        .with_retry_after(1)
-                        .with_source(err)
-                }
+                _ if is_connection_loss(&err) => Self::database_unavailable(err),
                 other => Self::internal(other),
             },
         }
+    }
+}
+
+/// The code of [`AppError::database_unavailable`].
+pub const DATABASE_UNAVAILABLE: &str = "database_unavailable";
+
+/// True when the database could not be reached or the connection broke:
+/// pool timeouts, I/O and TLS errors, and PostgreSQL's connection-exception
+/// (`08xxx`) and shutdown (`57P01`-`57P03`) codes. Such a failure says nothing
+/// about the request, so it is a 503 the client may retry.
+pub fn is_connection_loss(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx::Error as Sqlx};
+    let runtime = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(e) | DbErr::Exec(e) | DbErr::Query(e) => e,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(sqlx) = runtime else {
+        return false;
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed
+        | Sqlx::Protocol(_) => true,
+        Sqlx::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
     }
 }
 

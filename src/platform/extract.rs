@@ -87,13 +87,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedJson<T> 
         }
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes = body.await.map_err(|e| {
-                if e.as_response_error().status_code() == 413 {
-                    AppError::payload_too_large(limit)
-                } else {
-                    AppError::bad_request("unreadable_body", "The request body could not be read.")
-                }
-            })?;
+            let bytes = body.await.map_err(|e| body_error(&e, limit))?;
             let value: T = parse_json(&bytes)?;
             value.validate().map_err(validation_error)?;
             Ok(ValidatedJson(value))
@@ -101,15 +95,111 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedJson<T> 
     }
 }
 
-/// Parses JSON with the failing field's path in the error.
+/// The problem for a request body that could not be read: 413 over the
+/// limit, 408 when it stalled (see `platform::lifecycle`), else 400.
+pub fn body_error(err: &actix_web::Error, limit: usize) -> AppError {
+    if let Some(payload) = err.as_error::<actix_web::error::PayloadError>()
+        && let Some(timeout) = super::lifecycle::body_timeout_error(payload)
+    {
+        return timeout;
+    }
+    if err.as_response_error().status_code() == 413 {
+        AppError::payload_too_large(limit)
+    } else {
+        AppError::bad_request("unreadable_body", "The request body could not be read.")
+    }
+}
+
+/// Parses JSON with the failing field's path in the error. Every string in
+/// the document (object keys too) is checked first ([`check_text`]): no
+/// control characters but tab, newline and carriage return, and not blank
+/// (whitespace only). An empty string is left to the field's own rules.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let document: serde_json::Value = {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let value = serde::Deserialize::deserialize(&mut de).map_err(|e| json_error(".", &e))?;
+        de.end().map_err(|e| json_error(".", &e))?;
+        value
+    };
+    check_strings(&document, &mut String::new())?;
+    serde_path_to_error::deserialize(document).map_err(|e| {
         let path = e.path().to_string();
         json_error(&path, e.inner())
-    })?;
-    de.end().map_err(|e| json_error(".", &e))?;
-    Ok(value)
+    })
+}
+
+/// Why a piece of text is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextProblem {
+    /// A C0 control character (other than tab, newline, carriage return) or DEL.
+    Control,
+    /// Only whitespace.
+    Blank,
+}
+
+/// Checks one string: control characters and blankness.
+pub fn check_text(s: &str) -> Result<(), TextProblem> {
+    if s.chars()
+        .any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) && (c as u32) < 0x80)
+    {
+        return Err(TextProblem::Control);
+    }
+    if !s.is_empty() && s.trim().is_empty() {
+        return Err(TextProblem::Blank);
+    }
+    Ok(())
+}
+
+fn text_error(field: String, problem: TextProblem) -> AppError {
+    match problem {
+        TextProblem::Control => AppError::invalid_field(
+            field,
+            "control_character",
+            "must not contain control characters (only tab and line breaks are allowed)",
+        ),
+        TextProblem::Blank => {
+            AppError::invalid_field(field, "blank", "must not be blank (only whitespace)")
+        }
+    }
+}
+
+fn check_strings(value: &serde_json::Value, path: &mut String) -> Result<(), AppError> {
+    use serde_json::Value;
+    let field = |path: &str| {
+        if path.is_empty() {
+            "$".to_string()
+        } else {
+            path.to_string()
+        }
+    };
+    match value {
+        Value::String(s) => check_text(s).map_err(|p| text_error(field(path), p)),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                check_strings(item, path)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                if let Err(TextProblem::Control) = check_text(key) {
+                    return Err(text_error(field(path), TextProblem::Control));
+                }
+                check_strings(item, path)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 fn json_error(path: &str, err: &serde_json::Error) -> AppError {
@@ -312,6 +402,11 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedQuery<T>
 /// Parses a query string; a value outside a documented set (an enum's
 /// unknown variant) is a 422 naming the parameter, anything else a 400.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        if let Err(problem) = check_text(&name).and_then(|()| check_text(&value)) {
+            return Err(text_error(name.into_owned(), problem));
+        }
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
@@ -369,6 +464,11 @@ fn json_payload_error(err: JsonPayloadError, limit: usize) -> AppError {
             "The request body must be JSON (Content-Type: application/json).",
         ),
         JsonPayloadError::Deserialize(e) => json_error(".", &e),
+        JsonPayloadError::Payload(p) => {
+            super::lifecycle::body_timeout_error(&p).unwrap_or_else(|| {
+                AppError::bad_request("unreadable_body", "The request body could not be read.")
+            })
+        }
         _ => AppError::bad_request("unreadable_body", "The request body could not be read."),
     }
 }
@@ -421,6 +521,20 @@ mod tests {
         );
         let r = parse_json::<Body>(br#"{"lines":[]}"#);
         assert_eq!(field(r), (422, "name".into(), "required".into()));
+    }
+
+    #[test]
+    fn control_characters_and_blank_strings_are_422_naming_the_field() {
+        let r = parse_json::<Body>(br#"{"name":"a\u0000b","lines":[]}"#);
+        assert_eq!(field(r), (422, "name".into(), "control_character".into()));
+        let r = parse_json::<Body>(br#"{"name":"a","lines":[{"quantity":1,"x\u001b":2}]}"#);
+        assert_eq!(
+            field(r),
+            (422, "lines[0].x\u{1b}".into(), "control_character".into())
+        );
+        let r = parse_json::<Body>(br#"{"name":"   ","lines":[]}"#);
+        assert_eq!(field(r), (422, "name".into(), "blank".into()));
+        assert!(parse_json::<Body>(br#"{"name":"two\nlines\tand tab","lines":[]}"#).is_ok());
     }
 
     #[test]

@@ -4,9 +4,16 @@
 //! - Same key, same request (method, path, body): the stored response replays.
 //! - Same key, other request: 422 `idempotency_key_reused`.
 //! - Same key while the first request still runs: 409 `idempotency_request_in_progress`.
-//! - A 5xx is not stored (the client may retry); keys expire after the
-//!   configured TTL (24 h); a lock older than [`LOCK_TIMEOUT`] is abandoned
-//!   (its process died) and may be taken over.
+//! - Only outcomes of a request that ran are stored ([`is_stored`]): 2xx, and
+//!   409 refusals of a business rule. A request refused before it ran
+//!   (malformed 400, auth 401, permission 403, unknown 404, stale If-Match
+//!   412, 413, 415, validation 422, 429) or that failed (5xx) stores nothing:
+//!   the key is released, and a corrected retry under the same key runs.
+//! - The fingerprint is taken over the parsed JSON body ([`canonical_body`]),
+//!   so whitespace and key order do not make a retry "different".
+//! - Keys expire after the configured TTL (24 h), deleted in batches by the
+//!   retention task; a lock older than [`LOCK_TIMEOUT`] is abandoned (its
+//!   process died) and may be taken over.
 
 use actix_web::{
     Error, HttpResponse, ResponseError,
@@ -78,15 +85,47 @@ pub enum Outcome {
     Replay(StoredResponse),
 }
 
-/// Fingerprint of a request: method, path and body.
+/// Fingerprint of a request: method, path and body (canonical JSON when the
+/// body parses, its bytes otherwise).
 pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(method.as_bytes());
     h.update([0]);
     h.update(path.as_bytes());
     h.update([0]);
-    h.update(body);
+    match canonical_body(body) {
+        Some(canonical) => h.update(canonical),
+        None => h.update(body),
+    }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A JSON body re-serialized with object keys sorted and no whitespace;
+/// `None` if it is not JSON.
+pub fn canonical_body(body: &[u8]) -> Option<Vec<u8>> {
+    fn sort(v: serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match v {
+            Value::Object(map) => {
+                let mut entries: Vec<_> = map.into_iter().map(|(k, v)| (k, sort(v))).collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Object(entries.into_iter().collect())
+            }
+            Value::Array(items) => Value::Array(items.into_iter().map(sort).collect()),
+            other => other,
+        }
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Some(Vec::new());
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    serde_json::to_vec(&sort(value)).ok()
+}
+
+/// True for the responses a key is bound to: the request ran and its outcome
+/// would be the same on a retry (2xx, or a 409 business refusal).
+pub fn is_stored(status: u16) -> bool {
+    (200..300).contains(&status) || status == 409
 }
 
 /// Checks a client-supplied key: 1 to 255 visible ASCII characters.
@@ -213,14 +252,15 @@ async fn take_over(
     Ok(res.rows_affected == 1)
 }
 
-/// Stores the response of a finished request; a 5xx releases the key instead.
+/// Stores the response of a finished request, or releases the key when the
+/// outcome is not one a key is bound to ([`is_stored`]).
 pub async fn complete(
     conn: &impl ConnectionTrait,
     organization_id: Uuid,
     key: &str,
     response: &StoredResponse,
 ) -> Result<(), AppError> {
-    if response.status >= 500 {
+    if !is_stored(response.status) {
         return release(conn, organization_id, key).await;
     }
     Entity::update_many()
@@ -252,13 +292,17 @@ pub async fn release(
     Ok(())
 }
 
-/// Deletes expired keys; returns how many. Run periodically.
-pub async fn purge_expired(conn: &impl ConnectionTrait) -> Result<u64, AppError> {
-    Ok(Entity::delete_many()
-        .filter(Column::ExpiresAt.lte(Utc::now()))
-        .exec(conn)
-        .await?
-        .rows_affected)
+/// Deletes expired keys, `batch` rows per statement; returns how many.
+pub async fn purge_expired(conn: &impl ConnectionTrait, batch: u64) -> Result<u64, AppError> {
+    Ok(super::db::delete_in_batches(
+        conn,
+        "idempotency_keys",
+        "(organization_id, idempotency_key)",
+        "expires_at <= $1",
+        Utc::now(),
+        batch,
+    )
+    .await?)
 }
 
 /// Response header set on a replayed response.
@@ -304,7 +348,13 @@ pub async fn middleware(
     }
     let body = match req.extract::<web::Bytes>().await {
         Ok(b) => b,
-        Err(e) => return Ok(req.into_response(e.error_response())),
+        Err(e) => {
+            let limit = req
+                .app_data::<super::extract::BodyLimit>()
+                .map_or(super::extract::DEFAULT_BODY_LIMIT, |l| l.0);
+            let problem = super::extract::body_error(&e, limit);
+            return Ok(req.into_response(problem.error_response()));
+        }
     };
     let path = req
         .uri()
@@ -374,9 +424,34 @@ mod tests {
         let a = fingerprint("POST", "/x", b"{}");
         assert_eq!(a.len(), 64);
         assert_eq!(a, fingerprint("POST", "/x", b"{}"));
-        assert_ne!(a, fingerprint("POST", "/x", b"{ }"));
+        assert_ne!(a, fingerprint("POST", "/x", b"[]"));
         assert_ne!(a, fingerprint("PUT", "/x", b"{}"));
         assert_ne!(a, fingerprint("POST", "/y", b"{}"));
+    }
+
+    #[test]
+    fn whitespace_and_key_order_do_not_change_a_fingerprint() {
+        let a = fingerprint("POST", "/x", br#"{"a":1,"b":{"d":[1,2],"c":"x"}}"#);
+        let b = fingerprint(
+            "POST",
+            "/x",
+            b"{ \"b\": {\"c\": \"x\", \"d\": [1, 2]},\n \"a\": 1 }",
+        );
+        assert_eq!(a, b);
+        assert_ne!(
+            a,
+            fingerprint("POST", "/x", br#"{"a":1,"b":{"d":[2,1],"c":"x"}}"#)
+        );
+    }
+
+    #[test]
+    fn only_outcomes_of_a_request_that_ran_are_stored() {
+        for status in [200, 201, 202, 204, 409] {
+            assert!(is_stored(status), "{status}");
+        }
+        for status in [400, 401, 403, 404, 412, 413, 415, 422, 429, 500, 503] {
+            assert!(!is_stored(status), "{status}");
+        }
     }
 
     #[test]

@@ -5,12 +5,14 @@
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod client_ip;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
 pub mod hierarchy;
 pub mod idempotency;
+pub mod lifecycle;
 pub mod money;
 pub mod numbering;
 pub mod openapi;

@@ -3,13 +3,13 @@
 //! Both hold an `i64` count of ten-thousandths (scale 4: `1.0 == 10000`),
 //! stored as BIGINT, so neither SQLite (which reads decimals through floating
 //! point) nor arithmetic can lose a cent. In JSON they are decimal strings
-//! (`"19.99"`); integers are accepted too. More than 4 decimals, a
-//! floating-point JSON number, or a value beyond the range is refused with a
+//! (`"19.99"`), in one grammar, the documented `^-?\d{1,15}(\.\d{1,4})?$`.
+//! A JSON number, more than 4 decimals, or anything else is refused with a
 //! clear message (422 through [`crate::platform::extract::ValidatedJson`]).
 
 use std::{fmt, str::FromStr};
 
-use rust_decimal::{Decimal, prelude::ToPrimitive};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
 /// Digits after the decimal point.
@@ -31,34 +31,43 @@ pub enum FixedError {
     Overflow,
 }
 
-/// Parses a decimal string into units of 1/10000.
+/// Parses a decimal string into units of 1/10000. The one grammar, as
+/// documented in the schema: `^-?\d{1,15}(\.\d{1,4})?$`. No sign but `-`,
+/// no surrounding space, digits on both sides of a point, no exponent.
 pub fn parse_units(s: &str) -> Result<i64, FixedError> {
-    let s = s.trim();
-    if s.is_empty() || s.contains(['e', 'E']) {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (digits, None),
+    };
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(whole) || fraction.is_some_and(|f| !all_digits(f)) {
         return Err(FixedError::Invalid);
     }
-    let d = Decimal::from_str(s).map_err(|e| match e {
-        rust_decimal::Error::ExceedsMaximumPossibleValue
-        | rust_decimal::Error::LessThanMinimumPossibleValue => FixedError::Overflow,
-        _ => {
-            // rust_decimal rejects over-long literals; tell overflow from junk.
-            if s.trim_start_matches(['-', '+'])
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '.')
-            {
-                FixedError::Overflow
-            } else {
-                FixedError::Invalid
-            }
-        }
-    })?;
-    let d = d.normalize();
-    if d.scale() > SCALE {
+    let fraction = fraction.unwrap_or("");
+    if fraction.len() > SCALE as usize {
         return Err(FixedError::TooPrecise);
     }
-    d.checked_mul(Decimal::from(ONE))
-        .and_then(|v| v.to_i64())
-        .ok_or(FixedError::Overflow)
+    if whole.len() > 15 {
+        return Err(FixedError::Overflow);
+    }
+    let whole: i64 = whole.parse().map_err(|_| FixedError::Overflow)?;
+    let mut frac: i64 = if fraction.is_empty() {
+        0
+    } else {
+        fraction.parse().map_err(|_| FixedError::Invalid)?
+    };
+    for _ in fraction.len()..SCALE as usize {
+        frac *= 10;
+    }
+    let units = whole
+        .checked_mul(ONE)
+        .and_then(|w| w.checked_add(frac))
+        .ok_or(FixedError::Overflow)?;
+    Ok(if negative { -units } else { units })
 }
 
 /// Formats units as the shortest exact decimal string.
@@ -189,17 +198,8 @@ impl de::Visitor<'_> for FixedVisitor {
         parse_units(v).map_err(|e| E::custom(format!("`{v}` {e}")))
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
-        v.checked_mul(ONE)
-            .ok_or_else(|| E::custom(format!("`{v}` {}", FixedError::Overflow)))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
-        i64::try_from(v)
-            .ok()
-            .and_then(|v| v.checked_mul(ONE))
-            .ok_or_else(|| E::custom(format!("`{v}` {}", FixedError::Overflow)))
-    }
+    // Numbers are refused like any other non-string: the one documented
+    // form is the decimal string (a JSON number invites floating point).
 }
 
 fn fixed_schema(example: &str) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -223,7 +223,8 @@ mod tests {
         assert_eq!("19.99".parse::<Amount>().unwrap().units(), 199_900);
         assert_eq!("0.0001".parse::<Amount>().unwrap().units(), 1);
         assert_eq!("-3".parse::<Quantity>().unwrap().units(), -30_000);
-        assert_eq!("1.50000".parse::<Amount>().unwrap().units(), 15_000);
+        assert_eq!("1.5000".parse::<Amount>().unwrap().units(), 15_000);
+        assert_eq!("007".parse::<Quantity>().unwrap().units(), 70_000);
         let sum = "0.1"
             .parse::<Amount>()
             .unwrap()
@@ -249,11 +250,24 @@ mod tests {
     }
 
     #[test]
-    fn json_takes_strings_and_integers_but_not_floats() {
+    fn only_the_documented_grammar_parses() {
+        for lenient in [
+            "+5", " 5", "5 ", ".5", "5.", "", "-", "1.50000", "1,5", "--1", "0x10", "١",
+        ] {
+            assert!(
+                lenient.parse::<Quantity>().is_err(),
+                "`{lenient}` must be refused"
+            );
+        }
+        assert_eq!("1.50000".parse::<Quantity>(), Err(FixedError::TooPrecise));
+        assert_eq!("-0.5".parse::<Quantity>().unwrap().units(), -5_000);
+    }
+
+    #[test]
+    fn json_takes_decimal_strings_only() {
         let a: Amount = serde_json::from_str("\"19.99\"").unwrap();
         assert_eq!(serde_json::to_string(&a).unwrap(), "\"19.99\"");
-        let b: Amount = serde_json::from_str("7").unwrap();
-        assert_eq!(b.units(), 70_000);
+        assert!(serde_json::from_str::<Amount>("7").is_err());
         let err = serde_json::from_str::<Amount>("19.99").unwrap_err();
         assert!(err.to_string().contains("decimal string"), "{err}");
         assert!(serde_json::from_str::<Amount>("\"1.23456\"").is_err());

@@ -41,6 +41,8 @@ pub const BEARER: &str = "bearer_auth";
             UnsupportedMediaType,
             Unprocessable,
             TooManyRequests,
+            RequestTimeout,
+            ServiceUnavailable,
             InternalError
         )
     ),
@@ -70,6 +72,8 @@ problem_responses! {
     TooManyRequests = "Rate limited; retry after `Retry-After` seconds",
     PayloadTooLarge = "The request body exceeds the configured limit",
     UnsupportedMediaType = "The request body is not `application/json`",
+    RequestTimeout = "The request body did not arrive within `server.body_timeout_secs` of the request head",
+    ServiceUnavailable = "A dependency is unreachable (`database_unavailable`, `cache_unavailable`) or the server is shutting down (`shutting_down`); retry after `Retry-After` seconds",
     InternalError = "An unexpected error; the body is opaque and the cause is logged under the request id",
 }
 
@@ -77,9 +81,10 @@ problem_responses! {
 /// `#[utoipa::path]` lists them and none can forget them; a handler lists only
 /// its own outcomes (and may describe a standard status its own way, which is
 /// kept):
-/// - every operation: 500;
+/// - every operation: 500; every API operation (`/api/v1`): 503 with
+///   `Retry-After` (database or cache unreachable, or shutting down);
 /// - a path, query, header or body input: 400 (malformed) and 422 (invalid);
-/// - a body: 413 and 415;
+/// - a body: 408 (it stalled), 413 and 415;
 /// - a path id: 404;
 /// - an `If-Match` header: 412;
 /// - a bearer token: 401, 403 (permission or plan) and 429 (the
@@ -88,7 +93,8 @@ problem_responses! {
 ///   with another request) and the `Idempotency-Key` header.
 pub fn document_platform_responses(doc: &mut openapi::OpenApi) {
     use openapi::{RefOr, path::ParameterIn};
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let api = path.starts_with("/api/v1/");
         let ops = [
             (false, &mut item.get),
             (true, &mut item.post),
@@ -113,11 +119,18 @@ pub fn document_platform_responses(doc: &mut openapi::OpenApi) {
             let has_body = op.request_body.is_some();
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
             let mut wanted: Vec<(&str, &str)> = vec![("500", "InternalError")];
+            if api {
+                wanted.push(("503", "ServiceUnavailable"));
+            }
             if has_body || !params.is_empty() {
                 wanted.extend([("400", "BadRequest"), ("422", "Unprocessable")]);
             }
             if has_body {
-                wanted.extend([("413", "PayloadTooLarge"), ("415", "UnsupportedMediaType")]);
+                wanted.extend([
+                    ("408", "RequestTimeout"),
+                    ("413", "PayloadTooLarge"),
+                    ("415", "UnsupportedMediaType"),
+                ]);
             }
             if has(ParameterIn::Path) {
                 wanted.push(("404", "NotFound"));

@@ -11,6 +11,7 @@ use super::{
     auth::{AuthContext, Catalogue},
     cache::Cache,
     config::Settings,
+    lifecycle::Lifecycle,
     openapi::ApiSpec,
     telemetry::Metrics,
 };
@@ -35,4 +36,6 @@ pub struct AppState {
     /// Bounds CPU-heavy blocking work (password hashing) to cores minus one,
     /// so a login storm never takes every core from request handling.
     pub cpu_heavy: Arc<Semaphore>,
+    /// In-flight requests, draining, and whether the database answers.
+    pub lifecycle: Arc<Lifecycle>,
 }

@@ -73,6 +73,7 @@ fn forge(keys: &TokenKeys, member: &Member, tweak: impl FnOnce(&mut AccessClaims
         org: member.org_id,
         sid: Uuid::now_v7(),
         iat: now,
+        nbf: None,
         exp: now + 600,
         iss: "mainstay".into(),
         aud: "mainstay-api".into(),
@@ -119,7 +120,19 @@ async fn every_protected_operation_refuses_missing_and_bad_tokens() {
             URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#)
         )
     };
+    // Issued a day ahead: valid in every other way, refused as from the future.
+    let from_the_future = forge(&keys, &owner, |c| {
+        live(c);
+        c.iat += 86_400;
+        c.exp += 86_400;
+    });
+    let not_yet_valid = forge(&keys, &owner, |c| {
+        live(c);
+        c.nbf = Some(c.iat + 3600);
+    });
     let bad_tokens = [
+        ("issued in the future", from_the_future),
+        ("not yet valid", not_yet_valid),
         ("expired", expired),
         ("wrong audience", wrong_aud),
         ("foreign signature", foreign_signature),

@@ -485,7 +485,7 @@ async fn a_password_reset_is_single_use_and_ends_every_session() {
         .await;
     assert_eq!(res.status(), 202);
     let token = app
-        .mailed_token(&owner.email)
+        .awaited_mailed_token(&owner.email)
         .await
         .expect("reset mail in the outbox");
     let reset = json!({ "token": token, "new_password": "another-fine-secret" });

@@ -61,7 +61,7 @@ pub async fn test_settings() -> (Settings, Option<PathBuf>) {
     (settings, sqlite_file)
 }
 
-async fn create_postgres_database(server_url: &str, name: &str) -> String {
+pub async fn create_postgres_database(server_url: &str, name: &str) -> String {
     let admin = Database::connect(server_url)
         .await
         .expect("connect to TEST_DATABASE_URL");
@@ -305,6 +305,18 @@ impl TestApp {
             .map(str::to_string)
     }
 
+    /// The token of a mail queued in the background (password resets): waits
+    /// for it, at most five seconds.
+    pub async fn awaited_mailed_token(&self, to: &str) -> Option<String> {
+        for _ in 0..100 {
+            if let Some(token) = self.mailed_token(to).await {
+                return Some(token);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        None
+    }
+
     /// Invites a new person with a role and signs them in through acceptance.
     pub async fn add_member(&self, owner: &Member, role: &str) -> Member {
         let role_id = self.role_id(&owner.token, role).await;
@@ -361,5 +373,57 @@ pub async fn spawn_sibling(app: &TestApp) -> TestApp {
         client: reqwest::Client::new(),
         state,
         sqlite_file: None,
+    }
+}
+
+/// A TCP proxy in front of a dependency (PostgreSQL, Redis) that a test can
+/// cut, as if the server died or the network broke, and restore.
+pub struct Blackout {
+    pub addr: std::net::SocketAddr,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    connections: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Blackout {
+    /// Starts forwarding to `upstream` (`host:port`).
+    pub async fn start(upstream: &str) -> Self {
+        use std::sync::{Arc, Mutex, atomic::AtomicBool};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let up = Arc::new(AtomicBool::new(true));
+        let connections: Arc<Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
+        let (flag, conns, upstream) = (up.clone(), connections.clone(), upstream.to_string());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // dropped: the peer sees the connection close
+                }
+                let upstream = upstream.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                conns.lock().unwrap().push(task.abort_handle());
+            }
+        });
+        Self {
+            addr,
+            up,
+            connections,
+        }
+    }
+
+    /// Breaks every open connection and refuses new ones.
+    pub fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        for c in self.connections.lock().unwrap().drain(..) {
+            c.abort();
+        }
+    }
+
+    /// Forwards again.
+    pub fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }

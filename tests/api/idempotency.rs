@@ -136,7 +136,7 @@ async fn an_expired_key_is_forgotten_and_purged() {
     idempotency::begin(db, org, "old2", &a, Duration::seconds(-1))
         .await
         .unwrap();
-    assert_eq!(idempotency::purge_expired(db).await.unwrap(), 1);
+    assert_eq!(idempotency::purge_expired(db, 1000).await.unwrap(), 1);
 }
 
 #[tokio::test]

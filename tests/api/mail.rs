@@ -71,7 +71,7 @@ async fn queued_mail_is_delivered_over_smtp_and_marked_sent() {
         .await;
     assert_eq!(res.status(), 202);
     let token = app
-        .mailed_token(&owner.email)
+        .awaited_mailed_token(&owner.email)
         .await
         .expect("reset mail in the outbox");
 

@@ -27,6 +27,8 @@ async fn the_spec_documents_security_problems_and_every_route() {
         "NotFound",
         "Unprocessable",
         "TooManyRequests",
+        "RequestTimeout",
+        "ServiceUnavailable",
     ] {
         let r = &spec["components"]["responses"][response];
         assert!(
@@ -52,6 +54,13 @@ async fn the_spec_documents_security_problems_and_every_route() {
             );
             let responses = op["responses"].as_object().unwrap();
             assert!(!responses.is_empty(), "{method} {path} has no responses");
+            // Outages and shutdown answer every API call; stalled bodies every body.
+            if path.starts_with("/api/v1/") {
+                assert!(responses.contains_key("503"), "{method} {path} without 503");
+            }
+            if op["requestBody"].is_object() {
+                assert!(responses.contains_key("408"), "{method} {path} without 408");
+            }
             for (status, r) in responses {
                 // Reusable problem responses are references to components.
                 let r = match r["$ref"].as_str() {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Member, TestApp, assert_problem, spawn_app};
 use crate::inventory::{ledger_sum, on_hand, product, warehouse};
 
-async fn supplier(app: &TestApp, owner: &Member, name: &str) -> String {
+pub(crate) async fn supplier(app: &TestApp, owner: &Member, name: &str) -> String {
     let res = app
         .post_as(
             "/api/v1/suppliers",
@@ -24,7 +24,7 @@ async fn supplier(app: &TestApp, owner: &Member, name: &str) -> String {
 }
 
 /// A purchase order of `lines` (product, quantity, optional unit cost).
-async fn purchase_order(
+pub(crate) async fn purchase_order(
     app: &TestApp,
     owner: &Member,
     supplier: &str,

@@ -106,6 +106,35 @@ pub fn totp_code(secret_b32: &str, unix_secs: i64) -> Option<String> {
     super::service::totp::code(secret_b32, unix_secs)
 }
 
+/// Retention: deletes sessions expired more than `keep` ago, in batches.
+pub async fn purge_ended_sessions(
+    db: &DatabaseConnection,
+    keep: chrono::Duration,
+    batch: u64,
+) -> Result<u64, AppError> {
+    super::service::sessions::purge_ended(db, keep, batch).await
+}
+
+/// Starts the task that delivers revocations recorded while the shared cache
+/// was unreachable, once a second, as soon as it answers again.
+pub fn spawn_revocation_delivery(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if state.lifecycle.database_down() {
+                continue;
+            }
+            match super::service::sessions::deliver_pending(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "pending revocations delivered to the cache"),
+                Err(e) => tracing::debug!(error = %e, "pending revocations not delivered yet"),
+            }
+        }
+    });
+}
+
 /// Starts delivering the mail outbox over SMTP, if `smtp.url` is set.
 pub fn spawn_mail_dispatcher(state: AppState) {
     super::service::outbox::spawn_dispatcher(state);

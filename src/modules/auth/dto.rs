@@ -696,3 +696,13 @@ apply_patch!(RolePatch => role::ActiveModel { name => trimmed, description });
 apply_patch!(TeamPatch => team::ActiveModel {
     name => trimmed, description, parent_id, lead_user_id,
 });
+
+/// A revocation committed while the shared cache was unreachable.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevocationPendingOut {
+    /// Always `pending`: committed, on its way to every server.
+    #[schema(example = "pending")]
+    pub propagation: String,
+    /// What that means for the session.
+    pub detail: String,
+}

@@ -150,6 +150,21 @@ pub mod session {
     no_relations!();
 }
 
+/// Revocations the shared cache has not heard of yet (see
+/// `service::sessions::announce_revoked`).
+pub mod session_revocation {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "session_revocations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub session_id: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
 pub mod refresh_token {
     use sea_orm::entity::prelude::*;
 

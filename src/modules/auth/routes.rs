@@ -15,7 +15,7 @@ use super::{
 };
 use crate::platform::{
     audit::{self, AuditQuery, AuditRecord},
-    auth::Principal,
+    auth::{Principal, RevokingPrincipal},
     error::AppResult,
     extract::{IfMatch, ValidatedJson, ValidatedQuery, etag, parse_json, validation_error},
     openapi::{Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized},
@@ -84,10 +84,7 @@ fn client(req: &HttpRequest) -> ClientInfo {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string(),
-        ip: req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default(),
+        ip: crate::platform::client_ip::of(req),
     }
 }
 
@@ -216,16 +213,20 @@ async fn refresh(
     tag = "auth",
     request_body(content = Option<LogoutIn>, description = "Optional; `{\"all\": true}` ends every session"),
     responses(
-        (status = 204, description = "Signed out"),
+        (status = 204, description = "Signed out: every server refuses the session from the next request on"),
+        (status = 202, description = "Signed out while the shared cache was unreachable: the revocation \
+            is committed and reaches every server as soon as the cache answers (until then the outage \
+            refuses every request anyway)", body = RevocationPendingOut),
     ),
     security(("bearer_auth" = []))
 )]
 #[post("/auth/logout")]
 async fn logout(
     state: web::Data<AppState>,
-    principal: Principal,
+    principal: RevokingPrincipal,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    let RevokingPrincipal(principal) = principal;
     principal.require(SELF_SERVICE)?;
     let input: LogoutIn = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutIn::default()
@@ -234,8 +235,22 @@ async fn logout(
         validator::Validate::validate(&v).map_err(validation_error)?;
         v
     };
-    sessions::logout(&state, &principal, input.all).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let propagation = sessions::logout(&state, &principal, input.all).await?;
+    Ok(revoked(propagation))
+}
+
+/// 204, or 202 saying the revocation is still on its way to the cache.
+fn revoked(propagation: sessions::Propagation) -> HttpResponse {
+    match propagation {
+        sessions::Propagation::Immediate => HttpResponse::NoContent().finish(),
+        sessions::Propagation::Pending => HttpResponse::Accepted().json(RevocationPendingOut {
+            propagation: "pending".into(),
+            detail: "The session is revoked in the database. The shared cache is unreachable; \
+                     every server refuses the session as soon as it is back (until then the \
+                     outage refuses every request anyway)."
+                .into(),
+        }),
+    }
 }
 
 /// The caller: person, organization, permissions and memberships.
@@ -283,6 +298,8 @@ async fn list_sessions(
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 204, description = "Session ended"),
+        (status = 202, description = "Ended while the shared cache was unreachable (see logout)",
+            body = RevocationPendingOut),
     ),
     security(("bearer_auth" = []))
 )]
@@ -293,8 +310,8 @@ async fn delete_session(
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     principal.require(SELF_SERVICE)?;
-    sessions::revoke_one(&state, &principal, id.into_inner()).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let propagation = sessions::revoke_one(&state, &principal, id.into_inner()).await?;
+    Ok(revoked(propagation))
 }
 
 /// Tokens for another of the caller's organizations.

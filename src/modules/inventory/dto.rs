@@ -391,7 +391,8 @@ pub struct StockLineIn {
 #[schema(example = json!({
     "warehouse_id": "01936b2e-8f1a-7c3d-9e4f-000000000001",
     "lines": [{ "product_id": "01936b2e-8f1a-7c3d-9e4f-000000000002", "quantity": "250", "unit_cost": "0.12" }],
-    "reason": "Opening stock", "reference_type": "delivery_note", "reference_id": "DN-981"
+    "reason": "Delivery note DN-981", "reference_type": "purchase_order",
+    "reference_id": "01936b2e-8f1a-7c3d-9e4f-000000000005"
 }))]
 pub struct StockMoveIn {
     /// Warehouse.
@@ -405,14 +406,28 @@ pub struct StockMoveIn {
     #[schema(max_length = 500)]
     #[serde(default)]
     pub reason: String,
-    /// Document type (e.g. `purchase_order`).
-    #[validate(length(min = 1, max = 64))]
-    #[schema(min_length = 1, max_length = 64)]
-    pub reference_type: Option<String>,
-    /// Document id.
-    #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100)]
-    pub reference_id: Option<String>,
+    /// The document this movement belongs to; with `reference_id`, which must
+    /// name a document of this type in the caller's organization.
+    pub reference_type: Option<DocumentType>,
+    /// Id of the referenced document (required with `reference_type`).
+    pub reference_id: Option<Uuid>,
+}
+
+/// Documents a stock movement may reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentType {
+    /// A purchase order of this organization.
+    PurchaseOrder,
+}
+
+impl DocumentType {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PurchaseOrder => "purchase_order",
+        }
+    }
 }
 
 /// `POST /inventory/transfers`: both legs or neither.

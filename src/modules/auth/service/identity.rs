@@ -8,6 +8,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 use serde_json::json;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{
@@ -457,7 +458,7 @@ pub async fn change_password(
     )
     .await?;
     tx.commit().await?;
-    sessions::mark_revoked(&state.cache, &others).await?;
+    sessions::announce_revoked(state, &others).await;
     sessions::evict(&state.cache, &[principal.session_id]).await
 }
 
@@ -554,8 +555,27 @@ pub async fn forgot_password(
     if w.count > RESETS_PER_EMAIL {
         return Ok(());
     }
+    // Whether the account exists must not show in the answer's timing: the
+    // lookup, the token and the mail happen after the answer, in the
+    // background (held by the lifecycle, so a shutdown waits for them).
+    let guard = state.lifecycle.hold();
+    let state = state.clone();
+    tokio::spawn(
+        async move {
+            let _in_flight = guard;
+            if let Err(e) = send_reset_mail(&state, &email).await {
+                tracing::warn!(error = %e, "password reset mail not queued");
+            }
+        }
+        .instrument(tracing::Span::current()),
+    );
+    Ok(())
+}
+
+/// Queues a reset token for an active account with this (normalized) email.
+async fn send_reset_mail(state: &AppState, email: &str) -> Result<(), AppError> {
     let Some(person) = user::Entity::find()
-        .filter(user::Column::EmailNormalized.eq(&email))
+        .filter(user::Column::EmailNormalized.eq(email))
         .filter(user::Column::IsActive.eq(true))
         .one(&state.db)
         .await?
@@ -664,7 +684,8 @@ pub async fn reset_password(
         .await?;
     }
     tx.commit().await?;
-    sessions::mark_revoked(&state.cache, &all).await
+    sessions::announce_revoked(state, &all).await;
+    Ok(())
 }
 
 fn plan_out(p: catalog::Plan) -> PlanOut {

@@ -377,7 +377,7 @@ pub async fn set_active(
     // Sessions elsewhere list this membership: reload them.
     let elsewhere = sessions::live_session_ids(&tx, id, None).await?;
     tx.commit().await?;
-    sessions::mark_revoked(&state.cache, &ended).await?;
+    sessions::announce_revoked(state, &ended).await;
     sessions::evict(&state.cache, &elsewhere).await?;
     Ok(out)
 }

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -14,7 +14,9 @@ use crate::modules::auth::catalog::system_role_level;
 use crate::{
     modules::auth::{
         dto::{SessionOut, TokensOut},
-        entities::{membership, membership_role, refresh_token, role, session, user},
+        entities::{
+            membership, membership_role, refresh_token, role, session, session_revocation, user,
+        },
     },
     platform::{
         auth::{self, Catalogue, LoadFuture, Principal, SessionInfo, SessionLoader},
@@ -138,7 +140,7 @@ pub async fn refresh(state: &AppState, token: &str) -> Result<TokensOut, AppErro
         )
         .await?;
         tx.commit().await?;
-        mark_revoked(&state.cache, &[sess.id]).await?;
+        announce_revoked(state, &[sess.id]).await;
         tracing::warn!(session_id = %sess.id, "refresh token reuse: session revoked");
         return Err(AppError::unauthorized(
             "This refresh token was already used; the session has been ended. Sign in again.",
@@ -162,7 +164,9 @@ pub async fn refresh(state: &AppState, token: &str) -> Result<TokensOut, AppErro
     Ok(tokens)
 }
 
-/// Marks sessions revoked in the database (inside the caller's transaction).
+/// Marks sessions revoked in the database (inside the caller's transaction),
+/// and records that the shared cache must hear of it
+/// ([`announce_revoked`] after commit, or the delivery task).
 pub async fn revoke_in(
     conn: &impl ConnectionTrait,
     session_ids: &[Uuid],
@@ -171,8 +175,9 @@ pub async fn revoke_in(
     if session_ids.is_empty() {
         return Ok(());
     }
+    let now = Utc::now();
     session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, Some(Utc::now()).into())
+        .col_expr(session::Column::RevokedAt, Some(now).into())
         .col_expr(
             session::Column::RevokedReason,
             Some(reason.to_string()).into(),
@@ -181,12 +186,87 @@ pub async fn revoke_in(
         .filter(session::Column::RevokedAt.is_null())
         .exec(conn)
         .await?;
+    session_revocation::Entity::insert_many(session_ids.iter().map(|id| {
+        session_revocation::ActiveModel {
+            session_id: Set(*id),
+            created_at: Set(now),
+        }
+    }))
+    .on_conflict_do_nothing()
+    .exec_without_returning(conn)
+    .await?;
     Ok(())
 }
 
-/// After commit: every process refuses these sessions from the next request on.
-pub async fn mark_revoked(cache: &Cache, session_ids: &[Uuid]) -> Result<(), AppError> {
-    auth::mark_sessions_revoked(cache, session_ids).await
+/// Whether every process already refuses a revoked session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Propagation {
+    /// The shared cache holds the revocation: refused everywhere from the
+    /// next request on.
+    Immediate,
+    /// The cache is unreachable: the revocation is committed and will be
+    /// delivered as soon as the cache answers (until then the cache refuses
+    /// every request anyway).
+    Pending,
+}
+
+/// After commit: tells the shared cache, so every process refuses these
+/// sessions from the next request on. When the cache cannot be reached the
+/// revocations stay recorded and [`deliver_pending`] retries them.
+pub async fn announce_revoked(state: &AppState, session_ids: &[Uuid]) -> Propagation {
+    match deliver(state, session_ids).await {
+        Ok(()) => Propagation::Immediate,
+        Err(e) => {
+            tracing::warn!(error = %e, sessions = ?session_ids,
+                "cache unreachable: revocation recorded, delivered when it is back");
+            Propagation::Pending
+        }
+    }
+}
+
+async fn deliver(state: &AppState, session_ids: &[Uuid]) -> Result<(), AppError> {
+    if session_ids.is_empty() {
+        return Ok(());
+    }
+    auth::mark_sessions_revoked(&state.cache, session_ids).await?;
+    session_revocation::Entity::delete_many()
+        .filter(session_revocation::Column::SessionId.is_in(session_ids.iter().copied()))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes sessions that ended (expired) more than `keep` ago, `batch` rows
+/// per statement (their refresh tokens go with them); returns how many.
+pub async fn purge_ended(
+    conn: &DatabaseConnection,
+    keep: chrono::Duration,
+    batch: u64,
+) -> Result<u64, AppError> {
+    Ok(crate::platform::db::delete_in_batches(
+        conn,
+        "sessions",
+        "id",
+        "expires_at <= $1",
+        Utc::now() - keep,
+        batch,
+    )
+    .await?)
+}
+
+/// Delivers recorded revocations the cache has not heard of (oldest first,
+/// 500 at a time); returns how many. Run by the delivery task every second.
+pub async fn deliver_pending(state: &AppState) -> Result<usize, AppError> {
+    let ids: Vec<Uuid> = session_revocation::Entity::find()
+        .order_by_asc(session_revocation::Column::CreatedAt)
+        .limit(500)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| r.session_id)
+        .collect();
+    deliver(state, &ids).await?;
+    Ok(ids.len())
 }
 
 /// After commit: the next request of these sessions reloads permissions and plan.
@@ -259,7 +339,7 @@ pub async fn end_sessions(
     principal: &Principal,
     ids: Vec<Uuid>,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<Propagation, AppError> {
     let tx = begin_write(&state.db).await?;
     revoke_in(&tx, &ids, reason).await?;
     audit::record(
@@ -275,11 +355,15 @@ pub async fn end_sessions(
     )
     .await?;
     tx.commit().await?;
-    mark_revoked(&state.cache, &ids).await
+    Ok(announce_revoked(state, &ids).await)
 }
 
 /// `POST /auth/logout`.
-pub async fn logout(state: &AppState, principal: &Principal, all: bool) -> Result<(), AppError> {
+pub async fn logout(
+    state: &AppState,
+    principal: &Principal,
+    all: bool,
+) -> Result<Propagation, AppError> {
     let ids = if all {
         live_session_ids(&state.db, principal.user_id, None).await?
     } else {
@@ -310,7 +394,11 @@ pub async fn list(state: &AppState, principal: &Principal) -> Result<Vec<Session
 }
 
 /// `DELETE /auth/sessions/{id}`: only the caller's own sessions.
-pub async fn revoke_one(state: &AppState, principal: &Principal, id: Uuid) -> Result<(), AppError> {
+pub async fn revoke_one(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<Propagation, AppError> {
     let found = session::Entity::find_by_id(id)
         .filter(session::Column::UserId.eq(principal.user_id))
         .filter(session::Column::RevokedAt.is_null())

@@ -19,12 +19,15 @@ use super::catalogue::{find_product, find_warehouse};
 use crate::{
     modules::inventory::{
         dto::*,
-        entities::{MovementKind, ProductKind, product, stock_level, stock_movement, warehouse},
+        entities::{
+            MovementKind, ProductKind, product, purchase_order, stock_level, stock_movement,
+            warehouse,
+        },
     },
     platform::{
         error::FieldError,
         money::{Amount, Quantity},
-        pagination::{Page, decode_cursor},
+        pagination::{Page, created_between, decode_cursor},
         prelude::*,
     },
 };
@@ -418,6 +421,52 @@ async fn finish(
     })
 }
 
+/// A receipt's or issue's document reference: both fields or neither, and a
+/// document of that type in the caller's organization (422 naming the field
+/// otherwise). Returns the stored `(type, id)`.
+async fn checked_reference(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    input: &StockMoveIn,
+) -> Result<Option<(&'static str, String)>, AppError> {
+    let (kind, id) = match (input.reference_type, input.reference_id) {
+        (None, None) => return Ok(None),
+        (Some(kind), Some(id)) => (kind, id),
+        (Some(_), None) => {
+            return Err(AppError::invalid_field(
+                "reference_id",
+                "required",
+                "is required with reference_type",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(AppError::invalid_field(
+                "reference_type",
+                "required",
+                "is required with reference_id",
+            ));
+        }
+    };
+    let exists = match kind {
+        DocumentType::PurchaseOrder => {
+            tenant::find_optional::<purchase_order::Entity>(conn, org, id)
+                .await?
+                .is_some()
+        }
+    };
+    if !exists {
+        return Err(AppError::invalid_field(
+            "reference_id",
+            "unknown_document",
+            format!(
+                "no {} with this id exists in this organization",
+                kind.as_str()
+            ),
+        ));
+    }
+    Ok(Some((kind.as_str(), id.to_string())))
+}
+
 /// `POST /inventory/receipts`: adds stock line by line at its unit cost.
 #[tracing::instrument(skip_all, fields(organization_id = %p.organization_id))]
 pub async fn receive(
@@ -427,12 +476,13 @@ pub async fn receive(
 ) -> Result<StockResultOut, AppError> {
     positive_lines(&input.lines)?;
     let org = p.organization_id;
+    let reference = checked_reference(&state.db, org, input).await?;
     let ctx = MoveContext {
         org,
         actor: Some(p.user_id),
         reason: &input.reason,
-        reference_type: input.reference_type.as_deref(),
-        reference_id: input.reference_id.as_deref(),
+        reference_type: reference.as_ref().map(|r| r.0),
+        reference_id: reference.as_ref().map(|r| r.1.as_str()),
     };
     let tx = begin_write(&state.db).await?;
     open_warehouse(&tx, org, input.warehouse_id, "warehouse_id").await?;
@@ -501,12 +551,13 @@ pub async fn issue(
 ) -> Result<StockResultOut, AppError> {
     positive_lines(&input.lines)?;
     let org = p.organization_id;
+    let reference = checked_reference(&state.db, org, input).await?;
     let ctx = MoveContext {
         org,
         actor: Some(p.user_id),
         reason: &input.reason,
-        reference_type: input.reference_type.as_deref(),
-        reference_id: input.reference_id.as_deref(),
+        reference_type: reference.as_ref().map(|r| r.0),
+        reference_id: reference.as_ref().map(|r| r.1.as_str()),
     };
     let mut lines: Vec<(Uuid, Quantity)> = input
         .lines
@@ -982,12 +1033,12 @@ pub async fn list_movements(
     if let Some(k) = &f.kind {
         q = q.filter(stock_movement::Column::Kind.eq(*k));
     }
-    if let Some(from) = f.from {
-        q = q.filter(stock_movement::Column::CreatedAt.gte(from));
-    }
-    if let Some(to) = f.to {
-        q = q.filter(stock_movement::Column::CreatedAt.lt(to));
-    }
+    q = q.filter(created_between(
+        stock_movement::Column::Id,
+        stock_movement::Column::CreatedAt,
+        f.from,
+        f.to,
+    ));
     if let Some(c) = &f.cursor {
         let before: Uuid = decode_cursor(c)?;
         q = q.filter(stock_movement::Column::Id.lt(before));
