@@ -4,6 +4,9 @@
 //! - `GET /health`: the same JSON body as Mainstay's `/health`.
 //! - `GET /pk/{id}`: one SeaORM primary-key select on `users` (needs
 //!   `DATABASE_URL`), the ceiling for `GET /api/v1/auth/me`.
+//! - `GET /movements/{organization}`: the newest 51 stock movements of an
+//!   organization by the same index Mainstay's list uses, as JSON, the
+//!   ceiling for `GET /api/v1/inventory/movements?limit=50`.
 //!
 //! `cargo build --release --example ceiling`;
 //! `PORT=8081 DATABASE_URL=postgres://... target/release/examples/ceiling`.
@@ -46,6 +49,42 @@ async fn pk(db: web::Data<Option<DatabaseConnection>>, id: web::Path<uuid::Uuid>
     }
 }
 
+#[get("/movements/{org}")]
+async fn movements(
+    db: web::Data<Option<DatabaseConnection>>,
+    org: web::Path<uuid::Uuid>,
+) -> HttpResponse {
+    let Some(db) = db.get_ref() else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    let stmt = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "SELECT id, product_id, warehouse_id, kind, quantity, reason, created_at \
+         FROM stock_movements WHERE organization_id = $1 ORDER BY id DESC LIMIT 51",
+        [org.into_inner().into()],
+    );
+    match db.query_all_raw(stmt).await {
+        Ok(rows) => {
+            let data: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.try_get::<uuid::Uuid>("", "id").ok(),
+                        "product_id": r.try_get::<uuid::Uuid>("", "product_id").ok(),
+                        "warehouse_id": r.try_get::<uuid::Uuid>("", "warehouse_id").ok(),
+                        "kind": r.try_get::<String>("", "kind").ok(),
+                        "quantity": r.try_get::<i64>("", "quantity").ok(),
+                        "reason": r.try_get::<String>("", "reason").ok(),
+                        "created_at": r.try_get::<chrono::DateTime<chrono::Utc>>("", "created_at").ok(),
+                    })
+                })
+                .collect();
+            HttpResponse::Ok().json(serde_json::json!({ "data": data }))
+        }
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let port: u16 = std::env::var("PORT")
@@ -61,8 +100,14 @@ async fn main() -> std::io::Result<()> {
         Err(_) => None,
     };
     let db = web::Data::new(db);
-    HttpServer::new(move || App::new().app_data(db.clone()).service(health).service(pk))
-        .bind(("127.0.0.1", port))?
-        .run()
-        .await
+    HttpServer::new(move || {
+        App::new()
+            .app_data(db.clone())
+            .service(health)
+            .service(pk)
+            .service(movements)
+    })
+    .bind(("127.0.0.1", port))?
+    .run()
+    .await
 }

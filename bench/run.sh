@@ -324,6 +324,8 @@ MD2
 )
 fi
 
+# bench/growth.sh owns its own section; keep it.
+growth_md=$(python3 -c 'import re,sys; m=re.search(r"<!-- growth:start -->.*?<!-- growth:end -->", open(sys.argv[1]).read(), re.S); print(m.group(0) if m else "")' bench/RESULTS.md 2>/dev/null || true)
 cat > bench/RESULTS.md <<MD
 # Benchmark results
 
@@ -349,5 +351,7 @@ middleware: request id, tracing span, metrics, CORS, problem normalization).
 $identity_md
 
 $inventory_md
+
+$growth_md
 MD
 cat bench/RESULTS.md

@@ -72,7 +72,32 @@ pub fn parse_units(s: &str) -> Result<i64, FixedError> {
 
 /// Formats units as the shortest exact decimal string.
 pub fn format_units(units: i64) -> String {
-    Decimal::new(units, SCALE).normalize().to_string()
+    Units(units).to_string()
+}
+
+/// Writes units as the shortest exact decimal (`-12.5`, `0.0001`, `3`)
+/// without allocating: lists write two of these per row.
+struct Units(i64);
+
+impl fmt::Display for Units {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let one = ONE.unsigned_abs();
+        let abs = self.0.unsigned_abs();
+        if self.0 < 0 {
+            f.write_str("-")?;
+        }
+        write!(f, "{}", abs / one)?;
+        let mut fraction = abs % one;
+        if fraction == 0 {
+            return Ok(());
+        }
+        let mut digits = SCALE as usize;
+        while fraction % 10 == 0 {
+            fraction /= 10;
+            digits -= 1;
+        }
+        write!(f, ".{fraction:0digits$}")
+    }
 }
 
 macro_rules! fixed_point {
@@ -133,7 +158,7 @@ macro_rules! fixed_point {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&format_units(self.0))
+                Units(self.0).fmt(f)
             }
         }
 
@@ -247,6 +272,25 @@ mod tests {
         assert_eq!("12abc".parse::<Amount>(), Err(FixedError::Invalid));
         assert_eq!("1e3".parse::<Amount>(), Err(FixedError::Invalid));
         assert!("922337203685477.5807".parse::<Amount>().is_ok());
+    }
+
+    #[test]
+    fn formatting_is_the_shortest_exact_decimal() {
+        for (units, text) in [
+            (0, "0"),
+            (10_000, "1"),
+            (15_000, "1.5"),
+            (1, "0.0001"),
+            (-1, "-0.0001"),
+            (-125_000, "-12.5"),
+            (1_234_567, "123.4567"),
+            (100, "0.01"),
+            (i64::MAX, "922337203685477.5807"),
+            (i64::MIN, "-922337203685477.5808"),
+        ] {
+            assert_eq!(format_units(units), text);
+            assert_eq!(Decimal::new(units, SCALE).normalize().to_string(), text);
+        }
     }
 
     #[test]

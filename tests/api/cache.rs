@@ -131,3 +131,110 @@ async fn an_unreachable_redis_is_an_error_not_a_hang() {
     assert!(cache.ping().await.is_err());
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// `rediss://` speaks TLS (rustls) and verifies the server: the binary is
+/// run against a TLS-only redis-server with a fresh self-signed `localhost`
+/// certificate; trusted through `SSL_CERT_FILE` (read instead of the system
+/// roots) it reports the cache ready, and without that trust it does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rediss_urls_connect_over_verified_tls() {
+    if std::env::var("TEST_REDIS_URL").is_err() {
+        return; // Needs redis-server.
+    }
+    // A certificate no system trusts, for `localhost`.
+    let dir = std::env::temp_dir().join(format!("mainstay-tls-{}", Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .args(["-addext", "extendedKeyUsage=serverAuth"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output();
+    if !made.is_ok_and(|o| o.status.success()) {
+        return; // No openssl to make one.
+    }
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let tls_port = free_port();
+    let Ok(_redis) = tokio::process::Command::new("redis-server")
+        .args(["--port", "0", "--tls-port", &tls_port.to_string()])
+        .args(["--tls-cert-file", cert, "--tls-key-file", key])
+        .args([
+            "--tls-auth-clients",
+            "no",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+    else {
+        return;
+    };
+    let ready = |trust: Option<&str>, want: u16| {
+        let port = free_port();
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mainstay"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("MAINSTAY_ENV", "test")
+            .env("PORT", port.to_string())
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/{port}.db", dir.display()),
+            )
+            .env("REDIS_URL", format!("rediss://localhost:{tls_port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true);
+        if let Some(file) = trust {
+            cmd.env("SSL_CERT_FILE", file);
+        }
+        async move {
+            let _server = cmd.spawn().unwrap();
+            let client = reqwest::Client::new();
+            let mut last = None;
+            for _ in 0..100 {
+                if let Ok(res) = client
+                    .get(format!("http://127.0.0.1:{port}/ready"))
+                    .send()
+                    .await
+                {
+                    last = Some(res.status().as_u16());
+                    if last == Some(want) {
+                        break;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            last
+        }
+    };
+    assert_eq!(ready(Some(cert), 200).await, Some(200), "TLS cache ready");
+    assert_eq!(
+        ready(None, 503).await,
+        Some(503),
+        "an untrusted certificate is refused"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -575,3 +575,125 @@ async fn every_list_order_and_filter_is_an_index_range_scan() {
         );
     }
 }
+
+#[tokio::test]
+async fn postgres_connections_can_require_and_verify_tls() {
+    let Some(server) = postgres_server() else {
+        return;
+    };
+    let admin = sea_orm::Database::connect(server.as_str()).await.unwrap();
+    let ssl = admin
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            "SELECT current_setting('ssl') AS on, current_setting('ssl_cert_file') AS cert",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    if ssl.try_get::<String>("", "on").unwrap() != "on" {
+        return; // This server offers no TLS.
+    }
+    let cert = ssl.try_get::<String>("", "cert").unwrap();
+    let mut settings = crate::helpers::test_settings().await.0;
+    let tls_in_use = "SELECT ssl::text AS ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+    let sep = if settings.database.url.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let base = settings.database.url.clone();
+    let mut modes = vec![format!("{base}{sep}sslmode=require")];
+    // verify-full against the server's own (self-signed, `localhost`) certificate.
+    if std::path::Path::new(&cert).exists() {
+        modes.push(format!(
+            "{}{sep}sslmode=verify-full&sslrootcert={cert}",
+            base.replace("127.0.0.1", "localhost")
+        ));
+    }
+    // A name the certificate does not carry is refused under verify-full.
+    if std::path::Path::new(&cert).exists() && base.contains("127.0.0.1") {
+        settings.database.url = format!("{base}{sep}sslmode=verify-full&sslrootcert={cert}");
+        assert!(
+            mainstay::platform::db::connect(&settings.database)
+                .await
+                .is_err(),
+            "verify-full accepted a certificate for another name"
+        );
+    }
+    for url in modes {
+        settings.database.url = url.clone();
+        let db = mainstay::platform::db::connect(&settings.database)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DatabaseBackend::Postgres,
+                tls_in_use,
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.try_get::<String>("", "ssl").unwrap(), "true", "{url}");
+    }
+}
+
+#[tokio::test]
+async fn per_address_limits_count_the_forwarded_client_only_behind_a_trusted_proxy() {
+    // Password-reset requests are limited to 20 an hour per client address.
+    let forgot = |app: &crate::helpers::TestApp, client: &'static str| {
+        let req = app
+            .client
+            .post(app.url("/api/v1/auth/forgot-password"))
+            .header("x-forwarded-for", client)
+            .json(&json!({ "email": "nobody@example.com" }));
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    // Behind a trusted proxy (this test's loopback peer), each forwarded
+    // client has its own budget.
+    let proxied = spawn_app_with(|s| s.server.trusted_proxies = vec!["127.0.0.1/32".into()]).await;
+    for _ in 0..20 {
+        assert_eq!(forgot(&proxied, "198.51.100.1").await, 202);
+    }
+    assert_eq!(
+        forgot(&proxied, "198.51.100.1").await,
+        429,
+        "the client's 21st"
+    );
+    assert_eq!(
+        forgot(&proxied, "198.51.100.2").await,
+        202,
+        "another client"
+    );
+    // Without it, the header is a spoof: every request is the peer's.
+    let direct = spawn_app().await;
+    let spoofs = [
+        "203.0.113.1",
+        "203.0.113.2",
+        "203.0.113.3",
+        "203.0.113.4",
+        "203.0.113.5",
+        "203.0.113.6",
+        "203.0.113.7",
+        "203.0.113.8",
+        "203.0.113.9",
+        "203.0.113.10",
+        "203.0.113.11",
+        "203.0.113.12",
+        "203.0.113.13",
+        "203.0.113.14",
+        "203.0.113.15",
+        "203.0.113.16",
+        "203.0.113.17",
+        "203.0.113.18",
+        "203.0.113.19",
+        "203.0.113.20",
+    ];
+    for spoof in spoofs {
+        assert_eq!(forgot(&direct, spoof).await, 202);
+    }
+    assert_eq!(
+        forgot(&direct, "203.0.113.21").await,
+        429,
+        "spoofing does not reset the limit"
+    );
+}
