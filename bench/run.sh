@@ -324,8 +324,9 @@ MD2
 )
 fi
 
-# bench/growth.sh owns its own section; keep it.
-growth_md=$(python3 -c 'import re,sys; m=re.search(r"<!-- growth:start -->.*?<!-- growth:end -->", open(sys.argv[1]).read(), re.S); print(m.group(0) if m else "")' bench/RESULTS.md 2>/dev/null || true)
+# Sections other scripts own (bench/growth.sh, the scripts/cluster.sh record)
+# stand between <!-- name:start --> and <!-- name:end -->; keep them.
+growth_md=$(python3 -c 'import re,sys; print("\n\n".join(m.group(0) for m in re.finditer(r"<!-- (\w+):start -->.*?<!-- \1:end -->", open(sys.argv[1]).read(), re.S)))' bench/RESULTS.md 2>/dev/null || true)
 cat > bench/RESULTS.md <<MD
 # Benchmark results
 

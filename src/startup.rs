@@ -41,6 +41,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    /// The listening socket (a second handle), closed at shutdown.
+    listener: TcpListener,
 }
 
 impl Application {
@@ -99,6 +101,7 @@ impl Application {
             cpu_heavy: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
             lifecycle,
         };
+        let shared = listener.try_clone()?;
         let server = serve(listener, state.clone())?;
         spawn_housekeeping(state.clone());
         modules::auth::api::spawn_mail_dispatcher(state.clone());
@@ -107,6 +110,7 @@ impl Application {
             port,
             server,
             state,
+            listener: shared,
         })
     }
 
@@ -143,6 +147,7 @@ impl Application {
             "shutdown: draining in-flight requests"
         );
         handle.pause().await;
+        close_listener(&self.listener);
         if !life.drain(timeout).await {
             tracing::warn!(
                 in_flight = life.in_flight(),
@@ -175,6 +180,23 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     document_platform_responses(&mut doc);
     doc
+}
+
+/// Closes the listening socket, so new connections are refused at once (a
+/// load balancer tries another replica) instead of waiting in the kernel's
+/// backlog of a paused listener until the process exits under them.
+fn close_listener(listener: &TcpListener) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: shutdown(2) on a socket this process owns; it only changes
+        // the socket's state.
+        unsafe {
+            libc::shutdown(listener.as_raw_fd(), libc::SHUT_RDWR);
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = listener;
 }
 
 /// SIGTERM (container stop) or SIGINT (Ctrl-C).

@@ -122,7 +122,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         value
     };
     check_strings(&document, &mut String::new())?;
-    serde_path_to_error::deserialize(document).map_err(|e| {
+    // The typed parse reads the bytes again, not the tree: a tree keeps only
+    // the last of two equal keys, and a duplicate field must stay an error.
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         json_error(&path, e.inner())
     })
@@ -535,6 +538,9 @@ mod tests {
         let r = parse_json::<Body>(br#"{"name":"   ","lines":[]}"#);
         assert_eq!(field(r), (422, "name".into(), "blank".into()));
         assert!(parse_json::<Body>(br#"{"name":"two\nlines\tand tab","lines":[]}"#).is_ok());
+        // Equal keys stay an error (the check's tree would keep the last).
+        let dup = parse_json::<Body>(br#"{"name":"a","name":"b","lines":[]}"#);
+        assert_eq!(dup.unwrap_err().status(), 422);
     }
 
     #[test]

@@ -31,7 +31,7 @@ use actix_web::{
     body::{BoxBody, MessageBody},
     dev::{Payload, ServiceRequest, ServiceResponse},
     error::PayloadError,
-    http::header::{self, HeaderValue},
+    http::header,
     middleware::Next,
     web::{self, Bytes},
 };
@@ -43,6 +43,8 @@ use super::error::{AppError, DatabaseDown};
 
 /// How often the probe asks a database marked down.
 const PROBE_INTERVAL: Duration = Duration::from_millis(250);
+/// How long a drain keeps answering open connections before it may end.
+const CLOSE_WINDOW: Duration = Duration::from_millis(500);
 /// How long one probe may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -98,10 +100,14 @@ impl Lifecycle {
     }
 
     /// Refuses new requests from now on and waits until nothing is in flight
-    /// or `timeout` passed; true if everything finished.
+    /// or `timeout` passed; true if everything finished. It waits at least
+    /// [`CLOSE_WINDOW`] (within the timeout) even when idle: a client sending on
+    /// a kept-alive connection meanwhile gets its 503 with `Connection: close`
+    /// instead of a connection closed under its request.
     pub async fn drain(&self, timeout: Duration) -> bool {
         self.draining.store(true, Ordering::Release);
         let deadline = Instant::now() + timeout;
+        tokio::time::sleep_until(Instant::now() + CLOSE_WINDOW.min(timeout)).await;
         loop {
             let idle = self.idle.notified();
             if self.in_flight() == 0 {
@@ -176,8 +182,8 @@ pub async fn middleware(
             .with_code("shutting_down")
             .with_retry_after(1)
             .error_response();
-        res.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        res.head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
         return Ok(req.into_response(res));
     }
     if life.database_down() && needs_database(req.path()) {

@@ -175,15 +175,24 @@ async fn sigterm_lets_requests_in_flight_finish_then_exits() {
         l.local_addr().unwrap().port()
     };
     let dir = std::env::temp_dir().join(format!("mainstay-term-{}", Uuid::now_v7().simple()));
+    // PostgreSQL when the suite runs on it: its connections live on the
+    // workers' runtimes, which is where a shutdown used to break requests.
+    let database = match postgres_server() {
+        Some(server) => {
+            create_postgres_database(&server, &format!("mainstay_t_{}", Uuid::now_v7().simple()))
+                .await
+        }
+        None => format!("sqlite://{}/m.db", dir.display()),
+    };
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mainstay"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("MAINSTAY_ENV", "test")
         .env("PORT", port.to_string())
-        .env("DATABASE_URL", format!("sqlite://{}/m.db", dir.display()))
+        .env("DATABASE_URL", &database)
         // Slow enough that logins are still hashing when the signal comes.
         .env("MAINSTAY__AUTH__BCRYPT_COST", "9")
-        .env("MAINSTAY__SERVER__SHUTDOWN_TIMEOUT", "60")
+        .env("MAINSTAY__SERVER__SHUTDOWN_TIMEOUT", "30")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .kill_on_drop(true)
         .spawn()
@@ -212,6 +221,11 @@ async fn sigterm_lets_requests_in_flight_finish_then_exits() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
+    let token = res.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Logins (bcrypt on the blocking pool) in flight at the signal...
     let logins: Vec<_> = (0..6)
         .map(|_| {
             let (client, base, email) = (client.clone(), base.clone(), email.clone());
@@ -223,6 +237,35 @@ async fn sigterm_lets_requests_in_flight_finish_then_exits() {
                     .await
                     .map(|r| r.status().as_u16())
                     .map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    // ...and clients on kept-alive connections reading the database, until
+    // the server is gone. Every request that reached it must be answered
+    // (200, or 503 `shutting_down` closing the connection); after the
+    // listener closed, connecting is refused. Nothing may be cut mid-request.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, base, token, stop) =
+                (client.clone(), base.clone(), token.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    match client
+                        .get(format!("{base}/api/v1/audit-logs?limit=5"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                    {
+                        Ok(r) => seen.push(r.status().as_u16().to_string()),
+                        Err(e) if e.is_connect() => {
+                            tokio::time::sleep(Duration::from_millis(10)).await
+                        }
+                        Err(e) => seen.push(format!("cut: {e:?}")),
+                    }
+                }
+                seen
             })
         })
         .collect();
@@ -242,6 +285,14 @@ async fn sigterm_lets_requests_in_flight_finish_then_exits() {
         .expect("exited within the shutdown timeout")
         .unwrap();
     assert!(status.success(), "clean exit: {status:?}");
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for reader in readers {
+        let seen = reader.await.unwrap();
+        assert!(seen.iter().any(|s| s == "200"), "the readers were served");
+        for outcome in seen {
+            assert!(outcome == "200" || outcome == "503", "{outcome}");
+        }
+    }
     std::fs::remove_dir_all(dir).ok();
 }
 
