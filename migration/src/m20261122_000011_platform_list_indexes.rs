@@ -2,10 +2,13 @@
 //!
 //! Lists page newest first by id (UUIDv7, so id order is creation order). The
 //! audit log had indexes led by `created_at`, so `ORDER BY id DESC LIMIT n`
-//! sorted every record of the organization; the stock ledger had no
-//! `(organization_id, id)` index at all. Now each filter has an index ending
-//! in `id`: the page is the first `n` entries of one range. `from`/`to` are
-//! turned into id bounds by the queries (`platform::pagination::v7_floor`).
+//! sorted every record of the organization; the stock ledger and purchase
+//! orders had no `(organization_id, id)` index at all. Now each filter has an
+//! index ending in the list's order: the page is the first `n` entries of one
+//! range. `from`/`to` are turned into id bounds by the queries
+//! (`platform::pagination::created_between`). Stock levels list in
+//! `(product_id, warehouse_id)` order, so their per-product and per-warehouse
+//! indexes now carry the other key too.
 
 use sea_orm_migration::prelude::*;
 
@@ -23,6 +26,7 @@ enum AuditLogs {
     Action,
     EntityType,
     EntityId,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -30,6 +34,21 @@ enum StockMovements {
     Table,
     Id,
     OrganizationId,
+}
+
+#[derive(DeriveIden)]
+enum PurchaseOrders {
+    Table,
+    Id,
+    OrganizationId,
+}
+
+#[derive(DeriveIden)]
+enum StockLevels {
+    Table,
+    OrganizationId,
+    ProductId,
+    WarehouseId,
 }
 
 #[derive(DeriveIden)]
@@ -55,6 +74,43 @@ impl MigrationTrait for Migration {
             m.drop_index(Index::drop().name(name).table(AuditLogs::Table).to_owned())
                 .await?;
         }
+        for name in [
+            "ix_stock_levels_org_product",
+            "ix_stock_levels_org_warehouse",
+        ] {
+            m.drop_index(
+                Index::drop()
+                    .name(name)
+                    .table(StockLevels::Table)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        use StockLevels as L;
+        for (name, cols) in [
+            (
+                "ix_stock_levels_org_product_warehouse",
+                [L::OrganizationId, L::ProductId, L::WarehouseId],
+            ),
+            (
+                "ix_stock_levels_org_warehouse_product",
+                [L::OrganizationId, L::WarehouseId, L::ProductId],
+            ),
+        ] {
+            let cols = cols.into_iter().map(|c| c.into_iden()).collect();
+            index(m, name, L::Table, cols, false).await?;
+        }
+        index(
+            m,
+            "ix_purchase_orders_org_id",
+            PurchaseOrders::Table,
+            vec![
+                PurchaseOrders::OrganizationId.into_iden(),
+                PurchaseOrders::Id.into_iden(),
+            ],
+            false,
+        )
+        .await?;
         use AuditLogs as A;
         for (name, cols) in [
             ("ix_audit_logs_org_id", vec![A::OrganizationId, A::Id]),
@@ -102,6 +158,18 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for (name, table) in [
+            (
+                "ix_purchase_orders_org_id",
+                PurchaseOrders::Table.into_iden(),
+            ),
+            (
+                "ix_stock_levels_org_warehouse_product",
+                StockLevels::Table.into_iden(),
+            ),
+            (
+                "ix_stock_levels_org_product_warehouse",
+                StockLevels::Table.into_iden(),
+            ),
             ("ix_sessions_expires_at", Sessions::Table.into_iden()),
             (
                 "ix_stock_movements_org_id",
@@ -115,6 +183,32 @@ impl MigrationTrait for Migration {
         ] {
             m.drop_index(Index::drop().name(name).table(table).to_owned())
                 .await?;
+        }
+        use StockLevels as L;
+        for (name, col) in [
+            ("ix_stock_levels_org_product", L::ProductId),
+            ("ix_stock_levels_org_warehouse", L::WarehouseId),
+        ] {
+            let cols = vec![L::OrganizationId.into_iden(), col.into_iden()];
+            index(m, name, L::Table, cols, false).await?;
+        }
+        use AuditLogs as A;
+        for (name, cols) in [
+            (
+                "ix_audit_logs_org_created",
+                [A::OrganizationId, A::CreatedAt, A::Id],
+            ),
+            (
+                "ix_audit_logs_org_actor",
+                [A::OrganizationId, A::ActorId, A::CreatedAt],
+            ),
+            (
+                "ix_audit_logs_org_entity",
+                [A::OrganizationId, A::EntityType, A::EntityId],
+            ),
+        ] {
+            let cols = cols.into_iter().map(|c| c.into_iden()).collect();
+            index(m, name, A::Table, cols, false).await?;
         }
         Ok(())
     }

@@ -574,10 +574,22 @@ async fn every_list_order_and_filter_is_an_index_range_scan() {
             "AND entity_type = 'product' AND entity_id = 'x'",
         ),
         ("audit_logs", "AND id >= $2 AND created_at >= '2026-01-01'"),
+        ("purchase_orders", ""),
+        ("purchase_orders", "AND status = 'draft'"),
+        ("purchase_orders", "AND supplier_id = $2"),
+        ("stock_levels", ""),
+        ("stock_levels", "AND product_id = $2"),
+        ("stock_levels", "AND warehouse_id = $2"),
     ];
     for (table, filter) in lists {
+        // Stock levels list by their key; everything else newest first.
+        let order = if table == "stock_levels" {
+            "product_id, warehouse_id"
+        } else {
+            "id DESC"
+        };
         let sql = format!(
-            "SELECT * FROM {table} WHERE organization_id = $1 {filter} ORDER BY id DESC LIMIT 51"
+            "SELECT * FROM {table} WHERE organization_id = $1 {filter} ORDER BY {order} LIMIT 51"
         );
         let values: Vec<sea_orm::Value> = if filter.contains("$2") {
             vec![Uuid::now_v7().into(), Uuid::now_v7().into()]
@@ -747,4 +759,14 @@ async fn per_address_limits_count_the_forwarded_client_only_behind_a_trusted_pro
         429,
         "spoofing does not reset the limit"
     );
+}
+
+#[tokio::test]
+async fn this_issues_migrations_roll_back_and_forward() {
+    use migration::{Migrator, MigratorTrait};
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    Migrator::down(db, Some(2)).await.expect("down");
+    Migrator::up(db, None).await.expect("up again");
+    assert!(Migrator::get_pending_migrations(db).await.unwrap().is_empty());
 }
