@@ -768,5 +768,10 @@ async fn this_issues_migrations_roll_back_and_forward() {
     let db = &app.state.db;
     Migrator::down(db, Some(2)).await.expect("down");
     Migrator::up(db, None).await.expect("up again");
-    assert!(Migrator::get_pending_migrations(db).await.unwrap().is_empty());
+    assert!(
+        Migrator::get_pending_migrations(db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
