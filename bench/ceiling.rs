@@ -6,7 +6,8 @@
 //!   `DATABASE_URL`), the ceiling for `GET /api/v1/auth/me`.
 //! - `GET /movements/{organization}`: the newest 51 stock movements of an
 //!   organization by the same index Mainstay's list uses, as JSON, the
-//!   ceiling for `GET /api/v1/inventory/movements?limit=50`.
+//!   ceiling for `GET /api/v1/inventory/movements?limit=50` (`?product_id=`
+//!   for the by-product page).
 //!
 //! `cargo build --release --example ceiling`;
 //! `PORT=8081 DATABASE_URL=postgres://... target/release/examples/ceiling`.
@@ -49,20 +50,35 @@ async fn pk(db: web::Data<Option<DatabaseConnection>>, id: web::Path<uuid::Uuid>
     }
 }
 
+/// `?product_id=`: the by-product page.
+#[derive(serde::Deserialize)]
+struct MovementFilter {
+    product_id: Option<uuid::Uuid>,
+}
+
 #[get("/movements/{org}")]
 async fn movements(
     db: web::Data<Option<DatabaseConnection>>,
     org: web::Path<uuid::Uuid>,
+    filter: web::Query<MovementFilter>,
 ) -> HttpResponse {
     let Some(db) = db.get_ref() else {
         return HttpResponse::ServiceUnavailable().finish();
     };
-    let stmt = Statement::from_sql_and_values(
-        db.get_database_backend(),
-        "SELECT id, product_id, warehouse_id, kind, quantity, reason, created_at \
-         FROM stock_movements WHERE organization_id = $1 ORDER BY id DESC LIMIT 51",
-        [org.into_inner().into()],
-    );
+    let columns = "SELECT id, product_id, warehouse_id, kind, quantity, reason, created_at \
+                   FROM stock_movements WHERE organization_id = $1";
+    let stmt = match filter.product_id {
+        None => Statement::from_sql_and_values(
+            db.get_database_backend(),
+            format!("{columns} ORDER BY id DESC LIMIT 51"),
+            [org.into_inner().into()],
+        ),
+        Some(product) => Statement::from_sql_and_values(
+            db.get_database_backend(),
+            format!("{columns} AND product_id = $2 ORDER BY id DESC LIMIT 51"),
+            [org.into_inner().into(), product.into()],
+        ),
+    };
     match db.query_all_raw(stmt).await {
         Ok(rows) => {
             let data: Vec<serde_json::Value> = rows

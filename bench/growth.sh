@@ -140,6 +140,8 @@ measure() { # url [lua]
 fresh_window() { sleep $((61 - $(date +%s) % 60)); }
 
 read -r c_rps c_p50 c_p99 c_err < <(measure "http://127.0.0.1:$cport/movements/$org")
+sed "s/^wrk.headers.*//; s/'&product_id='/'?product_id='/" "$work/by-product.lua" >"$work/ceiling-by-product.lua"
+read -r cp_rps cp_p50 cp_p99 cp_err < <(measure "http://127.0.0.1:$cport/movements/$org" "$work/ceiling-by-product.lua")
 fresh_window
 read -r m_rps m_p50 m_p99 m_err < <(measure "$base/inventory/movements?limit=50" "$work/auth.lua")
 fresh_window
@@ -168,6 +170,7 @@ each in a fresh minute of the organization's request budget.
 |---|---|---|---|---|
 | ceiling: bare actix-web, the same page query (\`bench/ceiling.rs\` \`/movements/{org}\`) | $c_rps | $c_p50 | $c_p99 | $c_err |
 | \`GET /api/v1/inventory/movements?limit=50\` ($rows rows a page) | $m_rps | $m_p50 | $m_p99 | $m_err |
+| ceiling: the same by-product page query (\`/movements/{org}?product_id=…\`, rotating) | $cp_rps | $cp_p50 | $cp_p99 | $cp_err |
 | \`GET /api/v1/inventory/movements?limit=50&product_id=…\` (rotating over 1,000 products) | $p_rps | $p_p50 | $p_p99 | $p_err |
 | \`GET /api/v1/audit-logs?limit=50\` | $a_rps | $a_p50 | $a_p99 | $a_err |
 

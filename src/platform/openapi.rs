@@ -25,7 +25,11 @@ pub const BEARER: &str = "bearer_auth";
         description = "Multi-tenant ERP/CRM backend. Errors are `application/problem+json` \
             (RFC 9457) with a stable `code`; lists use cursor pagination \
             (`limit`, `cursor`, `next_cursor`, `has_more`); money and quantities are \
-            decimal strings.",
+            decimal strings matching `^-?\\d{1,15}(\\.\\d{1,4})?$`. Every string in a body \
+            or a query parameter is refused with 422 if it holds a control character (other \
+            than tab, line feed and carriage return: `control_character`) or only whitespace \
+            (`blank`). Authenticated POSTs take an `Idempotency-Key`; only 2xx and 409 \
+            outcomes are stored and replayed.",
         license(name = "MIT OR Apache-2.0")
     ),
     components(
