@@ -93,6 +93,7 @@ INSERT INTO audit_logs (id, organization_id, actor_id, action, entity_type, enti
 SQL
 psql "$db_url" -qc "VACUUM ANALYZE"
 seed_secs=$((SECONDS - seed_started))
+shared_buffers=$(psql "$db_url" -Atc "SHOW shared_buffers")
 movements=$(psql "$db_url" -Atc "SELECT count(*) FROM stock_movements WHERE organization_id = '$org'")
 audits=$(psql "$db_url" -Atc "SELECT count(*) FROM audit_logs WHERE organization_id = '$org'")
 psql "$db_url" -Atc "SELECT id FROM products WHERE organization_id = '$org' ORDER BY sku" >"$work/products"
@@ -161,7 +162,7 @@ Produced by \`$cmd\` on $(date -u +%Y-%m-%d) ($(nproc) cores; wrk, PostgreSQL,
 Redis and the servers share the machine). One organization holds $movements
 stock movements over 1,000 products and $audits audit records, spread over three
 years with UUIDv7 ids of their own time (seeded with SQL in ${seed_secs} s, then
-\`VACUUM ANALYZE\`). Mainstay runs in production settings on PostgreSQL + Redis;
+\`VACUUM ANALYZE\`); PostgreSQL's \`shared_buffers\` was $shared_buffers. Mainstay runs in production settings on PostgreSQL + Redis;
 these lists have no cache, so every request is the database path (JWT, session
 and budget in Redis, then the page query). Loads: \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency\`,
 each in a fresh minute of the organization's request budget.
