@@ -137,13 +137,17 @@ async fn forgot_password_answers_before_it_touches_the_account() {
     };
     lock.execute_unprepared(sql).await.unwrap();
     let started = Instant::now();
-    let res = app
-        .post_as(
+    // Bounded, so code that waits for the lock fails here instead of hanging.
+    let res = tokio::time::timeout(
+        Duration::from_secs(10),
+        app.post_as(
             "/api/v1/auth/forgot-password",
             None,
             json!({ "email": owner.email }),
-        )
-        .await;
+        ),
+    )
+    .await
+    .expect("the answer did not wait for the locked table");
     let took = started.elapsed();
     assert_eq!(res.status(), 202);
     assert!(
