@@ -203,14 +203,14 @@ pub async fn middleware(
             Box::pin(timed) as Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>
         ));
     }
-    let db = req
-        .app_data::<web::Data<super::state::AppState>>()
-        .map(|s| s.db.clone());
     let res = next.call(req).await?.map_into_boxed_body();
+    // Only an outage needs the pool (for the probe): no clone per request.
     if res.response().extensions().contains::<DatabaseDown>()
-        && let Some(db) = db
+        && let Some(state) = res
+            .request()
+            .app_data::<web::Data<super::state::AppState>>()
     {
-        life.mark_database_down(&db);
+        life.mark_database_down(&state.db);
     }
     Ok(res)
 }
