@@ -95,14 +95,7 @@ async fn serve() -> anyhow::Result<()> {
         host.as_str()
     };
     let base = format!("http://{shown_host}:{}", app.port());
-    if let Some(demo) = mainstay::modules::auth::api::ensure_demo_organization(app.state()).await? {
-        tracing::warn!(
-            email = %demo.email,
-            password = %demo.password,
-            "Empty development database: created a demo organization. Sign in at POST {base}/api/v1/auth/login \
-             with these credentials (shown only now)."
-        );
-    }
+    let demo = mainstay::modules::auth::api::ensure_demo_organization(app.state()).await?;
     tracing::info!(
         environment = %env,
         database = %database,
@@ -110,9 +103,33 @@ async fn serve() -> anyhow::Result<()> {
         "Mainstay listening on {base} (bound to {host}); Swagger UI at {base}/docs/, spec at {base}{}",
         startup::OPENAPI_PATH
     );
+    if let Some(demo) = demo {
+        // After the migrations and the "listening" line, as a plain block that
+        // stands out in any log (no colour codes): the password is shown once.
+        tracing::warn!(email = %demo.email, "created the demo organization (credentials below)");
+        println!(
+            "{}",
+            demo_banner(&demo.email, &demo.password, &base, &database)
+        );
+    }
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The block that shows the demo organization's credentials.
+fn demo_banner(email: &str, password: &str, base: &str, database: &str) -> String {
+    let rule = "=".repeat(72);
+    format!(
+        "\n{rule}\n  DEMO ORGANIZATION (development, empty database); shown only now\n\n\
+         \x20   email:     {email}\n\
+         \x20   password:  {password}\n\n\
+         \x20 Sign in:     POST {base}/api/v1/auth/login\n\
+         \x20 Swagger UI:  {base}/docs/  (Authorize with the access_token)\n\
+         \x20 Lost them?   POST {base}/api/v1/auth/forgot-password with the email:\n\
+         \x20              the reset mail is printed in this log (no SMTP set);\n\
+         \x20              or delete {database} and start again.\n{rule}\n"
+    )
 }
 
 async fn migrate() -> anyhow::Result<()> {
@@ -124,7 +141,8 @@ async fn migrate() -> anyhow::Result<()> {
 }
 
 fn print_openapi() -> anyhow::Result<()> {
-    println!("{}", startup::openapi().to_pretty_json()?);
+    let doc = mainstay::platform::openapi::finished(startup::openapi());
+    println!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(())
 }
 

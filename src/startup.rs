@@ -6,7 +6,12 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_cors::Cors;
 use actix_web::{
-    App, HttpRequest, HttpResponse, HttpServer, dev::Server, http::header, middleware::from_fn, web,
+    App, HttpRequest, HttpResponse, HttpServer,
+    body::{EitherBody, MessageBody},
+    dev::{Server, ServiceRequest, ServiceResponse},
+    http::header,
+    middleware::{Next, from_fn},
+    web,
 };
 use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
@@ -20,6 +25,7 @@ use crate::{
         auth::{AuthContext, TokenKeys},
         cache::Cache,
         client_ip::TrustedProxies,
+        conditional,
         config::{CorsSettings, Settings, redact_url},
         db,
         error::AppError,
@@ -161,12 +167,14 @@ impl Application {
 
 /// Mounts the probes and every module, for both the server and the spec.
 fn mount(cfg: &mut ServiceConfig) {
-    cfg.service(probes::health)
+    cfg.service(probes::index)
+        .service(probes::health)
         .service(probes::ready)
         .service(probes::metrics)
         .service(
             utoipa_actix_web::scope::scope("/api/v1")
                 .wrap(from_fn(idempotency::middleware))
+                .wrap(from_fn(conditional::middleware))
                 .configure(modules::configure),
         );
 }
@@ -241,10 +249,11 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .map(|app| {
                 app.configure(|cfg| configure_extractors(cfg, body_limit))
                     .route(OPENAPI_PATH, web::get().to(spec_json))
-                    .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from(OPENAPI_PATH)))
+                    .service(SwaggerUi::new("/docs/{_:.*}").config(swagger_config()))
                     .service(web::redirect("/docs", "/docs/"))
                     .default_service(web::to(no_route))
                     .wrap(cors)
+                    .wrap(from_fn(cors_preflight))
                     .wrap(from_fn(lifecycle::middleware))
                     .wrap(from_fn(request_middleware))
             })
@@ -261,6 +270,15 @@ fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     Ok(server.run())
 }
 
+/// Swagger UI: the token survives a reload (`persistAuthorization`), and
+/// "Try it out" is on, with request durations shown.
+fn swagger_config() -> Config<'static> {
+    Config::from(OPENAPI_PATH)
+        .persist_authorization(true)
+        .try_it_out_enabled(true)
+        .display_request_duration(true)
+}
+
 /// The OpenAPI document, rendered once at start.
 async fn spec_json(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
@@ -269,31 +287,42 @@ async fn spec_json(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// 405 with `Allow` when the path exists under another method, else 404.
+/// The documented paths decide (a literal segment beats a parameter); the
+/// undocumented ones (Swagger UI, the spec) are read-only.
 async fn no_route(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    if let Some(allow) = state.spec.allowed_methods_of(req.path()) {
+        return Err(AppError::method_not_allowed(Some(allow.to_string())));
+    }
     Err(match req.resource_map().match_pattern(req.path()) {
-        Some(pattern) => {
-            AppError::method_not_allowed(state.spec.allowed_methods(&pattern).map(str::to_string))
-        }
+        Some(_) => AppError::method_not_allowed(Some("GET".to_string())),
         None => AppError::not_found("No resource exists at this path."),
     })
 }
 
+/// Methods a browser may use cross-origin.
+const CORS_METHODS: [&str; 6] = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+/// Request headers a browser may send cross-origin.
+const CORS_HEADERS: [&str; 7] = [
+    "authorization",
+    "content-type",
+    "accept",
+    "if-match",
+    "if-none-match",
+    "idempotency-key",
+    "x-request-id",
+];
+
 fn cors(settings: &CorsSettings) -> Cors {
     let mut cors = Cors::default()
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-        .allowed_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::ACCEPT,
-            header::IF_MATCH,
-            header::IF_NONE_MATCH,
-            header::HeaderName::from_static("idempotency-key"),
-            header::HeaderName::from_static("x-request-id"),
-        ])
+        .allowed_methods(CORS_METHODS)
+        .allowed_headers(CORS_HEADERS.map(header::HeaderName::from_static))
         .expose_headers([
             header::ETAG,
             header::LOCATION,
             header::RETRY_AFTER,
+            header::ALLOW,
+            header::WWW_AUTHENTICATE,
+            header::HeaderName::from_static(idempotency::REPLAYED_HEADER),
             header::HeaderName::from_static("x-request-id"),
             header::HeaderName::from_static("ratelimit-limit"),
             header::HeaderName::from_static("ratelimit-remaining"),
@@ -308,6 +337,73 @@ fn cors(settings: &CorsSettings) -> Cors {
         };
     }
     cors
+}
+
+/// Answers a CORS preflight the CORS layer would refuse with a problem that
+/// says why and which setting decides, instead of its bare-text 400: an
+/// origin outside `cors.allowed_origins` is a 403 `cors_origin_not_allowed`;
+/// a method or header outside the allowed ones a 400 `cors_preflight_refused`.
+async fn cors_preflight(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let headers = req.headers();
+    let preflight = req.method() == actix_web::http::Method::OPTIONS
+        && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let (true, Some(origin), Some(state)) =
+        (preflight, origin, req.app_data::<web::Data<AppState>>())
+    else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let allowed = &state.settings.cors.allowed_origins;
+    let refusal = if !allowed.iter().any(|o| o == "*" || o == origin) {
+        Some(AppError::forbidden(
+            "cors_origin_not_allowed",
+            format!(
+                "The origin `{origin}` may not call this API from a browser: add it to \
+                 cors.allowed_origins (environment: MAINSTAY__CORS__ALLOWED_ORIGINS, a \
+                 comma-separated list; currently {}).",
+                if allowed.is_empty() {
+                    "empty".to_string()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+        ))
+    } else {
+        let method = headers
+            .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let requested = headers
+            .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let unknown: Vec<&str> = requested
+            .split(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .filter(|h| !CORS_HEADERS.iter().any(|a| a.eq_ignore_ascii_case(h)))
+            .collect();
+        if !CORS_METHODS.contains(&method) || !unknown.is_empty() {
+            Some(AppError::bad_request(
+                "cors_preflight_refused",
+                format!(
+                    "The preflight asks for method `{method}` and headers `{requested}`; \
+                     allowed are the methods {} and the headers {}.",
+                    CORS_METHODS.join(", "),
+                    CORS_HEADERS.join(", ")
+                ),
+            ))
+        } else {
+            None
+        }
+    };
+    match refusal {
+        Some(e) => Ok(req.error_response(e).map_into_right_body()),
+        None => Ok(next.call(req).await?.map_into_left_body()),
+    }
 }
 
 /// Retention, by itself: every `retention.interval_secs`, expired

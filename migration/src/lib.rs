@@ -16,6 +16,7 @@ mod m20261121_000009_inventory_procurement;
 mod m20261121_000010_inventory_movement_level_fk;
 mod m20261122_000011_platform_list_indexes;
 mod m20261122_000012_auth_session_revocations;
+mod m20261122_000013_platform_idempotency_headers;
 mod util;
 
 /// Every migration, oldest first.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000010_inventory_movement_level_fk::Migration),
             Box::new(m20261122_000011_platform_list_indexes::Migration),
             Box::new(m20261122_000012_auth_session_revocations::Migration),
+            Box::new(m20261122_000013_platform_idempotency_headers::Migration),
         ]
     }
 }

@@ -208,9 +208,9 @@ impl TokenKeys {
     pub fn verify(&self, token: &str) -> Result<AccessClaims, AppError> {
         let claims = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
             .map(|d| d.claims)
-            .map_err(|_| AppError::unauthorized("The access token is invalid or expired."))?;
+            .map_err(|_| AppError::invalid_token("The access token is invalid or expired."))?;
         if claims.iat > Utc::now().timestamp() + CLOCK_SKEW_SECS as i64 {
-            return Err(AppError::unauthorized(
+            return Err(AppError::invalid_token(
                 "The access token is invalid: it was issued in the future.",
             ));
         }
@@ -394,7 +394,7 @@ impl FromRequest for Principal {
             };
             let session = session
                 .filter(|s| s.user_id == claims.sub && s.organization_id == claims.org)
-                .ok_or_else(|| AppError::unauthorized("The session has ended; sign in again."))?;
+                .ok_or_else(|| AppError::invalid_token("The session has ended; sign in again."))?;
             if session.requests_per_minute > 0 {
                 let info = RateLimitInfo {
                     limit: session.requests_per_minute,
@@ -443,7 +443,7 @@ impl FromRequest for RevokingPrincipal {
                         .await?
                         .filter(|s| s.user_id == claims.sub && s.organization_id == claims.org)
                         .ok_or_else(|| {
-                            AppError::unauthorized("The session has ended; sign in again.")
+                            AppError::invalid_token("The session has ended; sign in again.")
                         })?;
                     Ok(Self(Principal::of_session(&claims, session)))
                 }

@@ -384,12 +384,12 @@ impl Settings {
             problems.push("idempotency.ttl_hours must be greater than 0".into());
         }
         if self.environment == Environment::Production {
-            let secret = &self.auth.jwt_secret;
-            if secret.len() < 32 || secret == DEVELOPMENT_JWT_SECRET {
-                problems.push(
-                    "JWT_SECRET (auth.jwt_secret) must be set to a random value of at least 32 bytes in production"
-                        .into(),
-                );
+            if let Some(why) = weak_jwt_secret(&self.auth.jwt_secret) {
+                problems.push(format!(
+                    "JWT_SECRET (auth.jwt_secret) {why}; production needs a random value of at \
+                     least 32 bytes: make one with `openssl rand -hex 32` (or `head -c 32 \
+                     /dev/urandom | base64`) and set JWT_SECRET to it"
+                ));
             }
         } else if self.auth.jwt_secret.is_empty() {
             problems.push("auth.jwt_secret must not be empty".into());
@@ -399,6 +399,27 @@ impl Settings {
         } else {
             Err(ConfigError(problems.join("; ")))
         }
+    }
+}
+
+/// The placeholder secret of `.env.example`, refused in production like the
+/// development default.
+pub const ENV_EXAMPLE_JWT_SECRET: &str = "replace-with-output-of-openssl-rand-hex-32";
+
+/// Why a JWT secret is unfit for production, or `None`: unset, shorter than
+/// 32 bytes, one of the published placeholders, or one repeated character.
+pub fn weak_jwt_secret(secret: &str) -> Option<&'static str> {
+    let bytes = secret.as_bytes();
+    if secret.trim().is_empty() {
+        Some("is not set")
+    } else if secret == DEVELOPMENT_JWT_SECRET || secret == ENV_EXAMPLE_JWT_SECRET {
+        Some("is a published placeholder (config/default.toml or .env.example)")
+    } else if bytes.len() < 32 {
+        Some("is shorter than 32 bytes")
+    } else if bytes.iter().all(|b| *b == bytes[0]) {
+        Some("is one character repeated")
+    } else {
+        None
     }
 }
 
@@ -437,8 +458,32 @@ mod tests {
         assert!(s.validate().unwrap_err().0.contains("JWT_SECRET"));
         s.auth.jwt_secret = "short".into();
         assert!(s.validate().is_err());
-        s.auth.jwt_secret = "x".repeat(32);
+        s.auth.jwt_secret = "x".repeat(64);
+        let err = s.validate().unwrap_err().0;
+        assert!(
+            err.contains("repeated") && err.contains("openssl rand"),
+            "{err}"
+        );
+        s.auth.jwt_secret = "3f6c0a9e1b7d4c2f8a5e6d1c9b0a7f3e".into();
         assert!(s.validate().is_ok());
+    }
+
+    #[test]
+    fn production_refuses_the_env_example_secret() {
+        // The secret exactly as `.env.example` ships it.
+        let example = include_str!("../../.env.example")
+            .lines()
+            .find_map(|l| l.strip_prefix("JWT_SECRET="))
+            .expect(".env.example sets JWT_SECRET");
+        assert_eq!(example, ENV_EXAMPLE_JWT_SECRET);
+        let mut s = test_settings();
+        s.environment = Environment::Production;
+        s.auth.jwt_secret = example.into();
+        let err = s.validate().unwrap_err().0;
+        assert!(
+            err.contains("JWT_SECRET") && err.contains("placeholder"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -92,6 +92,8 @@ struct Inner {
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
     allow: Option<String>,
+    /// `WWW-Authenticate` of a 401 when it is more than the bare scheme.
+    challenge: Option<&'static str>,
     source: Option<anyhow::Error>,
 }
 
@@ -109,6 +111,7 @@ impl AppError {
             errors: Vec::new(),
             retry_after: None,
             allow: None,
+            challenge: None,
             source: None,
         }))
     }
@@ -121,9 +124,19 @@ impl AppError {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
-    /// 401: missing or invalid credentials.
+    /// 401: missing or invalid credentials (`WWW-Authenticate: Bearer
+    /// realm="mainstay"`).
     pub fn unauthorized(detail: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    /// 401 for a bearer token that was presented and refused (invalid,
+    /// expired, or its session ended): the challenge says `invalid_token`
+    /// (RFC 6750), so a client knows to refresh or sign in again.
+    pub fn invalid_token(detail: impl Into<Cow<'static, str>>) -> Self {
+        let mut e = Self::unauthorized(detail);
+        e.0.challenge = Some(INVALID_TOKEN_CHALLENGE);
+        e
     }
 
     /// 403: authenticated but not allowed.
@@ -327,6 +340,11 @@ pub fn problem_body(
     }
 }
 
+/// `WWW-Authenticate` of every 401 (RFC 9110 11.6.1, RFC 6750).
+pub const BEARER_CHALLENGE: &str = r#"Bearer realm="mainstay""#;
+/// `WWW-Authenticate` of a 401 refusing a presented token.
+pub const INVALID_TOKEN_CHALLENGE: &str = r#"Bearer realm="mainstay", error="invalid_token""#;
+
 /// Stable code for a bare status (errors raised outside our handlers).
 pub fn code_for_status(status: StatusCode) -> &'static str {
     match status.as_u16() {
@@ -389,6 +407,12 @@ impl ResponseError for AppError {
         }
         if let Some(allow) = &self.0.allow {
             res.insert_header((header::ALLOW, allow.clone()));
+        }
+        if self.0.status == StatusCode::UNAUTHORIZED {
+            res.insert_header((
+                header::WWW_AUTHENTICATE,
+                self.0.challenge.unwrap_or(BEARER_CHALLENGE),
+            ));
         }
         let mut res = res.body(serde_json::to_vec(&self.problem()).unwrap_or_default());
         if self.0.code == DATABASE_UNAVAILABLE {

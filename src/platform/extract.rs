@@ -88,7 +88,12 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedJson<T> 
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let bytes = body.await.map_err(|e| body_error(&e, limit))?;
-            let value: T = parse_json(&bytes)?;
+            let value: T = parse_json_with(&bytes, |v: &T| {
+                v.validate()
+                    .err()
+                    .map(|e| validation_error(e).field_errors().to_vec())
+                    .unwrap_or_default()
+            })?;
             value.validate().map_err(validation_error)?;
             Ok(ValidatedJson(value))
         })
@@ -115,6 +120,15 @@ pub fn body_error(err: &actix_web::Error, limit: usize) -> AppError {
 /// control characters but tab, newline and carriage return, and not blank
 /// (whitespace only). An empty string is left to the field's own rules.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    parse_json_with(bytes, |_: &T| Vec::new())
+}
+
+/// [`parse_json`], where a body with field errors also reports what `rules`
+/// find in the rest of it.
+fn parse_json_with<T: DeserializeOwned>(
+    bytes: &[u8],
+    rules: impl Fn(&T) -> Vec<FieldError>,
+) -> Result<T, AppError> {
     let document: serde_json::Value = {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let value = serde::Deserialize::deserialize(&mut de).map_err(|e| json_error(".", &e))?;
@@ -127,8 +141,98 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        json_error(&path, e.inner())
+        let first = json_error(&path, e.inner());
+        every_field_error::<T>(document, first, rules)
     })
+}
+
+/// After a field error, the rest of the body's field errors: the offending
+/// field is taken out of the document and the parse runs again, up to a
+/// bound, so one 422 lists every unknown, mistyped or missing field instead
+/// of one per round trip. When what remains parses, `rules` (the
+/// `validator` rules) add their errors too.
+fn every_field_error<T: DeserializeOwned>(
+    mut document: serde_json::Value,
+    first: AppError,
+    rules: impl Fn(&T) -> Vec<FieldError>,
+) -> AppError {
+    const MAX_ERRORS: usize = 32;
+    let mut errors: Vec<FieldError> = first.field_errors().to_vec();
+    if errors.is_empty() {
+        return first; // not a field error (the document is not JSON)
+    }
+    while errors.len() < MAX_ERRORS {
+        let Some(last) = errors.last() else { break };
+        let steps: Vec<&str> = last.field.split('.').collect();
+        if last.code == "required" || !remove_field(&mut document, &steps) {
+            break; // nothing to take out: the rest cannot be reached
+        }
+        match serde_path_to_error::deserialize::<_, T>(&document) {
+            Ok(value) => {
+                errors.extend(rules(&value));
+                break;
+            }
+            Err(e) => {
+                let next = json_error(&e.path().to_string(), e.inner());
+                match next.field_errors().first() {
+                    Some(f) if !errors.iter().any(|seen| seen.field == f.field) => {
+                        errors.push(f.clone())
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+    errors.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+    AppError::validation(errors)
+}
+
+/// Removes the value at a field path (`["lines[0]", "quantity"]`); false if
+/// it is not there. An array element is replaced by `null`, so its
+/// siblings keep their indices.
+fn remove_field(node: &mut serde_json::Value, steps: &[&str]) -> bool {
+    match steps {
+        [] => false,
+        [last] => {
+            let (key, indices) = split_indices(last);
+            if indices.is_empty() {
+                return node.as_object_mut().and_then(|m| m.remove(key)).is_some();
+            }
+            descend(node, key, &indices)
+                .map(|target| !std::mem::take(target).is_null())
+                .unwrap_or(false)
+        }
+        [first, rest @ ..] => {
+            let (key, indices) = split_indices(first);
+            descend(node, key, &indices).is_some_and(|next| remove_field(next, rest))
+        }
+    }
+}
+
+fn descend<'a>(
+    node: &'a mut serde_json::Value,
+    key: &str,
+    indices: &[usize],
+) -> Option<&'a mut serde_json::Value> {
+    let mut cur = if key.is_empty() {
+        node
+    } else {
+        node.get_mut(key)?
+    };
+    for i in indices {
+        cur = cur.get_mut(*i)?;
+    }
+    Some(cur)
+}
+
+/// `lines[0][1]` into `("lines", [0, 1])`.
+fn split_indices(step: &str) -> (&str, Vec<usize>) {
+    let key_end = step.find('[').unwrap_or(step.len());
+    let indices = step[key_end..]
+        .split(['[', ']'])
+        .filter_map(|i| i.parse().ok())
+        .collect();
+    (&step[..key_end], indices)
 }
 
 /// Why a piece of text is refused.
@@ -410,6 +514,20 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
             return Err(text_error(name.into_owned(), problem));
         }
     }
+    // An empty `cursor=` (a client that always sends the parameter) is the
+    // first page, as if it were absent.
+    let empty_cursor = |(name, value): &(std::borrow::Cow<str>, std::borrow::Cow<str>)| {
+        name == "cursor" && value.is_empty()
+    };
+    let without_empty_cursor;
+    let query = if form_urlencoded::parse(query.as_bytes()).any(|p| empty_cursor(&p)) {
+        without_empty_cursor = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form_urlencoded::parse(query.as_bytes()).filter(|p| !empty_cursor(p)))
+            .finish();
+        without_empty_cursor.as_str()
+    } else {
+        query
+    };
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
@@ -448,14 +566,30 @@ pub fn configure_extractors(cfg: &mut web::ServiceConfig, body_limit: usize) {
         )
         .app_data(web::QueryConfig::default().error_handler(|err, _| query_error(err).into()))
         .app_data(
-            web::PathConfig::default().error_handler(|err: PathError, _| {
-                AppError::bad_request(
-                    "invalid_path",
-                    format!("A path parameter is invalid: {err}."),
-                )
-                .into()
-            }),
+            web::PathConfig::default()
+                .error_handler(|err: PathError, req| path_error(&err, req).into()),
         );
+}
+
+/// A path parameter that did not parse: 400, unless the path is a literal
+/// one the router gave to a `{parameter}` sibling because only the sibling
+/// takes this method (`DELETE /invitations/accept` is not the invitation
+/// "accept"): then 405 with the literal path's `Allow`.
+fn path_error(err: &PathError, req: &HttpRequest) -> AppError {
+    if let Some(state) = req.app_data::<web::Data<super::state::AppState>>()
+        && let Some(pattern) = state.spec.pattern_of(req.path())
+        && req
+            .match_pattern()
+            .is_some_and(|matched| matched != pattern)
+    {
+        return AppError::method_not_allowed(
+            state.spec.allowed_methods(pattern).map(str::to_string),
+        );
+    }
+    AppError::bad_request(
+        "invalid_path",
+        format!("A path parameter is invalid: {err}."),
+    )
 }
 
 fn json_payload_error(err: JsonPayloadError, limit: usize) -> AppError {

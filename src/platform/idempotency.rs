@@ -52,6 +52,7 @@ mod entity {
         pub status: Option<i32>,
         pub response_body: Option<Vec<u8>>,
         pub response_content_type: Option<String>,
+        pub response_headers: Option<String>,
         pub locked_at: DateTimeUtc,
         pub created_at: DateTimeUtc,
         pub expires_at: DateTimeUtc,
@@ -74,6 +75,32 @@ pub struct StoredResponse {
     pub content_type: Option<String>,
     /// The body bytes.
     pub body: Vec<u8>,
+    /// The representation headers ([`REPLAYED_HEADERS`]) as sent.
+    pub headers: Vec<(String, String)>,
+}
+
+/// Headers of a stored response that a replay sends again: they describe
+/// the outcome (the new resource's address and version), not the exchange.
+/// `X-Request-Id`, rate-limit and date headers belong to each exchange.
+pub const REPLAYED_HEADERS: [&str; 5] = [
+    "location",
+    "etag",
+    "content-location",
+    "last-modified",
+    "retry-after",
+];
+
+/// The replayed headers of a response, in order.
+fn kept_headers(headers: &actix_web::http::header::HeaderMap) -> Vec<(String, String)> {
+    REPLAYED_HEADERS
+        .iter()
+        .flat_map(|name| {
+            headers
+                .get_all(*name)
+                .filter_map(|v| v.to_str().ok())
+                .map(|v| ((*name).to_string(), v.to_string()))
+        })
+        .collect()
 }
 
 /// What the caller should do with a keyed request.
@@ -182,6 +209,10 @@ pub async fn begin(
                 status: u16::try_from(status).unwrap_or(500),
                 content_type: row.response_content_type,
                 body: row.response_body.unwrap_or_default(),
+                headers: row
+                    .response_headers
+                    .and_then(|h| serde_json::from_str(&h).ok())
+                    .unwrap_or_default(),
             }));
         }
         if row.locked_at < now - LOCK_TIMEOUT && take_over(conn, &row, now).await? {
@@ -269,6 +300,12 @@ pub async fn complete(
         .col_expr(
             Column::ResponseContentType,
             response.content_type.clone().into(),
+        )
+        .col_expr(
+            Column::ResponseHeaders,
+            serde_json::to_string(&response.headers)
+                .map_err(AppError::internal)?
+                .into(),
         )
         .filter(Column::OrganizationId.eq(organization_id))
         .filter(Column::IdempotencyKey.eq(key))
@@ -373,6 +410,9 @@ pub async fn middleware(
             if let Some(ct) = stored.content_type {
                 res.insert_header((header::CONTENT_TYPE, ct));
             }
+            for (name, value) in stored.headers {
+                res.append_header((name, value));
+            }
             res.insert_header((REPLAYED_HEADER, "true"));
             Ok(req.into_response(res.body(stored.body)))
         }
@@ -403,6 +443,7 @@ pub async fn middleware(
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string),
                 body: bytes.to_vec(),
+                headers: kept_headers(head.headers()),
             };
             if let Err(e) = complete(&state.db, org, &key, &stored).await {
                 tracing::error!(error = %e, "idempotency: storing the response failed");

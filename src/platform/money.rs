@@ -70,16 +70,22 @@ pub fn parse_units(s: &str) -> Result<i64, FixedError> {
     Ok(if negative { -units } else { units })
 }
 
-/// Formats units as the shortest exact decimal string.
+/// Formats units as the shortest exact decimal string (a quantity's form).
 pub fn format_units(units: i64) -> String {
-    Units(units).to_string()
+    Units::<0>(units).to_string()
 }
 
-/// Writes units as the shortest exact decimal (`-12.5`, `0.0001`, `3`)
-/// without allocating: lists write two of these per row.
-struct Units(i64);
+/// Decimals an amount of money always shows: the currency's minor unit
+/// (two, as for every currency Mainstay prices in today).
+pub const AMOUNT_MIN_DECIMALS: usize = 2;
 
-impl fmt::Display for Units {
+/// Writes units as an exact decimal with at least `MIN` decimals and no
+/// other trailing zeros (`MIN = 0`: `-12.5`, `0.0001`, `3`; `MIN = 2`:
+/// `0.30`, `3.00`, `1.2345`), without allocating: lists write several of
+/// these per row.
+struct Units<const MIN: usize>(i64);
+
+impl<const MIN: usize> fmt::Display for Units<MIN> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let one = ONE.unsigned_abs();
         let abs = self.0.unsigned_abs();
@@ -88,20 +94,20 @@ impl fmt::Display for Units {
         }
         write!(f, "{}", abs / one)?;
         let mut fraction = abs % one;
-        if fraction == 0 {
-            return Ok(());
-        }
         let mut digits = SCALE as usize;
-        while fraction.is_multiple_of(10) {
+        while digits > MIN && fraction.is_multiple_of(10) {
             fraction /= 10;
             digits -= 1;
+        }
+        if digits == 0 {
+            return Ok(());
         }
         write!(f, ".{fraction:0digits$}")
     }
 }
 
 macro_rules! fixed_point {
-    ($(#[$doc:meta])* $name:ident, $example:literal) => {
+    ($(#[$doc:meta])* $name:ident, $min_decimals:expr, $example:literal, $format:literal) => {
         $(#[$doc])*
         #[derive(
             Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash,
@@ -158,7 +164,7 @@ macro_rules! fixed_point {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                Units(self.0).fmt(f)
+                Units::<{ $min_decimals }>(self.0).fmt(f)
             }
         }
 
@@ -176,7 +182,7 @@ macro_rules! fixed_point {
 
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                fixed_schema($example)
+                fixed_schema($example, $format)
             }
         }
 
@@ -185,15 +191,24 @@ macro_rules! fixed_point {
 }
 
 fixed_point!(
-    /// An exact amount of money (scale 4), a decimal string in JSON.
+    /// An exact amount of money (scale 4), a decimal string in JSON, always
+    /// written with at least the currency's two decimals (`"0.30"`).
     Amount,
-    "19.99"
+    AMOUNT_MIN_DECIMALS,
+    "19.90",
+    "Money: an exact decimal string with at most 4 decimal places. Responses always \
+     show at least two decimals and no other trailing zeros (`\"0.30\"`, `\"3.00\"`, \
+     `\"0.1250\"` is written `\"0.125\"`)."
 );
 
 fixed_point!(
-    /// An exact quantity of stock or units (scale 4), a decimal string in JSON.
+    /// An exact quantity of stock or units (scale 4), a decimal string in JSON,
+    /// written canonically: no trailing zeros, no point for a whole number.
     Quantity,
-    "12.5"
+    0,
+    "12.5",
+    "Quantity: an exact decimal string with at most 4 decimal places. Responses write it \
+     canonically, without trailing zeros (`\"12.5\"`, `\"3\"`)."
 );
 
 impl Amount {
@@ -227,14 +242,18 @@ impl de::Visitor<'_> for FixedVisitor {
     // form is the decimal string (a JSON number invites floating point).
 }
 
-fn fixed_schema(example: &str) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+fn fixed_schema(
+    example: &str,
+    description: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     ObjectBuilder::new()
         .schema_type(Type::String)
+        .format(Some(utoipa::openapi::schema::SchemaFormat::Custom(
+            "decimal".into(),
+        )))
         .pattern(Some(r"^-?\d{1,15}(\.\d{1,4})?$"))
-        .description(Some(
-            "Exact decimal with at most 4 decimal places, as a string.",
-        ))
+        .description(Some(description))
         .examples([serde_json::Value::String(example.to_string())])
         .into()
 }
@@ -255,7 +274,26 @@ mod tests {
             .unwrap()
             .checked_add("0.2".parse().unwrap())
             .unwrap();
-        assert_eq!(sum.to_string(), "0.3");
+        assert_eq!(sum.to_string(), "0.30");
+    }
+
+    #[test]
+    fn amounts_keep_two_decimals_and_quantities_are_canonical() {
+        for (text, amount, quantity) in [
+            ("0.30", "0.30", "0.3"),
+            ("0.10", "0.10", "0.1"),
+            ("3", "3.00", "3"),
+            ("0", "0.00", "0"),
+            ("1.2345", "1.2345", "1.2345"),
+            ("0.1250", "0.125", "0.125"),
+            ("-0.5", "-0.50", "-0.5"),
+            ("0.0001", "0.0001", "0.0001"),
+        ] {
+            let a: Amount = text.parse().unwrap();
+            assert_eq!(serde_json::to_value(a).unwrap(), amount, "{text}");
+            let q: Quantity = text.parse().unwrap();
+            assert_eq!(serde_json::to_value(q).unwrap(), quantity, "{text}");
+        }
     }
 
     #[test]

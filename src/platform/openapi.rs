@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use utoipa::{
     Modify, OpenApi, ToResponse,
     openapi::{
-        self, HttpMethod,
+        self,
         security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
     },
 };
@@ -216,6 +216,17 @@ impl Modify for SecurityAddon {
     }
 }
 
+/// The document as JSON, finished: what every operation of a kind shares
+/// (headers, examples, required fields, ...; see `openapi_finish`).
+pub fn finished(doc: openapi::OpenApi) -> serde_json::Value {
+    let mut value = serde_json::to_value(&doc).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the OpenAPI document did not serialize");
+        serde_json::Value::Null
+    });
+    super::openapi_finish::finish(&mut value);
+    value
+}
+
 /// The finished document, rendered once to JSON (shared by every worker,
 /// served as is), plus what the router needs from it.
 pub struct ApiSpec {
@@ -223,39 +234,43 @@ pub struct ApiSpec {
     pub json: actix_web::web::Bytes,
     /// `Allow` header value per path pattern, for 405 answers.
     allow: HashMap<String, String>,
+    /// Every documented path pattern, split into segments, for matching a
+    /// request path the router refused.
+    patterns: Vec<(Vec<String>, String)>,
 }
 
 impl ApiSpec {
-    /// Renders and indexes a finished document.
+    /// Finishes ([`super::openapi_finish::finish`]), renders and indexes a
+    /// document.
     pub fn new(doc: openapi::OpenApi) -> Self {
-        let allow = doc
-            .paths
-            .paths
-            .iter()
-            .map(|(path, item)| {
-                let methods: Vec<&str> = [
-                    (HttpMethod::Get, &item.get),
-                    (HttpMethod::Post, &item.post),
-                    (HttpMethod::Put, &item.put),
-                    (HttpMethod::Patch, &item.patch),
-                    (HttpMethod::Delete, &item.delete),
-                    (HttpMethod::Head, &item.head),
-                    (HttpMethod::Options, &item.options),
-                ]
+        let value = finished(doc);
+        let mut allow = HashMap::new();
+        let mut patterns = Vec::new();
+        for (path, item) in value["paths"].as_object().into_iter().flatten() {
+            let methods: Vec<&str> = ["get", "post", "put", "patch", "delete", "head", "options"]
                 .into_iter()
-                .filter(|(_, op)| op.is_some())
-                .map(|(m, _)| method_name(m))
+                .filter(|m| item.get(*m).is_some())
+                .map(|m| match m {
+                    "get" => "GET",
+                    "post" => "POST",
+                    "put" => "PUT",
+                    "patch" => "PATCH",
+                    "delete" => "DELETE",
+                    "head" => "HEAD",
+                    _ => "OPTIONS",
+                })
                 .collect();
-                (path.clone(), methods.join(", "))
-            })
-            .collect();
-        let json = doc.to_json().unwrap_or_else(|e| {
+            allow.insert(path.clone(), methods.join(", "));
+            patterns.push((path.split('/').map(str::to_string).collect(), path.clone()));
+        }
+        let json = serde_json::to_vec(&value).unwrap_or_else(|e| {
             tracing::error!(error = %e, "the OpenAPI document did not serialize");
-            "{}".into()
+            b"{}".to_vec()
         });
         Self {
             json: json.into(),
             allow,
+            patterns,
         }
     }
 
@@ -263,17 +278,32 @@ impl ApiSpec {
     pub fn allowed_methods(&self, pattern: &str) -> Option<&str> {
         self.allow.get(pattern).map(String::as_str)
     }
-}
 
-fn method_name(m: HttpMethod) -> &'static str {
-    match m {
-        HttpMethod::Get => "GET",
-        HttpMethod::Post => "POST",
-        HttpMethod::Put => "PUT",
-        HttpMethod::Patch => "PATCH",
-        HttpMethod::Delete => "DELETE",
-        HttpMethod::Head => "HEAD",
-        HttpMethod::Options => "OPTIONS",
-        HttpMethod::Trace => "TRACE",
+    /// The documented path pattern a request path falls under: a literal
+    /// segment wins over a `{parameter}` (`/invitations/accept` is not the
+    /// invitation `accept`), left to right.
+    pub fn pattern_of(&self, path: &str) -> Option<&str> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.patterns
+            .iter()
+            .filter(|(pattern, _)| {
+                pattern.len() == segments.len()
+                    && pattern.iter().zip(&segments).all(|(p, s)| {
+                        p == s || (p.starts_with('{') && p.ends_with('}') && !s.is_empty())
+                    })
+            })
+            // Literal segments as a bit string, the leftmost the highest bit:
+            // the pattern with the earliest literal where they differ wins.
+            .max_by_key(|(pattern, _)| {
+                pattern.iter().fold(0u64, |acc, p| {
+                    (acc << 1) | u64::from(!(p.starts_with('{') && p.ends_with('}')))
+                })
+            })
+            .map(|(_, p)| p.as_str())
+    }
+
+    /// The methods the documented path a request path falls under supports.
+    pub fn allowed_methods_of(&self, path: &str) -> Option<&str> {
+        self.pattern_of(path).and_then(|p| self.allowed_methods(p))
     }
 }

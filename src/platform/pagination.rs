@@ -37,7 +37,8 @@ impl PageParams {
         self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
     }
 
-    /// Decodes the cursor into the list's key type.
+    /// Decodes the cursor into the list's key type (an empty `cursor=` never
+    /// gets here: `extract::parse_query` drops it).
     pub fn after<K: DeserializeOwned>(&self) -> Result<Option<K>, AppError> {
         self.cursor.as_deref().map(decode_cursor).transpose()
     }
@@ -67,7 +68,7 @@ pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, AppError> {
 pub struct Page<T> {
     /// The rows of this page.
     pub data: Vec<T>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
+    /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
     /// Whether another page follows.
     pub has_more: bool,

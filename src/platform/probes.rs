@@ -1,9 +1,10 @@
-//! Operational endpoints: `/health` (the process is alive), `/ready`
-//! (database and cache answer) and `/metrics` (Prometheus text).
+//! Operational endpoints: `/` (where the documentation is), `/health` (the
+//! process is alive), `/ready` (database and cache answer) and `/metrics`
+//! (Prometheus text).
 
 use std::time::Duration;
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -35,6 +36,65 @@ pub struct Readiness {
     /// `memory` or `redis`.
     #[schema(example = "memory")]
     pub cache: &'static str,
+}
+
+/// Where to start.
+#[derive(Serialize, ToSchema)]
+pub struct Index {
+    /// The product.
+    #[schema(example = "Mainstay API")]
+    pub name: &'static str,
+    /// The running version.
+    #[schema(example = "0.1.0")]
+    pub version: &'static str,
+    /// Swagger UI (interactive documentation).
+    #[schema(example = "/docs/")]
+    pub docs: &'static str,
+    /// The OpenAPI document.
+    #[schema(example = "/api-docs/openapi.json")]
+    pub openapi: &'static str,
+    /// How to begin.
+    #[schema(
+        example = "Create an organization with POST /api/v1/organizations/onboard, then sign in with POST /api/v1/auth/login."
+    )]
+    pub getting_started: &'static str,
+}
+
+/// Points to the documentation: a browser (`Accept: text/html`) is sent to
+/// Swagger UI; any other client gets the links as JSON.
+#[utoipa::path(
+    tag = "ops",
+    security(()),
+    responses(
+        (status = 200, description = "Links to the documentation", body = Index,
+            headers(("Link" = String, description = "`</docs/>; rel=\"service-doc\"`"))),
+        (status = 303, description = "A browser is sent to Swagger UI at `/docs/`",
+            headers(("Location" = String, description = "`/docs/`"))),
+    )
+)]
+#[get("/")]
+pub async fn index(req: HttpRequest) -> HttpResponse {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html {
+        return HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/docs/"))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .insert_header((header::LINK, r#"</docs/>; rel="service-doc""#))
+        .json(Index {
+            name: "Mainstay API",
+            version: env!("CARGO_PKG_VERSION"),
+            docs: "/docs/",
+            openapi: crate::startup::OPENAPI_PATH,
+            getting_started: "Create an organization with POST /api/v1/organizations/onboard \
+                (or use the demo organization printed at the first start), sign in with POST \
+                /api/v1/auth/login, and send `Authorization: Bearer <access_token>`.",
+        })
 }
 
 /// The process is alive.

@@ -47,7 +47,11 @@ pub fn init_subscriber(settings: &TelemetrySettings) {
             .with_current_span(true)
             .with_span_list(false)
             .try_init(),
-        LogFormat::Pretty => fmt().with_env_filter(filter).try_init(),
+        // Colour only on a terminal: piped or collected logs stay plain text.
+        LogFormat::Pretty => fmt()
+            .with_env_filter(filter)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .try_init(),
     };
 }
 

@@ -362,6 +362,7 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
             json!({ "email": "sneaky@example.com", "role_ids": [Uuid::nil()] })
         }
         ("POST", "/api/v1/auth/switch-organization") => json!({ "organization_id": Uuid::nil() }),
+        ("POST", "/api/v1/organizations") => json!({ "name": "Probe's own" }),
         ("POST", "/api/v1/auth/change-password") => {
             json!({ "current_password": "x", "new_password": "y-y-y-y-y-y" })
         }
@@ -439,6 +440,7 @@ const SELF_SERVICE: &[(&str, &str)] = &[
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/api/v1/auth/change-password"),
     ("POST", "/api/v1/auth/switch-organization"),
+    ("POST", "/api/v1/organizations"),
     ("DELETE", "/api/v1/auth/sessions/{id}"),
     ("PATCH", "/api/v1/users/me"),
     ("POST", "/api/v1/auth/mfa/enable"),

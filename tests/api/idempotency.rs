@@ -13,6 +13,7 @@ fn created() -> StoredResponse {
         status: 201,
         content_type: Some("application/json".into()),
         body: br#"{"id":"x"}"#.to_vec(),
+        headers: vec![("location".into(), "/api/v1/x/1".into())],
     }
 }
 
@@ -102,6 +103,7 @@ async fn a_server_error_or_release_frees_the_key_for_a_retry() {
         status: 503,
         content_type: None,
         body: vec![],
+        headers: vec![],
     };
     idempotency::complete(db, org, "k", &failed).await.unwrap();
     assert_eq!(

@@ -99,7 +99,7 @@ async fn products_have_unique_skus_filters_and_archiving() {
     product(&app, &owner, "NUT-M8").await;
     let found = app.get_json("/api/v1/products?q=bolt", &owner.token).await;
     assert_eq!(found["data"].as_array().unwrap().len(), 1);
-    assert_eq!(found["data"][0]["sale_price"], "4");
+    assert_eq!(found["data"][0]["sale_price"], "4.00");
     let res = app
         .get_as(&format!("/api/v1/products/{id}"), &owner.token)
         .await;
@@ -328,7 +328,7 @@ async fn a_member_moves_stock_but_only_managers_adjust_it() {
             &owner.token,
         )
         .await;
-    assert_eq!(levels["data"][0]["avg_cost"], "2.5");
+    assert_eq!(levels["data"][0]["avg_cost"], "2.50");
 }
 
 #[tokio::test]
@@ -1012,9 +1012,9 @@ async fn an_issue_of_several_lines_takes_every_line_or_none() {
         .collect();
     seen.sort();
     let mut expected = vec![
-        (a.clone(), "-3".to_string(), "2".to_string()),
-        (a.clone(), "-4".to_string(), "2".to_string()),
-        (b.clone(), "-2".to_string(), "3".to_string()),
+        (a.clone(), "-3".to_string(), "2.00".to_string()),
+        (a.clone(), "-4".to_string(), "2.00".to_string()),
+        (b.clone(), "-2".to_string(), "3.00".to_string()),
     ];
     expected.sort();
     assert_eq!(seen, expected);

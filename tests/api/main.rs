@@ -6,6 +6,7 @@ mod access;
 mod auth;
 mod cache;
 mod cli;
+mod contract;
 mod deploy;
 mod errors;
 mod helpers;

@@ -214,9 +214,9 @@ async fn purchase_order_partial_receipts_add_up_to_received() {
     assert_eq!(po["status"], "draft");
     assert_eq!(po["number"], "PO-000001");
     assert_eq!(po["currency"], "EUR", "the supplier's currency");
-    assert_eq!(po["lines"][1]["unit_cost"], "2.5", "the standard cost");
+    assert_eq!(po["lines"][1]["unit_cost"], "2.50", "the standard cost");
     assert_eq!(po["lines"][0]["sku"], "BOLT");
-    assert_eq!(po["total_amount"], "27.5");
+    assert_eq!(po["total_amount"], "27.50");
 
     let early = receive_po(
         &app,
@@ -264,7 +264,7 @@ async fn purchase_order_partial_receipts_add_up_to_received() {
     assert_eq!(m["kind"], "receipt");
     assert_eq!(m["reference_type"], "purchase_order");
     assert_eq!(m["reference_id"], po["id"]);
-    assert_eq!(m["unit_cost"], "1.5");
+    assert_eq!(m["unit_cost"], "1.50");
     assert_eq!(m["reason"], "DN-1");
 
     let second = receive_po(
@@ -508,7 +508,7 @@ async fn drafts_change_and_cancel_while_illegal_transitions_are_409() {
     let changed: Value = changed.json().await.unwrap();
     assert_eq!(changed["lines"].as_array().unwrap().len(), 1);
     assert_eq!(changed["lines"][0]["product_id"], b.as_str());
-    assert_eq!(changed["total_amount"], "1");
+    assert_eq!(changed["total_amount"], "1.00");
     assert_eq!(changed["expected_on"], "2026-12-01");
     let service: Value = app
         .post_as(

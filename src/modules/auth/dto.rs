@@ -198,6 +198,16 @@ pub struct OrganizationOut {
     pub version: i32,
 }
 
+/// `POST /organizations`: another organization, owned by the caller.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganizationIn {
+    /// The new organization's name.
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200, example = "Acme Retail GmbH")]
+    pub name: String,
+}
+
 /// `PATCH /organizations/{id}`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -423,9 +433,9 @@ pub struct PlanOut {
     pub code: &'static str,
     /// Display name.
     pub name: &'static str,
-    /// Members allowed (absent: unlimited).
+    /// Members allowed (null: unlimited).
     pub max_seats: Option<u64>,
-    /// Products allowed (absent: unlimited).
+    /// Products allowed (null: unlimited).
     pub max_products: Option<u64>,
     /// API requests per minute per organization.
     pub api_requests_per_minute: u64,
@@ -631,10 +641,58 @@ pub struct MfaChallengeIn {
     pub recovery_code: Option<String>,
 }
 
-/// Login answer for an MFA user: complete it at `POST /auth/mfa/challenge`.
+/// `status` of a login answer with tokens.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignedInStatus {
+    /// Signed in: the tokens are in the answer.
+    SignedIn,
+}
+
+/// `status` of a login answer that needs a second factor.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaRequiredStatus {
+    /// A TOTP or recovery code is needed.
+    MfaRequired,
+}
+
+/// Login answer with tokens (`status: "signed_in"`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedInOut {
+    /// Always `signed_in`: tells this answer from an MFA challenge.
+    pub status: SignedInStatus,
+    /// Short-lived JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Opaque, single-use; exchange at `POST /auth/refresh`.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Access token lifetime in seconds.
+    #[schema(example = 900)]
+    pub expires_in: i64,
+}
+
+impl From<TokensOut> for SignedInOut {
+    fn from(t: TokensOut) -> Self {
+        Self {
+            status: SignedInStatus::SignedIn,
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            token_type: t.token_type,
+            expires_in: t.expires_in,
+        }
+    }
+}
+
+/// Login answer for an MFA user (`status: "mfa_required"`): complete it at
+/// `POST /auth/mfa/challenge`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MfaChallengeOut {
-    /// Always true.
+    /// Always `mfa_required`: tells this answer from one with tokens.
+    pub status: MfaRequiredStatus,
+    /// Always true (kept for older clients; read `status`).
     pub mfa_required: bool,
     /// Single-use, 5 minutes.
     pub mfa_token: String,
@@ -642,12 +700,17 @@ pub struct MfaChallengeOut {
     pub expires_in: i64,
 }
 
-/// `POST /auth/login` answer: tokens, or an MFA challenge.
+/// `POST /auth/login` answer: tokens, or an MFA challenge; `status` tells
+/// which.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
+#[schema(discriminator(property_name = "status", mapping(
+    ("signed_in" = "#/components/schemas/SignedInOut"),
+    ("mfa_required" = "#/components/schemas/MfaChallengeOut"),
+)))]
 pub enum LoginOut {
     /// Signed in.
-    Tokens(TokensOut),
+    Tokens(SignedInOut),
     /// A TOTP or recovery code is needed.
     Mfa(MfaChallengeOut),
 }

@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(forgot_password)
         .service(reset_password)
         .service(permissions)
+        .service(create_organization)
         .service(get_organization)
         .service(patch_organization)
         .service(plans)
@@ -92,9 +93,16 @@ fn with_etag<T: serde::Serialize>(version: i32, body: &T) -> HttpResponse {
     HttpResponse::Ok().insert_header(etag(version)).json(body)
 }
 
-/// Create an organization with its owner; returns the owner's tokens.
+/// Create an organization with its owner.
+///
+/// Start here. Creates the organization, its system roles (`owner`,
+/// `admin`, ...), its owner and a Free subscription, and signs the owner
+/// in: the answer holds the tokens. Send the `access_token` as
+/// `Authorization: Bearer <token>` (in Swagger UI: Authorize). A person who
+/// already has an account signs in and creates further organizations with
+/// `POST /api/v1/organizations`.
 #[utoipa::path(
-    tag = "auth",
+    tag = "organizations",
     request_body = OnboardIn,
     responses(
         (status = 201, description = "Organization, owner and tokens", body = OnboardOut,
@@ -126,9 +134,12 @@ async fn onboard(
         .json(out))
 }
 
-/// Sign up: like onboarding, the organization name defaults to the person's.
+/// Sign up: a person and their own organization.
+///
+/// Like onboarding, with the organization's name optional: it defaults to
+/// "<full name>'s organization". Answers the new session's tokens.
 #[utoipa::path(
-    tag = "auth",
+    tag = "organizations",
     request_body = RegisterIn,
     responses(
         (status = 201, description = "Organization, owner and tokens", body = OnboardOut,
@@ -165,6 +176,12 @@ async fn register(
 }
 
 /// Sign in with email and password.
+///
+/// Answers `status: "signed_in"` with tokens, or, for a person with
+/// multi-factor authentication, `status: "mfa_required"` with an
+/// `mfa_token` to complete at `POST /api/v1/auth/mfa/challenge`. Failed
+/// attempts are limited per address and per account (429 with
+/// `Retry-After`).
 #[utoipa::path(
     tag = "auth",
     request_body = LoginIn,
@@ -186,8 +203,11 @@ async fn login(
     ))
 }
 
-/// Exchange a refresh token for new tokens; the old one dies. Presenting a
-/// used one ends the whole session and answers 401.
+/// Exchange a refresh token for new tokens.
+///
+/// Rotation: the presented refresh token dies and a new pair is issued.
+/// Presenting a refresh token that was already used ends the whole session
+/// (it was stolen or replayed) and answers 401.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshIn,
@@ -360,7 +380,11 @@ async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Ask for a reset mail. Always 202, whether or not the account exists.
+/// Ask for a password reset mail.
+///
+/// Always 202, whether or not an account has this email, and in the same
+/// time either way: the answer tells nothing about who has an account. The
+/// mail carries a single-use token for `POST /api/v1/auth/reset-password`.
 #[utoipa::path(
     tag = "auth",
     request_body = ForgotPasswordIn,
@@ -379,8 +403,10 @@ async fn forgot_password(
     Ok(HttpResponse::Accepted().finish())
 }
 
-/// Set a new password with a reset token (single use, 30 minutes); every
-/// session of the person ends.
+/// Set a new password with a reset token.
+///
+/// The token is single use and valid for 30 minutes. Every session of the
+/// person ends; sign in again with the new password.
 #[utoipa::path(
     tag = "auth",
     request_body = ResetPasswordIn,
@@ -415,6 +441,42 @@ async fn permissions(
 ) -> AppResult<web::Json<Vec<PermissionOut>>> {
     principal.require(ROLES_READ)?;
     Ok(web::Json(members::permission_catalogue(state.permissions)))
+}
+
+/// Create another organization, owned by the caller.
+#[utoipa::path(
+    description = SELF_SERVICE.described(
+        "For a person who already has an account (onboarding the same email is a 409): \
+         the organization gets its system roles and a Free subscription, and the caller \
+         becomes its owner. The session stays where it is; move with \
+         `POST /api/v1/auth/switch-organization`."
+    ),
+    tag = "organizations",
+    request_body = CreateOrganizationIn,
+    responses(
+        (status = 201, description = "The new organization", body = OrganizationOut,
+            headers(
+                ("Location" = String, description = "The new organization"),
+                ("ETag" = String, description = "Its version")
+            )),
+    ),
+    security(("bearer_auth" = []))
+)]
+#[post("/organizations")]
+async fn create_organization(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidatedJson<CreateOrganizationIn>,
+) -> AppResult<HttpResponse> {
+    principal.require(SELF_SERVICE)?;
+    let out = identity::create_organization(&state, &principal, &body.name).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/organizations/{}", out.id),
+        ))
+        .insert_header(etag(out.version))
+        .json(out))
 }
 
 /// The caller's organization (another id answers 404).
@@ -467,6 +529,9 @@ async fn patch_organization(
 }
 
 /// Every plan and its limits.
+///
+/// Public, so a sign-up page can show them: the seats, products and API
+/// requests per minute each plan allows.
 #[utoipa::path(
     tag = "subscriptions",
     responses((status = 200, description = "Plans, cheapest first", body = Vec<PlanOut>))
@@ -962,8 +1027,11 @@ async fn delete_invitation(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Accept an invitation (public): a new person gives a name and password,
-/// an existing one their current password. Returns a session in the organization.
+/// Accept an invitation.
+///
+/// Public: the invitation token is the credential. A new person gives a
+/// name and a password; a person with an account gives their current
+/// password. Answers a session in the inviting organization.
 #[utoipa::path(
     tag = "users",
     request_body = AcceptInvitationIn,
@@ -1224,7 +1292,10 @@ async fn mfa_disable(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Complete an MFA user's login with a TOTP code or a recovery code.
+/// Complete a multi-factor sign-in.
+///
+/// Takes the `mfa_token` of the login answer and either the current TOTP
+/// code or one unused recovery code; answers the session's tokens.
 #[utoipa::path(
     tag = "auth",
     request_body = MfaChallengeIn,

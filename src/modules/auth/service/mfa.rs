@@ -17,7 +17,10 @@ use super::{
 };
 use crate::{
     modules::auth::{
-        dto::{MfaChallengeIn, MfaChallengeOut, MfaEnrollmentOut, RecoveryCodesOut, TokensOut},
+        dto::{
+            MfaChallengeIn, MfaChallengeOut, MfaEnrollmentOut, MfaRequiredStatus, RecoveryCodesOut,
+            TokensOut,
+        },
         entities::{recovery_code, user},
     },
     platform::prelude::*,
@@ -272,6 +275,7 @@ pub async fn start_challenge(
         )
         .await?;
     Ok(MfaChallengeOut {
+        status: MfaRequiredStatus::MfaRequired,
         mfa_required: true,
         mfa_token: token,
         expires_in: CHALLENGE_TTL.as_secs() as i64,

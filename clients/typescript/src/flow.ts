@@ -1,0 +1,146 @@
+// A frontend's first session against Mainstay, written the way a frontend
+// developer would: types generated from the live spec (openapi-typescript),
+// calls through openapi-fetch, strict TypeScript, no `any`. CI compiles it
+// with `tsc --strict` and runs it against a fresh server (scripts/contract.sh).
+import createClient from "openapi-fetch";
+import type { components, paths } from "./schema.js";
+
+type Problem = components["schemas"]["ProblemDetails"];
+
+const baseUrl = process.env.MAINSTAY_URL ?? "http://127.0.0.1:8080";
+const api = createClient<paths>({ baseUrl });
+
+function check(condition: boolean, what: string): asserts condition {
+  if (!condition) {
+    throw new Error(`contract broken: ${what}`);
+  }
+  console.log(`ok - ${what}`);
+}
+
+function problem(error: Problem | undefined, status: number, code: string): Problem {
+  check(error !== undefined, `a ${status} carries a problem body`);
+  check(error.status === status && error.code === code, `${status} ${code} (got ${error.status} ${error.code})`);
+  return error;
+}
+
+const unique = Date.now().toString(36);
+const email = `owner-${unique}@example.com`;
+const password = "correct horse battery staple";
+
+// 1. Onboard: an organization, its owner and tokens.
+const onboarded = await api.POST("/api/v1/organizations/onboard", {
+  body: { organization_name: `Contract ${unique}`, email, password, full_name: "Ada Owner" },
+});
+check(onboarded.response.status === 201 && onboarded.data !== undefined, "onboarding answers 201");
+const location: string | null = onboarded.response.headers.get("Location");
+check(location === `/api/v1/organizations/${onboarded.data.organization.id}`, "onboarding sends Location");
+
+// 2. Login: a discriminated union, narrowed on `status`.
+const login = await api.POST("/api/v1/auth/login", { body: { email, password } });
+check(login.data !== undefined, "login answers 200");
+let session: { access: string; refresh: string };
+if (login.data.status === "signed_in") {
+  session = { access: login.data.access_token, refresh: login.data.refresh_token };
+} else {
+  throw new Error(`unexpected MFA challenge, token expires in ${login.data.expires_in} s`);
+}
+
+// 3. Refresh: the old refresh token dies, the new pair works.
+const refreshed = await api.POST("/api/v1/auth/refresh", { body: { refresh_token: session.refresh } });
+check(refreshed.data !== undefined, "refresh rotates the tokens");
+session = { access: refreshed.data.access_token, refresh: refreshed.data.refresh_token };
+const reused = await api.POST("/api/v1/auth/refresh", { body: { refresh_token: login.data.refresh_token } });
+problem(reused.error, 401, "unauthorized");
+check(reused.response.headers.get("WWW-Authenticate")?.startsWith("Bearer") === true, "a 401 carries WWW-Authenticate: Bearer");
+
+const authed = createClient<paths>({
+  baseUrl,
+  headers: { Authorization: `Bearer ${session.access}` },
+});
+
+// 4. Create resources; money keeps its two decimals.
+const skus: string[] = [];
+for (let i = 0; i < 5; i++) {
+  const sku = `SKU-${unique}-${i}`;
+  const created = await authed.POST("/api/v1/products", {
+    body: { sku, name: `Product ${i}`, sale_price: "0.30", standard_cost: "0.10" },
+  });
+  check(created.response.status === 201 && created.data !== undefined, `product ${i} created`);
+  const price: string = created.data.sale_price;
+  check(price === "0.30" && created.data.standard_cost === "0.10", `"0.30" round-trips as "0.30" (got ${price})`);
+  skus.push(created.data.sku);
+}
+
+// 5. Page through them, two at a time, following next_cursor until null.
+const seen: string[] = [];
+let cursor: string | undefined = undefined;
+for (let pages = 0; pages < 10; pages++) {
+  const page = await authed.GET("/api/v1/products", {
+    params: { query: { limit: 2, q: unique, ...(cursor === undefined ? {} : { cursor }) } },
+  });
+  check(page.data !== undefined, `page ${pages + 1} answers 200`);
+  seen.push(...page.data.data.map((p) => p.sku));
+  const next: string | null = page.data.next_cursor;
+  check(page.data.has_more === (next !== null), "has_more agrees with next_cursor");
+  if (next === null) break;
+  cursor = next;
+}
+check(seen.length === skus.length && skus.every((s) => seen.includes(s)), "paging returns every product once");
+
+// 6. 409: a duplicate SKU, read from the problem body.
+const duplicate = await authed.POST("/api/v1/products", { body: { sku: skus[0] ?? "", name: "Again" } });
+check(duplicate.response.status === 409, "a duplicate SKU is a 409");
+check(typeof duplicate.error?.detail === "string", "the 409 problem has a detail");
+
+// 7. 412: a change based on a stale version; 304 on a matching ETag.
+const first = await authed.POST("/api/v1/products", { body: { sku: `V-${unique}`, name: "Versioned" } });
+check(first.data !== undefined, "a product to change");
+const id = first.data.id;
+const got = await authed.GET("/api/v1/products/{id}", { params: { path: { id } } });
+const etag: string | null = got.response.headers.get("ETag");
+check(etag !== null, "a single product carries an ETag");
+const notModified = await fetch(`${baseUrl}/api/v1/products/${id}`, {
+  headers: { Authorization: `Bearer ${session.access}`, "If-None-Match": etag },
+});
+check(notModified.status === 304, "If-None-Match with the current ETag answers 304");
+const changed = await authed.PATCH("/api/v1/products/{id}", {
+  params: { path: { id }, header: { "If-Match": etag } },
+  body: { name: "Versioned, renamed" },
+});
+check(changed.data !== undefined, "a PATCH with the current ETag applies");
+const stale = await authed.PATCH("/api/v1/products/{id}", {
+  params: { path: { id }, header: { "If-Match": etag } },
+  body: { name: "Lost update" },
+});
+problem(stale.error, 412, "version_mismatch");
+
+// 8. 422: every field error of the body in one answer, an unknown field too.
+const invalid = await authed.POST("/api/v1/products", {
+  // A frontend bug on purpose: the cast is the only way past the types.
+  body: { sku: "", name: "x", colour: "red" } as unknown as components["schemas"]["ProductIn"],
+});
+const p422 = problem(invalid.error, 422, "validation_failed");
+const fields = (p422.errors ?? []).map((e) => `${e.field}:${e.code}`);
+check(fields.includes("colour:unknown_field") && fields.includes("sku:length"), `one 422 lists every field (${fields.join(", ")})`);
+
+// 9. An idempotent POST replays the first answer, headers included.
+const key = `create-${unique}`;
+const once = await authed.POST("/api/v1/products", {
+  params: { header: { "Idempotency-Key": key } },
+  body: { sku: `IDEM-${unique}`, name: "Exactly once" },
+});
+const twice = await authed.POST("/api/v1/products", {
+  params: { header: { "Idempotency-Key": key } },
+  body: { sku: `IDEM-${unique}`, name: "Exactly once" },
+});
+check(once.response.status === 201 && twice.response.status === 201, "both answers are 201");
+const replayed: string | null = twice.response.headers.get("Idempotent-Replayed");
+check(replayed === "true", "the second answer is a replay");
+check(
+  twice.response.headers.get("Location") === once.response.headers.get("Location") &&
+    twice.response.headers.get("ETag") === once.response.headers.get("ETag"),
+  "the replay keeps Location and ETag",
+);
+check(twice.data?.id === once.data?.id, "the replay is the same product");
+
+console.log("contract flow: all checks passed");
