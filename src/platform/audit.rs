@@ -92,7 +92,9 @@ pub struct AuditRecord {
     pub entity_type: String,
     /// Entity id.
     pub entity_id: Option<String>,
-    /// What changed.
+    /// What changed: an object of the changed fields (their new values, or
+    /// `{"from": ..., "to": ...}`), or `null`.
+    #[schema(value_type = Option<Object>, additional_properties)]
     pub changes: Option<serde_json::Value>,
     /// The request that made the change.
     pub request_id: Option<String>,

@@ -89,6 +89,19 @@ pub fn finish(doc: &mut Value) {
     }
     finish_error_responses(doc);
     require_response_fields(doc);
+    drop_unused_schemas(doc);
+}
+
+/// Removes schemas no operation or response reaches (a type registered for
+/// a use that went away): a client generator would emit dead types.
+fn drop_unused_schemas(doc: &mut Value) {
+    let schemas = doc["components"]["schemas"].clone();
+    let mut used = BTreeSet::new();
+    reachable(&doc["paths"], &schemas, &mut used);
+    reachable(&doc["components"]["responses"], &schemas, &mut used);
+    if let Some(all) = doc["components"]["schemas"].as_object_mut() {
+        all.retain(|name, _| used.contains(name));
+    }
 }
 
 fn header(description: &str, schema: Value) -> Value {
@@ -175,6 +188,11 @@ fn finish_operation(method: &str, op: &mut Value, components: &Value) {
                 continue; // a component: finished once, below
             }
             let success = status.starts_with('2');
+            let response_schema = response
+                .get("content")
+                .and_then(|c| c.get("application/json"))
+                .and_then(|c| c.get("schema"))
+                .cloned();
             let headers = response
                 .as_object_mut()
                 .map(|r| r.entry("headers").or_insert_with(|| json!({})));
@@ -195,6 +213,20 @@ fn finish_operation(method: &str, op: &mut Value, components: &Value) {
                         ),
                     );
                 }
+                if success
+                    && !headers.contains_key("ETag")
+                    && response_is_versioned(response_schema.as_ref(), components)
+                {
+                    // Every answer that is a versioned resource carries its
+                    // version (`tests/api/contract.rs` checks the server).
+                    headers.insert(
+                        "ETag".into(),
+                        header(
+                            "The resource's version, for `If-Match` and `If-None-Match`.",
+                            json!({}),
+                        ),
+                    );
+                }
                 for (name, h) in headers.iter_mut() {
                     if h.get("schema").is_none() {
                         h["schema"] = json!({"type": "string"});
@@ -208,8 +240,9 @@ fn finish_operation(method: &str, op: &mut Value, components: &Value) {
                 }
             }
             if success {
-                for (_, content) in response["content"]
-                    .as_object_mut()
+                for (_, content) in response
+                    .get_mut("content")
+                    .and_then(Value::as_object_mut)
                     .into_iter()
                     .flat_map(|c| c.iter_mut())
                 {
@@ -251,6 +284,15 @@ fn finish_operation(method: &str, op: &mut Value, components: &Value) {
             }));
         }
     }
+}
+
+/// True when a response body is a resource with an integer `version`.
+fn response_is_versioned(schema: Option<&Value>, components: &Value) -> bool {
+    schema
+        .and_then(|s| resolve(s, components))
+        .and_then(|s| s.get("properties"))
+        .and_then(|p| p.get("version"))
+        .is_some_and(|v| v.get("type") == Some(&json!("integer")))
 }
 
 fn finish_request_body(body: &mut Value, components: &Value) {
@@ -532,7 +574,7 @@ fn finish_error_responses(doc: &mut Value) {
             example["errors"] = errors;
         }
         response["headers"] = Value::Object(headers);
-        if let Some(content) = response["content"].get_mut(PROBLEM) {
+        if let Some(content) = response.get_mut("content").and_then(|c| c.get_mut(PROBLEM)) {
             content["example"] = example;
         }
     }
@@ -591,10 +633,19 @@ fn require_response_fields(doc: &mut Value) {
     }
 }
 
+/// `required` on every property of an object schema and of the object
+/// schemas written inline in it (a generic `Page<T>` inlines `T`); a `$ref`
+/// is finished on its own.
 fn require_all(schema: &mut Value) {
     if let Some(props) = schema.get("properties").and_then(Value::as_object) {
         let names: Vec<Value> = props.keys().map(|k| json!(k)).collect();
         schema["required"] = Value::Array(names);
+    }
+    if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        props.values_mut().for_each(require_all);
+    }
+    if let Some(items) = schema.get_mut("items") {
+        require_all(items);
     }
     for key in ["allOf", "oneOf", "anyOf"] {
         if let Some(parts) = schema.get_mut(key).and_then(Value::as_array_mut) {

@@ -60,8 +60,10 @@ pub struct Index {
     pub getting_started: &'static str,
 }
 
+/// Where to start.
+///
 /// Points to the documentation: a browser (`Accept: text/html`) is sent to
-/// Swagger UI; any other client gets the links as JSON.
+/// Swagger UI with a 303; any other client gets the links as JSON.
 #[utoipa::path(
     tag = "ops",
     security(()),
@@ -98,6 +100,9 @@ pub async fn index(req: HttpRequest) -> HttpResponse {
 }
 
 /// The process is alive.
+///
+/// Liveness: 200 while the process serves requests, without touching the
+/// database or the cache (a container restarts the process when it fails).
 #[utoipa::path(
     tag = "ops",
     responses((status = 200, description = "The process is alive", body = Health))
@@ -111,6 +116,10 @@ pub async fn health() -> web::Json<Health> {
 }
 
 /// The database and the cache answer.
+///
+/// Readiness: 200 when a query on the database and a ping to the cache both
+/// answer within 2 s; otherwise 503 naming the one that did not (a load
+/// balancer stops sending traffic here meanwhile).
 #[utoipa::path(
     tag = "ops",
     responses(
@@ -159,6 +168,11 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<Readiness>, A
 }
 
 /// Request counts and latency histograms by route pattern and status.
+///
+/// Prometheus text format: `http_requests_total` and
+/// `http_request_duration_seconds` by method, route pattern and status.
+/// Unauthenticated: expose it only to the scraper (e.g. not through the
+/// public proxy).
 #[utoipa::path(
     tag = "ops",
     responses((status = 200, description = "Prometheus text exposition format",

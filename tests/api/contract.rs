@@ -321,3 +321,52 @@ async fn login_answers_say_which_kind_they_are() {
     let login = &spec["components"]["schemas"]["LoginOut"];
     assert_eq!(login["discriminator"]["propertyName"], "status", "{login}");
 }
+
+/// The spec declares `ETag` on every answer that is a versioned resource,
+/// and the server sends it there; a GET of one documents 304.
+#[tokio::test]
+async fn versioned_answers_send_the_etag_the_spec_declares() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let member = app.add_member(&owner, "member").await;
+    let spec = app.spec().await;
+    let declared = |method: &str, path: &str, status: &str| {
+        spec["paths"][path][method]["responses"][status]["headers"]
+            .get("ETag")
+            .is_some()
+    };
+    let created = app
+        .post_as(
+            "/api/v1/products",
+            Some(&owner.token),
+            json!({"sku": "E1", "name": "E"}),
+        )
+        .await;
+    assert!(declared("post", "/api/v1/products", "201"));
+    assert!(created.headers().contains_key(header::ETAG));
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let one = app
+        .get_as(&format!("/api/v1/products/{id}"), &owner.token)
+        .await;
+    assert!(declared("get", "/api/v1/products/{id}", "200"));
+    assert!(one.headers().contains_key(header::ETAG));
+    let get_op = &spec["paths"]["/api/v1/products/{id}"]["get"];
+    assert!(get_op["responses"].get("304").is_some(), "{get_op}");
+    assert!(
+        get_op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "If-None-Match")
+    );
+    let path = format!("/api/v1/users/{}/deactivate", member.user_id);
+    let res = app
+        .call(Method::POST, &path, Some(&owner.token), None)
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(declared("post", "/api/v1/users/{id}/deactivate", "200"));
+    assert!(res.headers().contains_key(header::ETAG));
+}

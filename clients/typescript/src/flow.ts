@@ -49,7 +49,12 @@ if (login.data.status === "signed_in") {
 const refreshed = await api.POST("/api/v1/auth/refresh", { body: { refresh_token: session.refresh } });
 check(refreshed.data !== undefined, "refresh rotates the tokens");
 session = { access: refreshed.data.access_token, refresh: refreshed.data.refresh_token };
-const reused = await api.POST("/api/v1/auth/refresh", { body: { refresh_token: login.data.refresh_token } });
+// Reuse of a spent refresh token ends that whole session (here the
+// onboarding one, so the login session above stays usable).
+const spent = onboarded.data.refresh_token;
+const rotated = await api.POST("/api/v1/auth/refresh", { body: { refresh_token: spent } });
+check(rotated.data !== undefined, "the onboarding session rotates too");
+const reused = await api.POST("/api/v1/auth/refresh", { body: { refresh_token: spent } });
 problem(reused.error, 401, "unauthorized");
 check(reused.response.headers.get("WWW-Authenticate")?.startsWith("Bearer") === true, "a 401 carries WWW-Authenticate: Bearer");
 
@@ -72,10 +77,11 @@ for (let i = 0; i < 5; i++) {
 }
 
 // 5. Page through them, two at a time, following next_cursor until null.
+type ProductPage = components["schemas"]["Page_ProductOut"];
 const seen: string[] = [];
 let cursor: string | undefined = undefined;
 for (let pages = 0; pages < 10; pages++) {
-  const page = await authed.GET("/api/v1/products", {
+  const page: { data?: ProductPage } = await authed.GET("/api/v1/products", {
     params: { query: { limit: 2, q: unique, ...(cursor === undefined ? {} : { cursor }) } },
   });
   check(page.data !== undefined, `page ${pages + 1} answers 200`);

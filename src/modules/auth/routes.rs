@@ -711,11 +711,10 @@ async fn activate_user(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-) -> AppResult<web::Json<UserOut>> {
+) -> AppResult<HttpResponse> {
     principal.require(USERS_MANAGE)?;
-    Ok(web::Json(
-        members::set_active(&state, &principal, id.into_inner(), true).await?,
-    ))
+    let out = members::set_active(&state, &principal, id.into_inner(), true).await?;
+    Ok(with_etag(out.version, &out))
 }
 
 /// Deactivate a member: their sessions here end at once. The last owner
@@ -735,11 +734,10 @@ async fn deactivate_user(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-) -> AppResult<web::Json<UserOut>> {
+) -> AppResult<HttpResponse> {
     principal.require(USERS_MANAGE)?;
-    Ok(web::Json(
-        members::set_active(&state, &principal, id.into_inner(), false).await?,
-    ))
+    let out = members::set_active(&state, &principal, id.into_inner(), false).await?;
+    Ok(with_etag(out.version, &out))
 }
 
 /// Give a member a role (idempotent).
@@ -760,12 +758,11 @@ async fn assign_role(
     state: web::Data<AppState>,
     principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
-) -> AppResult<web::Json<UserOut>> {
+) -> AppResult<HttpResponse> {
     principal.require(USERS_MANAGE)?;
     let (id, role_id) = path.into_inner();
-    Ok(web::Json(
-        members::assign_role(&state, &principal, id, role_id).await?,
-    ))
+    let out = members::assign_role(&state, &principal, id, role_id).await?;
+    Ok(with_etag(out.version, &out))
 }
 
 /// Take a role from a member. The last owner keeps the owner role (409).
@@ -824,7 +821,7 @@ async fn list_roles(
     request_body = RoleIn,
     responses(
         (status = 201, description = "Created", body = RoleOut,
-            headers(("Location" = String, description = "The new role"))),
+            headers(("Location" = String, description = "The new role"), ("ETag" = String, description = "Its version, for `If-Match`"))),
         (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
@@ -1083,7 +1080,7 @@ async fn list_teams(
     request_body = TeamIn,
     responses(
         (status = 201, description = "Created", body = TeamOut,
-            headers(("Location" = String, description = "The new team"))),
+            headers(("Location" = String, description = "The new team"), ("ETag" = String, description = "Its version, for `If-Match`"))),
         (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
@@ -1195,12 +1192,11 @@ async fn add_team_member(
     state: web::Data<AppState>,
     principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
-) -> AppResult<web::Json<TeamOut>> {
+) -> AppResult<HttpResponse> {
     principal.require(TEAMS_MANAGE)?;
     let (id, user_id) = path.into_inner();
-    Ok(web::Json(
-        teams::add_member(&state, &principal, id, user_id).await?,
-    ))
+    let out = teams::add_member(&state, &principal, id, user_id).await?;
+    Ok(with_etag(out.version, &out))
 }
 
 /// Remove a member from a team.

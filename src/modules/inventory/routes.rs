@@ -98,7 +98,7 @@ async fn list_warehouses(
     request_body = WarehouseIn,
     responses(
         (status = 201, description = "Created", body = WarehouseOut,
-            headers(("Location" = String, description = "The new warehouse"))),
+            headers(("Location" = String, description = "The new warehouse"), ("ETag" = String, description = "Its version, for `If-Match`"))),
         (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
@@ -243,7 +243,7 @@ async fn list_products(
     request_body = ProductIn,
     responses(
         (status = 201, description = "Created", body = ProductOut,
-            headers(("Location" = String, description = "The new product"))),
+            headers(("Location" = String, description = "The new product"), ("ETag" = String, description = "Its version, for `If-Match`"))),
         (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
@@ -572,7 +572,7 @@ async fn list_categories(
     request_body = CategoryIn,
     responses(
         (status = 201, description = "Created", body = CategoryOut,
-            headers(("Location" = String, description = "The new category"))),
+            headers(("Location" = String, description = "The new category"), ("ETag" = String, description = "Its version, for `If-Match`"))),
         (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
@@ -702,7 +702,7 @@ async fn list_suppliers(
     request_body = SupplierIn,
     responses(
         (status = 201, description = "Created", body = SupplierOut,
-            headers(("Location" = String, description = "The new supplier"))),
+            headers(("Location" = String, description = "The new supplier"), ("ETag" = String, description = "Its version, for `If-Match`"))),
     ),
     security(("bearer_auth" = []))
 )]
@@ -834,7 +834,7 @@ async fn list_purchase_orders(
     request_body = PurchaseOrderIn,
     responses(
         (status = 201, description = "Created as a draft", body = PurchaseOrderOut,
-            headers(("Location" = String, description = "The new purchase order"))),
+            headers(("Location" = String, description = "The new purchase order"), ("ETag" = String, description = "Its version, for `If-Match`"))),
     ),
     security(("bearer_auth" = []))
 )]
