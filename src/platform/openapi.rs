@@ -209,7 +209,15 @@ impl Modify for SecurityAddon {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("Access token from POST /api/v1/auth/login"))
+                    .description(Some(
+                        "Paste an `access_token` here (without `Bearer `). To get one: create \
+                         an organization with `POST /api/v1/organizations/onboard` (Try it \
+                         out; the answer holds the tokens), or sign in with `POST \
+                         /api/v1/auth/login` (the demo organization's email and password are \
+                         printed in the server log at the first start). It lasts 15 minutes; \
+                         `POST /api/v1/auth/refresh` renews it. Swagger UI keeps it across \
+                         reloads.",
+                    ))
                     .build(),
             ),
         );
