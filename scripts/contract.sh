@@ -14,18 +14,8 @@ command -v npm >/dev/null || { echo "contract: npm (Node.js 18+) is required" >&
 if [ ! -x "$client/node_modules/.bin/tsc" ]; then
   (cd "$client" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-cargo build --release --locked --bin mainstay
-bin="$root/target/release/mainstay"
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-(cd "$work" && exec env -i PATH="$PATH" MAINSTAY_ENV=test PORT="$port" HOST=127.0.0.1 \
-   DATABASE_URL="sqlite://$work/contract.db" RUST_LOG=error "$bin" serve >"$work/server.log" 2>&1) &
-pid=$!
-base="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do curl -fs "$base/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+# shellcheck source=scripts/lib/test-server.sh
+source scripts/lib/test-server.sh
 
 cd "$client"
 mkdir -p build

@@ -8,18 +8,8 @@ cd "$(dirname "$0")/.."
 
 MAX_EXAMPLES=${MAX_EXAMPLES:-25}
 command -v schemathesis >/dev/null || pip install --quiet schemathesis
-cargo build --release --locked --bin mainstay
-bin="$PWD/target/release/mainstay"
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-(cd "$work" && exec env -i PATH="$PATH" MAINSTAY_ENV=test PORT="$port" HOST=127.0.0.1 \
-   DATABASE_URL="sqlite://$work/st.db" RUST_LOG=error "$bin" serve >"$work/server.log" 2>&1) &
-pid=$!
-base="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do curl -fs "$base/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+# shellcheck source=scripts/lib/test-server.sh
+source scripts/lib/test-server.sh
 
 onboard=$(curl -fsS -X POST "$base/api/v1/organizations/onboard" -H 'content-type: application/json' \
   -d '{"organization_name":"Schemathesis","email":"st@example.com","password":"tangerine-orbit-42","full_name":"Fuzz Owner"}')
