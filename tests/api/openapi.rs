@@ -98,6 +98,8 @@ async fn swagger_ui_is_served_offline_and_points_at_the_spec() {
         .await
         .unwrap();
     assert!(init.contains("/api-docs/openapi.json"), "{init}");
+    // The token survives a reload.
+    assert!(init.contains("\"persistAuthorization\": true"), "{init}");
     // The bundle is vendored into the binary, not fetched from a CDN.
     let bundle = app.get("/docs/swagger-ui-bundle.js").await;
     assert_eq!(bundle.status(), 200);
