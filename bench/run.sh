@@ -8,6 +8,9 @@
 #     GET /api/v1/products?limit=20; POST /api/v1/inventory/issues over 1,000
 #     products; one hot product issued until empty (zero oversell checked in
 #     the database).
+#  4. read path (bench/read-path.sh, through the shared harness bench/lib.sh):
+#     the ceiling's GET /pk/{id}, GET /api/v1/products/{id} and the uncached
+#     GET /api/v1/products?limit=20, with their ratios, in one run.
 # Writes bench/RESULTS.md. Loopback only; every load is bounded in time.
 #
 #   bash bench/run.sh     # DURATION=10 CONNECTIONS=64 THREADS=2 by default
@@ -355,4 +358,9 @@ $inventory_md
 
 $growth_md
 MD
+# The read path (ceiling, GET /products/{id}, the uncached list) writes its
+# own marked section through the shared harness (bench/lib.sh).
+if psql "$PG_URL" -Atc 'select 1' >/dev/null 2>&1 && redis-cli -u "$REDIS" ping >/dev/null 2>&1; then
+  bash bench/read-path.sh >/dev/null
+fi
 cat bench/RESULTS.md

@@ -170,6 +170,15 @@ pub struct RedisSettings {
     pub pool_size: usize,
     /// Prefix of every key this process writes.
     pub key_prefix: String,
+    /// Serve repeated product lists from the cache (dropped on every product
+    /// or category change). Off: every list comes from the database (the
+    /// read-path benchmark measures that path).
+    #[serde(default = "enabled")]
+    pub list_cache: bool,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 /// Authentication settings.

@@ -326,7 +326,7 @@ pub async fn list_products_json(
     query: &str,
 ) -> Result<Vec<u8>, AppError> {
     let render = |page: Page<ProductOut>| serde_json::to_vec(&page).map_err(AppError::internal);
-    if f.low_stock.is_some() {
+    if f.low_stock.is_some() || !state.settings.redis.list_cache {
         return render(list_products(&state.db, org, f).await?);
     }
     let ns = product_lists(org);
