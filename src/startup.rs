@@ -110,6 +110,7 @@ impl Application {
         let shared = listener.try_clone()?;
         let server = serve(listener, state.clone())?;
         spawn_housekeeping(state.clone());
+        crate::platform::session_cache::spawn_subscriber(state.cache.clone());
         modules::auth::api::spawn_mail_dispatcher(state.clone());
         modules::auth::api::spawn_revocation_delivery(state.clone());
         Ok(Self {

@@ -17,7 +17,12 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{cache::Cache, config::AuthSettings, error::AppError, request_id::RateLimitInfo};
+use super::{
+    cache::{Cache, WindowCount},
+    config::AuthSettings,
+    error::AppError,
+    request_id::RateLimitInfo,
+};
 
 /// The ladder of built-in roles every organization has, lowest first. A
 /// permission names the lowest rung that holds it; each rung holds everything
@@ -237,6 +242,36 @@ pub struct SessionInfo {
     pub profile: Option<String>,
 }
 
+/// A live session's grants, ready to serve requests: permissions sorted
+/// once, shared (a cached grant is not copied per request).
+#[derive(Debug)]
+pub struct Grant {
+    /// The person.
+    pub user_id: Uuid,
+    /// The organization.
+    pub organization_id: Uuid,
+    /// Granted permission names, sorted.
+    pub permissions: Arc<[String]>,
+    /// API requests per minute the organization's plan allows.
+    pub requests_per_minute: u64,
+    /// See [`SessionInfo::profile`].
+    pub profile: Option<Arc<str>>,
+}
+
+impl From<SessionInfo> for Grant {
+    fn from(s: SessionInfo) -> Self {
+        let mut permissions = s.permissions;
+        permissions.sort_unstable();
+        Self {
+            user_id: s.user_id,
+            organization_id: s.organization_id,
+            permissions: permissions.into(),
+            requests_per_minute: s.requests_per_minute,
+            profile: s.profile.map(Into::into),
+        }
+    }
+}
+
 /// Boxed future returned by [`SessionLoader::load`].
 pub type LoadFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Option<SessionInfo>, AppError>> + Send + 'a>>;
@@ -268,6 +303,7 @@ pub async fn mark_sessions_revoked(cache: &Cache, session_ids: &[Uuid]) -> Resul
             .set(&session_key(*id), REVOKED, Some(REVOKED_TTL))
             .await?;
     }
+    super::session_cache::announce(cache, session_ids).await?;
     Ok(())
 }
 
@@ -277,6 +313,7 @@ pub async fn evict_sessions(cache: &Cache, session_ids: &[Uuid]) -> Result<(), A
     for id in session_ids {
         cache.delete(&session_key(*id)).await?;
     }
+    super::session_cache::announce(cache, session_ids).await?;
     Ok(())
 }
 
@@ -290,22 +327,20 @@ pub struct Principal {
     /// The session (for logout and session listings).
     pub session_id: Uuid,
     /// The permission names the caller holds here, sorted.
-    pub permissions: Vec<String>,
+    pub permissions: Arc<[String]>,
     /// The cached profile (see [`SessionInfo::profile`]).
-    pub profile: Option<String>,
+    pub profile: Option<Arc<str>>,
 }
 
 impl Principal {
     /// The caller a verified token names, with its live session's grants.
-    fn of_session(claims: &AccessClaims, session: SessionInfo) -> Self {
-        let mut permissions = session.permissions;
-        permissions.sort_unstable();
+    fn of_grant(claims: &AccessClaims, grant: &Grant) -> Self {
         Self {
             user_id: claims.sub,
             organization_id: claims.org,
             session_id: claims.sid,
-            permissions,
-            profile: session.profile,
+            permissions: grant.permissions.clone(),
+            profile: grant.profile.clone(),
         }
     }
 
@@ -375,43 +410,74 @@ impl FromRequest for Principal {
             let (auth, cache) =
                 auth.ok_or_else(|| AppError::internal(anyhow::anyhow!("AuthContext missing")))?;
             let claims = auth.tokens.verify(&token)?;
-            // One cache round trip: the session's state and the organization's
-            // request budget.
-            let (cached, window) = cache
-                .get_and_hit(
-                    &session_key(claims.sid),
-                    &format!("rl:api:{}", claims.org),
-                    Duration::from_secs(60),
-                )
-                .await?;
-            let session = match cached {
-                Some(bytes) if bytes == REVOKED => None,
-                Some(bytes) => match serde_json::from_slice::<SessionInfo>(&bytes) {
-                    Ok(info) => Some(info),
-                    Err(_) => load_and_cache(&auth, &cache, claims.sid).await?,
-                },
-                None => load_and_cache(&auth, &cache, claims.sid).await?,
+            let local = cache.local_sessions().clone();
+            let budget_key = format!("rl:api:{}", claims.org);
+            let (grant, window) = match local.get(claims.sid) {
+                // Kept here: no Redis round trip (`session_cache`).
+                Some(grant) => {
+                    let window = if grant.requests_per_minute > 0 {
+                        local
+                            .count(
+                                &cache,
+                                &budget_key,
+                                claims.org,
+                                grant.requests_per_minute,
+                                BUDGET_WINDOW,
+                            )
+                            .await?
+                    } else {
+                        WindowCount {
+                            count: 0,
+                            resets_in: BUDGET_WINDOW,
+                        }
+                    };
+                    (Some(grant), window)
+                }
+                None => {
+                    let epoch = local.epoch();
+                    // One cache round trip: the session's state and the
+                    // organization's request budget.
+                    let (cached, window) = cache
+                        .get_and_hit(&session_key(claims.sid), &budget_key, BUDGET_WINDOW)
+                        .await?;
+                    let session = match cached {
+                        Some(bytes) if bytes == REVOKED => None,
+                        Some(bytes) => match serde_json::from_slice::<SessionInfo>(&bytes) {
+                            Ok(info) => Some(info),
+                            Err(_) => load_and_cache(&auth, &cache, claims.sid).await?,
+                        },
+                        None => load_and_cache(&auth, &cache, claims.sid).await?,
+                    };
+                    let grant = session.map(|s| Arc::new(Grant::from(s)));
+                    if let Some(g) = &grant {
+                        local.put(claims.sid, g.clone(), epoch);
+                    }
+                    (grant, window)
+                }
             };
-            let session = session
+            let grant = grant
                 .filter(|s| s.user_id == claims.sub && s.organization_id == claims.org)
                 .ok_or_else(|| AppError::invalid_token("The session has ended; sign in again."))?;
-            if session.requests_per_minute > 0 {
+            if grant.requests_per_minute > 0 {
                 let info = RateLimitInfo {
-                    limit: session.requests_per_minute,
-                    remaining: session.requests_per_minute.saturating_sub(window.count),
+                    limit: grant.requests_per_minute,
+                    remaining: grant.requests_per_minute.saturating_sub(window.count),
                     reset_secs: window.resets_in.as_secs().max(1),
                 };
                 req.extensions_mut().insert(info);
-                if window.count > session.requests_per_minute {
+                if window.count > grant.requests_per_minute {
                     return Err(
                         AppError::too_many_requests(info.reset_secs).with_code("rate_limited")
                     );
                 }
             }
-            Ok(Principal::of_session(&claims, session))
+            Ok(Principal::of_grant(&claims, &grant))
         })
     }
 }
+
+/// The window of an organization's request budget.
+const BUDGET_WINDOW: Duration = Duration::from_secs(60);
 
 /// The caller of a request that only takes access away (logout). Verified
 /// like [`Principal`]; but when the shared cache cannot answer, the session
@@ -445,7 +511,7 @@ impl FromRequest for RevokingPrincipal {
                         .ok_or_else(|| {
                             AppError::invalid_token("The session has ended; sign in again.")
                         })?;
-                    Ok(Self(Principal::of_session(&claims, session)))
+                    Ok(Self(Principal::of_grant(&claims, &Grant::from(session))))
                 }
                 other => other.map(Self),
             }
@@ -484,7 +550,7 @@ mod tests {
             user_id: Uuid::nil(),
             organization_id: Uuid::nil(),
             session_id: Uuid::nil(),
-            permissions: vec!["a.b.read".into(), "a.b.write".into()],
+            permissions: vec!["a.b.read".to_string(), "a.b.write".to_string()].into(),
             profile: None,
         };
         assert!(principal.holds(p("a.b.read")));

@@ -64,6 +64,9 @@ pub struct WindowCount {
 pub struct Cache {
     prefix: Arc<str>,
     backend: Backend,
+    /// Session state kept in this process between Redis invalidations
+    /// (disabled on the in-process backend, which is local already).
+    sessions: Arc<super::session_cache::LocalSessions>,
 }
 
 #[derive(Clone)]
@@ -80,6 +83,7 @@ enum Backend {
 struct RedisBackend {
     pool: Pool,
     shared: Mutex<Vec<(std::thread::ThreadId, MultiplexedConnection)>>,
+    url: String,
 }
 
 impl RedisBackend {
@@ -143,10 +147,12 @@ impl Cache {
         Self {
             prefix: prefix.into(),
             backend: Backend::Memory(Arc::default()),
+            sessions: Arc::new(super::session_cache::LocalSessions::disabled()),
         }
     }
 
-    /// A Redis-backed cache; connections are opened lazily.
+    /// A Redis-backed cache; connections are opened lazily. Session state is
+    /// not kept in the process (see [`Cache::with_local_sessions`]).
     pub fn redis(url: &str, pool_size: usize, prefix: &str) -> Result<Self, CacheError> {
         let mut cfg = RedisConfig::from_url(url);
         let mut pool = PoolConfig::new(pool_size.max(1));
@@ -162,8 +168,51 @@ impl Cache {
             backend: Backend::Redis(Arc::new(RedisBackend {
                 pool,
                 shared: Mutex::default(),
+                url: url.into(),
             })),
+            sessions: Arc::new(super::session_cache::LocalSessions::disabled()),
         })
+    }
+
+    /// Keeps session state in this process for up to `ttl` between
+    /// invalidations (Redis backend only; see `session_cache`).
+    pub fn with_local_sessions(mut self, ttl: Duration) -> Self {
+        if matches!(self.backend, Backend::Redis(_)) && !ttl.is_zero() {
+            self.sessions = Arc::new(super::session_cache::LocalSessions::new(ttl));
+        }
+        self
+    }
+
+    /// The session state kept in this process.
+    pub fn local_sessions(&self) -> &Arc<super::session_cache::LocalSessions> {
+        &self.sessions
+    }
+
+    /// The Redis URL (for a dedicated pub/sub connection), if Redis backs this cache.
+    pub fn redis_url(&self) -> Option<&str> {
+        match &self.backend {
+            Backend::Redis(r) => Some(&r.url),
+            Backend::Memory(_) => None,
+        }
+    }
+
+    /// The key a name is stored under (the prefix applied).
+    pub fn full_key(&self, key: &str) -> String {
+        self.key(key)
+    }
+
+    /// Publishes on a channel (prefixed like keys); returns how many
+    /// subscribers received it (0 on the in-process backend).
+    pub async fn publish(&self, channel: &str, payload: &str) -> Result<u64, CacheError> {
+        match &self.backend {
+            Backend::Memory(_) => Ok(0),
+            Backend::Redis(r) => r
+                .conn()
+                .await?
+                .publish::<_, _, u64>(self.key(channel), payload)
+                .await
+                .map_err(|e| r.failed(e)),
+        }
     }
 
     /// Redis when configured, else in-process.
@@ -171,7 +220,10 @@ impl Cache {
         if settings.url.trim().is_empty() {
             Ok(Self::memory(&settings.key_prefix))
         } else {
-            Self::redis(&settings.url, settings.pool_size, &settings.key_prefix)
+            Ok(
+                Self::redis(&settings.url, settings.pool_size, &settings.key_prefix)?
+                    .with_local_sessions(Duration::from_secs(settings.session_cache_secs)),
+            )
         }
     }
 
@@ -335,6 +387,16 @@ impl Cache {
     /// Counts one hit in a fixed window that starts at the first hit: the
     /// building block of rate limits. Atomic across processes on Redis.
     pub async fn hit(&self, key: &str, window: Duration) -> Result<WindowCount, CacheError> {
+        self.hit_by(key, 1, window).await
+    }
+
+    /// Counts `n` hits at once (a batch counted locally first).
+    pub async fn hit_by(
+        &self,
+        key: &str,
+        n: u64,
+        window: Duration,
+    ) -> Result<WindowCount, CacheError> {
         let key = self.key(key);
         let window_ms = window.as_millis().max(1) as u64;
         match &self.backend {
@@ -343,17 +405,18 @@ impl Cache {
                 let mut s = Self::lock(store);
                 let count = match s.live(&key, now) {
                     Some((value, exp)) => {
-                        let n = parse_count(value) + 1;
-                        *value = n.to_string().into_bytes();
+                        let total = parse_count(value) + n;
+                        *value = total.to_string().into_bytes();
                         let resets_in = exp.map(|e| e - now).unwrap_or(window);
                         return Ok(WindowCount {
-                            count: n,
+                            count: total,
                             resets_in,
                         });
                     }
-                    None => 1,
+                    None => n,
                 };
-                s.entries.insert(key, (b"1".to_vec(), Some(now + window)));
+                s.entries
+                    .insert(key, (n.to_string().into_bytes(), Some(now + window)));
                 s.note_write(now);
                 Ok(WindowCount {
                     count,
@@ -364,7 +427,7 @@ impl Cache {
                 let mut conn = r.conn().await?;
                 let (count, ttl_ms): (u64, i64) = redis::pipe()
                     .atomic()
-                    .incr(&key, 1u64)
+                    .incr(&key, n)
                     .cmd("PEXPIRE")
                     .arg(&key)
                     .arg(window_ms)

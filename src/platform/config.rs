@@ -175,6 +175,15 @@ pub struct RedisSettings {
     /// read-path benchmark measures that path).
     #[serde(default = "enabled")]
     pub list_cache: bool,
+    /// Seconds a process keeps a session's state between Redis
+    /// invalidations (pub/sub); 0 reads Redis on every request. See
+    /// `platform::session_cache`.
+    #[serde(default = "session_cache_secs")]
+    pub session_cache_secs: u64,
+}
+
+fn session_cache_secs() -> u64 {
+    5
 }
 
 fn enabled() -> bool {

@@ -22,6 +22,7 @@ pub mod pagination;
 pub mod prelude;
 pub mod probes;
 pub mod request_id;
+pub mod session_cache;
 pub mod state;
 pub mod telemetry;
 pub mod tenant;

@@ -238,3 +238,137 @@ async fn rediss_urls_connect_over_verified_tls() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// Two processes sharing Redis, each keeping session state locally, both
+/// subscribed to invalidations.
+async fn two_subscribed_processes() -> Option<(crate::helpers::TestApp, crate::helpers::TestApp)> {
+    let app = crate::helpers::spawn_app().await;
+    if app.state.cache.backend_name() != "redis" {
+        eprintln!("skipped: needs TEST_REDIS_URL (session state kept per process)");
+        return None;
+    }
+    let sibling = crate::helpers::spawn_sibling(&app).await;
+    for _ in 0..200 {
+        if app.state.cache.local_sessions().usable()
+            && sibling.state.cache.local_sessions().usable()
+        {
+            return Some((app, sibling));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the session invalidation subscribers did not start");
+}
+
+#[tokio::test]
+async fn a_kept_session_serves_without_redis_and_a_logout_elsewhere_ends_it_at_once() {
+    let Some((app, sibling)) = two_subscribed_processes().await else {
+        return;
+    };
+    let owner = app.onboard().await;
+    let me = sibling.get_json("/api/v1/auth/me", &owner.token).await;
+    let sid: Uuid = me["session_id"].as_str().unwrap().parse().unwrap();
+    assert!(
+        sibling.state.cache.local_sessions().get(sid).is_some(),
+        "the sibling keeps the session it served"
+    );
+    // Served from the process: the session's Redis entry is not read.
+    sibling
+        .state
+        .cache
+        .set(&format!("session:{sid}"), b"not json", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        sibling
+            .get_as("/api/v1/auth/me", &owner.token)
+            .await
+            .status(),
+        200
+    );
+    let res = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/logout",
+            Some(&owner.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    assert!(sibling.state.cache.local_sessions().get(sid).is_none());
+    crate::helpers::assert_problem(
+        sibling.get_as("/api/v1/auth/me", &owner.token).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_permission_change_reaches_a_process_that_kept_the_session() {
+    let Some((app, sibling)) = two_subscribed_processes().await else {
+        return;
+    };
+    let owner = app.onboard().await;
+    let member = app.add_member(&owner, "manager").await;
+    let res = sibling
+        .post_as(
+            "/api/v1/warehouses",
+            Some(&member.token),
+            serde_json::json!({"code": "W1", "name": "W"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "managers create warehouses");
+    let viewer = app.role_id(&owner.token, "viewer").await;
+    let manager = app.role_id(&owner.token, "manager").await;
+    let path = format!("/api/v1/users/{}/roles/{viewer}", member.user_id);
+    let res = app
+        .call(reqwest::Method::POST, &path, Some(&owner.token), None)
+        .await;
+    assert_eq!(res.status(), 200);
+    let path = format!("/api/v1/users/{}/roles/{manager}", member.user_id);
+    let res = app
+        .call(reqwest::Method::DELETE, &path, Some(&owner.token), None)
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    // A viewer now: the sibling that kept the manager's grant refuses at once.
+    let res = sibling
+        .post_as(
+            "/api/v1/warehouses",
+            Some(&member.token),
+            serde_json::json!({"code": "W2", "name": "W"}),
+        )
+        .await;
+    crate::helpers::assert_problem(res, 403, "permission_denied").await;
+}
+
+/// Budgets counted per process in batches still refuse past the limit, with
+/// the documented overshoot: at most processes x 1% of the limit.
+#[tokio::test]
+async fn a_budget_counted_in_batches_still_answers_429() {
+    let Some((app, sibling)) = two_subscribed_processes().await else {
+        return;
+    };
+    let owner = app.onboard().await; // Free plan: 600 requests a minute
+    let mut admitted = 0;
+    let mut refused = 0;
+    for i in 0..700 {
+        let server = if i % 2 == 0 { &app } else { &sibling };
+        match server
+            .get_as("/api/v1/auth/me", &owner.token)
+            .await
+            .status()
+            .as_u16()
+        {
+            200 => admitted += 1,
+            429 => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        (600..=612).contains(&admitted),
+        "admitted {admitted}: the limit is 600, the bound 2 x 6 over it"
+    );
+    assert_eq!(admitted + refused, 700);
+    let res = app.get_as("/api/v1/auth/me", &owner.token).await;
+    crate::helpers::assert_problem(res, 429, "rate_limited").await;
+}

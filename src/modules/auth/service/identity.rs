@@ -381,7 +381,7 @@ pub async fn me(state: &AppState, principal: &Principal) -> Result<MeOut, AppErr
         user: profile.user,
         organization: profile.organization,
         session_id: principal.session_id,
-        permissions: principal.permissions.clone(),
+        permissions: principal.permissions.to_vec(),
         memberships: profile.memberships,
     })
 }
