@@ -52,7 +52,7 @@ bench_stack() {
   psql "$PG_URL" -Atc 'select 1' >/dev/null && redis-cli -u "$REDIS" ping >/dev/null
   bench_db="mainstay_bench_$$"
   psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $bench_db" && psql "$PG_URL" -qc "CREATE DATABASE $bench_db"
-  db_url="${PG_URL%/*}/$bench_db"
+  db_url="${PG_URL%/*}/$bench_db${BENCH_PG_PARAMS:+?$BENCH_PG_PARAMS}"
   local port cport
   port=$(bench_free_port)
   # shellcheck disable=SC2086

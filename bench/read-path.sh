@@ -10,6 +10,9 @@
 # over them. Writes the `read-path` section of bench/RESULTS.md.
 #
 #   bash bench/read-path.sh        # DURATION=8 CONNECTIONS=64 THREADS=1
+#   BENCH_PG_PARAMS=sslmode=disable SECTION=read-path-plain bash bench/read-path.sh
+#       # the same without TLS to PostgreSQL (sqlx's default `prefer` uses TLS
+#       # whenever the server offers it, loopback included), in its own section
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -64,12 +67,14 @@ one_err=$(echo "$rows" | awk -F'|' '/products\/\{id\}/ {gsub(/^ +| +$/, "", $6);
 list_rps=$(echo "$rows" | awk -F'|' '/limit=20/ {gsub(/ /, "", $3); print $3}')
 list_err=$(echo "$rows" | awk -F'|' '/limit=20/ {gsub(/^ +| +$/, "", $6); print $6}')
 verdict() { python3 -c "print('met' if $1 else 'NOT met')"; }
-bench_section read-path "$(cat <<MD
-## Read path: the authenticated database read against its ceiling
+tls="TLS to PostgreSQL (sqlx's default \`sslmode=prefer\`; the server offers TLS)"
+[ -n "${BENCH_PG_PARAMS:-}" ] && tls="PostgreSQL URL parameters \`$BENCH_PG_PARAMS\`"
+bench_section "${SECTION:-read-path}" "$(cat <<MD
+## Read path: the authenticated database read against its ceiling (${SECTION:-read-path})
 
-\`DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS bash bench/read-path.sh\` on $(date -u +%Y-%m-%d),
+\`${BENCH_PG_PARAMS:+BENCH_PG_PARAMS=$BENCH_PG_PARAMS }${SECTION:+SECTION=$SECTION }DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS bash bench/read-path.sh\` on $(date -u +%Y-%m-%d),
 $(nproc) cores; PostgreSQL + Redis on this machine, Mainstay in production settings (JSON logs) with
-\`MAINSTAY__REDIS__LIST_CACHE=false\`; $ORGS Enterprise organizations with $PRODUCTS products each;
+\`MAINSTAY__REDIS__LIST_CACHE=false\`; $tls; $ORGS Enterprise organizations with $PRODUCTS products each;
 \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s\`, each load rotating over the organizations.
 
 $rows
@@ -80,4 +85,4 @@ $rows
 | uncached \`GET /products?limit=20\` at least 5,000 req/s, zero errors | $list_rps (errors: $list_err) | $(verdict "$list_rps >= 5000 and '$list_err' == 'none'") |
 MD
 )"
-sed -n '/<!-- read-path:start -->/,/<!-- read-path:end -->/p' bench/RESULTS.md
+sed -n "/<!-- ${SECTION:-read-path}:start -->/,/<!-- ${SECTION:-read-path}:end -->/p" bench/RESULTS.md

@@ -362,5 +362,6 @@ MD
 # own marked section through the shared harness (bench/lib.sh).
 if psql "$PG_URL" -Atc 'select 1' >/dev/null 2>&1 && redis-cli -u "$REDIS" ping >/dev/null 2>&1; then
   bash bench/read-path.sh >/dev/null
+  BENCH_PG_PARAMS=sslmode=disable SECTION=read-path-plain bash bench/read-path.sh >/dev/null
 fi
 cat bench/RESULTS.md

@@ -1,7 +1,7 @@
 //! HTTP handlers of the auth module: extract -> authorize -> service -> DTO.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, patch, post, web};
-use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope::scope, service_config::ServiceConfig};
 use uuid::Uuid;
 
 use super::{
@@ -26,55 +26,73 @@ use crate::platform::{
 /// Mounts the module's routes (inside `/api/v1`). `/users/me` precedes
 /// `/users/{id}` so "me" is never parsed as an id.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(onboard)
-        .service(register)
-        .service(login)
-        .service(refresh)
-        .service(logout)
-        .service(me)
-        .service(list_sessions)
-        .service(delete_session)
-        .service(switch_organization)
-        .service(change_password)
-        .service(forgot_password)
-        .service(reset_password)
-        .service(permissions)
-        .service(create_organization)
-        .service(get_organization)
-        .service(patch_organization)
-        .service(plans)
-        .service(get_subscription)
-        .service(change_subscription)
-        .service(invite_user)
-        .service(list_invitations)
-        .service(delete_invitation)
-        .service(accept_invitation)
-        .service(list_users)
-        .service(get_me)
-        .service(patch_me)
-        .service(get_user)
-        .service(patch_user)
-        .service(activate_user)
-        .service(deactivate_user)
-        .service(assign_role)
-        .service(remove_role)
-        .service(list_roles)
-        .service(create_role)
-        .service(get_role)
-        .service(patch_role)
-        .service(delete_role)
-        .service(audit_logs)
-        .service(mfa_enable)
-        .service(mfa_verify)
-        .service(mfa_disable)
-        .service(mfa_challenge)
-        .service(list_teams)
-        .service(create_team)
-        .service(get_team)
-        .service(patch_team)
-        .service(delete_team)
-        .service(add_team_member)
-        .service(remove_team_member);
+    cfg.service(
+        scope("/organizations")
+            .service(onboard)
+            .service(create_organization)
+            .service(get_organization)
+            .service(patch_organization)
+            .service(get_subscription)
+            .service(change_subscription),
+    )
+    .service(
+        scope("/auth")
+            .service(register)
+            .service(login)
+            .service(refresh)
+            .service(logout)
+            .service(me)
+            .service(list_sessions)
+            .service(delete_session)
+            .service(switch_organization)
+            .service(change_password)
+            .service(forgot_password)
+            .service(reset_password)
+            .service(mfa_enable)
+            .service(mfa_verify)
+            .service(mfa_disable)
+            .service(mfa_challenge),
+    )
+    .service(scope("/permissions").service(permissions))
+    .service(scope("/subscriptions").service(plans))
+    .service(
+        scope("/users")
+            .service(invite_user)
+            .service(list_users)
+            .service(get_me)
+            .service(patch_me)
+            .service(get_user)
+            .service(patch_user)
+            .service(activate_user)
+            .service(deactivate_user)
+            .service(assign_role)
+            .service(remove_role),
+    )
+    .service(
+        scope("/invitations")
+            .service(list_invitations)
+            .service(delete_invitation)
+            .service(accept_invitation),
+    )
+    .service(
+        scope("/roles")
+            .service(list_roles)
+            .service(create_role)
+            .service(get_role)
+            .service(patch_role)
+            .service(delete_role),
+    )
+    .service(scope("/audit-logs").service(audit_logs))
+    .service(
+        scope("/teams")
+            .service(list_teams)
+            .service(create_team)
+            .service(get_team)
+            .service(patch_team)
+            .service(delete_team)
+            .service(add_team_member)
+            .service(remove_team_member),
+    );
 }
 
 fn client(req: &HttpRequest) -> ClientInfo {
@@ -110,7 +128,7 @@ fn with_etag<T: serde::Serialize>(version: i32, body: &T) -> HttpResponse {
         (status = 409, response = Conflict),
     )
 )]
-#[post("/organizations/onboard")]
+#[post("/onboard")]
 async fn onboard(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -147,7 +165,7 @@ async fn onboard(
         (status = 409, response = Conflict),
     )
 )]
-#[post("/auth/register")]
+#[post("/register")]
 async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -192,7 +210,7 @@ async fn register(
         (status = 429, response = TooManyRequests),
     )
 )]
-#[post("/auth/login")]
+#[post("/login")]
 async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -216,7 +234,7 @@ async fn login(
         (status = 401, response = Unauthorized),
     )
 )]
-#[post("/auth/refresh")]
+#[post("/refresh")]
 async fn refresh(
     state: web::Data<AppState>,
     body: ValidatedJson<RefreshIn>,
@@ -240,7 +258,7 @@ async fn refresh(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/auth/logout")]
+#[post("/logout")]
 async fn logout(
     state: web::Data<AppState>,
     principal: RevokingPrincipal,
@@ -282,7 +300,7 @@ fn revoked(propagation: sessions::Propagation) -> HttpResponse {
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/auth/me")]
+#[get("/me")]
 async fn me(state: web::Data<AppState>, principal: Principal) -> AppResult<web::Json<MeOut>> {
     principal.require(SELF_SERVICE)?;
     Ok(web::Json(identity::me(&state, &principal).await?))
@@ -297,7 +315,7 @@ async fn me(state: web::Data<AppState>, principal: Principal) -> AppResult<web::
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/auth/sessions")]
+#[get("/sessions")]
 async fn list_sessions(
     state: web::Data<AppState>,
     principal: Principal,
@@ -323,7 +341,7 @@ async fn list_sessions(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/auth/sessions/{id}")]
+#[delete("/sessions/{id}")]
 async fn delete_session(
     state: web::Data<AppState>,
     principal: Principal,
@@ -345,7 +363,7 @@ async fn delete_session(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/auth/switch-organization")]
+#[post("/switch-organization")]
 async fn switch_organization(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -369,7 +387,7 @@ async fn switch_organization(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/auth/change-password")]
+#[post("/change-password")]
 async fn change_password(
     state: web::Data<AppState>,
     principal: Principal,
@@ -393,7 +411,7 @@ async fn change_password(
         (status = 429, response = TooManyRequests),
     )
 )]
-#[post("/auth/forgot-password")]
+#[post("/forgot-password")]
 async fn forgot_password(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -415,7 +433,7 @@ async fn forgot_password(
         (status = 429, response = TooManyRequests),
     )
 )]
-#[post("/auth/reset-password")]
+#[post("/reset-password")]
 async fn reset_password(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -434,7 +452,7 @@ async fn reset_password(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/permissions")]
+#[get("")]
 async fn permissions(
     state: web::Data<AppState>,
     principal: Principal,
@@ -462,7 +480,7 @@ async fn permissions(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/organizations")]
+#[post("")]
 async fn create_organization(
     state: web::Data<AppState>,
     principal: Principal,
@@ -489,7 +507,7 @@ async fn create_organization(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/organizations/{id}")]
+#[get("/{id}")]
 async fn get_organization(
     state: web::Data<AppState>,
     principal: Principal,
@@ -514,7 +532,7 @@ async fn get_organization(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/organizations/{id}")]
+#[patch("/{id}")]
 async fn patch_organization(
     state: web::Data<AppState>,
     principal: Principal,
@@ -536,7 +554,7 @@ async fn patch_organization(
     tag = "subscriptions",
     responses((status = 200, description = "Plans, cheapest first", body = Vec<PlanOut>))
 )]
-#[get("/subscriptions/plans")]
+#[get("/plans")]
 async fn plans() -> web::Json<Vec<PlanOut>> {
     web::Json(identity::plans())
 }
@@ -551,7 +569,7 @@ async fn plans() -> web::Json<Vec<PlanOut>> {
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/organizations/{id}/subscription")]
+#[get("/{id}/subscription")]
 async fn get_subscription(
     state: web::Data<AppState>,
     principal: Principal,
@@ -574,7 +592,7 @@ async fn get_subscription(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/organizations/{id}/subscription")]
+#[post("/{id}/subscription")]
 async fn change_subscription(
     state: web::Data<AppState>,
     principal: Principal,
@@ -597,7 +615,7 @@ async fn change_subscription(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/users")]
+#[get("")]
 async fn list_users(
     state: web::Data<AppState>,
     principal: Principal,
@@ -618,7 +636,7 @@ async fn list_users(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/users/me")]
+#[get("/me")]
 async fn get_me(state: web::Data<AppState>, principal: Principal) -> AppResult<HttpResponse> {
     principal.require(SELF_SERVICE)?;
     let out = members::get_user(&state.db, principal.organization_id, principal.user_id).await?;
@@ -636,7 +654,7 @@ async fn get_me(state: web::Data<AppState>, principal: Principal) -> AppResult<H
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/users/me")]
+#[patch("/me")]
 async fn patch_me(
     state: web::Data<AppState>,
     principal: Principal,
@@ -658,7 +676,7 @@ async fn patch_me(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/users/{id}")]
+#[get("/{id}")]
 async fn get_user(
     state: web::Data<AppState>,
     principal: Principal,
@@ -683,7 +701,7 @@ async fn get_user(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/users/{id}")]
+#[patch("/{id}")]
 async fn patch_user(
     state: web::Data<AppState>,
     principal: Principal,
@@ -706,7 +724,7 @@ async fn patch_user(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/users/{id}/activate")]
+#[post("/{id}/activate")]
 async fn activate_user(
     state: web::Data<AppState>,
     principal: Principal,
@@ -729,7 +747,7 @@ async fn activate_user(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/users/{id}/deactivate")]
+#[post("/{id}/deactivate")]
 async fn deactivate_user(
     state: web::Data<AppState>,
     principal: Principal,
@@ -753,7 +771,7 @@ async fn deactivate_user(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/users/{id}/roles/{role_id}")]
+#[post("/{id}/roles/{role_id}")]
 async fn assign_role(
     state: web::Data<AppState>,
     principal: Principal,
@@ -779,7 +797,7 @@ async fn assign_role(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/users/{id}/roles/{role_id}")]
+#[delete("/{id}/roles/{role_id}")]
 async fn remove_role(
     state: web::Data<AppState>,
     principal: Principal,
@@ -800,7 +818,7 @@ async fn remove_role(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/roles")]
+#[get("")]
 async fn list_roles(
     state: web::Data<AppState>,
     principal: Principal,
@@ -826,7 +844,7 @@ async fn list_roles(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/roles")]
+#[post("")]
 async fn create_role(
     state: web::Data<AppState>,
     principal: Principal,
@@ -850,7 +868,7 @@ async fn create_role(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/roles/{id}")]
+#[get("/{id}")]
 async fn get_role(
     state: web::Data<AppState>,
     principal: Principal,
@@ -882,7 +900,7 @@ async fn get_role(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/roles/{id}")]
+#[patch("/{id}")]
 async fn patch_role(
     state: web::Data<AppState>,
     principal: Principal,
@@ -909,7 +927,7 @@ async fn patch_role(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/roles/{id}")]
+#[delete("/{id}")]
 async fn delete_role(
     state: web::Data<AppState>,
     principal: Principal,
@@ -931,7 +949,7 @@ async fn delete_role(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/audit-logs")]
+#[get("")]
 async fn audit_logs(
     state: web::Data<AppState>,
     principal: Principal,
@@ -966,7 +984,7 @@ async fn audit_logs(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/users/invite")]
+#[post("/invite")]
 async fn invite_user(
     state: web::Data<AppState>,
     principal: Principal,
@@ -988,7 +1006,7 @@ async fn invite_user(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/invitations")]
+#[get("")]
 async fn list_invitations(
     state: web::Data<AppState>,
     principal: Principal,
@@ -1013,7 +1031,7 @@ async fn list_invitations(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/invitations/{id}")]
+#[delete("/{id}")]
 async fn delete_invitation(
     state: web::Data<AppState>,
     principal: Principal,
@@ -1039,7 +1057,7 @@ async fn delete_invitation(
         (status = 403, response = Forbidden),
     )
 )]
-#[post("/invitations/accept")]
+#[post("/accept")]
 async fn accept_invitation(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -1059,7 +1077,7 @@ async fn accept_invitation(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/teams")]
+#[get("")]
 async fn list_teams(
     state: web::Data<AppState>,
     principal: Principal,
@@ -1085,7 +1103,7 @@ async fn list_teams(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/teams")]
+#[post("")]
 async fn create_team(
     state: web::Data<AppState>,
     principal: Principal,
@@ -1109,7 +1127,7 @@ async fn create_team(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/teams/{id}")]
+#[get("/{id}")]
 async fn get_team(
     state: web::Data<AppState>,
     principal: Principal,
@@ -1135,7 +1153,7 @@ async fn get_team(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/teams/{id}")]
+#[patch("/{id}")]
 async fn patch_team(
     state: web::Data<AppState>,
     principal: Principal,
@@ -1162,7 +1180,7 @@ async fn patch_team(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/teams/{id}")]
+#[delete("/{id}")]
 async fn delete_team(
     state: web::Data<AppState>,
     principal: Principal,
@@ -1187,7 +1205,7 @@ async fn delete_team(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/teams/{id}/members/{user_id}")]
+#[post("/{id}/members/{user_id}")]
 async fn add_team_member(
     state: web::Data<AppState>,
     principal: Principal,
@@ -1212,7 +1230,7 @@ async fn add_team_member(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/teams/{id}/members/{user_id}")]
+#[delete("/{id}/members/{user_id}")]
 async fn remove_team_member(
     state: web::Data<AppState>,
     principal: Principal,
@@ -1234,7 +1252,7 @@ async fn remove_team_member(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/auth/mfa/enable")]
+#[post("/mfa/enable")]
 async fn mfa_enable(
     state: web::Data<AppState>,
     principal: Principal,
@@ -1254,7 +1272,7 @@ async fn mfa_enable(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/auth/mfa/verify")]
+#[post("/mfa/verify")]
 async fn mfa_verify(
     state: web::Data<AppState>,
     principal: Principal,
@@ -1277,7 +1295,7 @@ async fn mfa_verify(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/auth/mfa/disable")]
+#[post("/mfa/disable")]
 async fn mfa_disable(
     state: web::Data<AppState>,
     principal: Principal,
@@ -1301,7 +1319,7 @@ async fn mfa_disable(
         (status = 429, response = TooManyRequests),
     )
 )]
-#[post("/auth/mfa/challenge")]
+#[post("/mfa/challenge")]
 async fn mfa_challenge(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -1,7 +1,7 @@
 //! HTTP handlers of the inventory module: extract -> authorize -> service -> DTO.
 
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
-use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope::scope, service_config::ServiceConfig};
 use uuid::Uuid;
 
 use super::{
@@ -21,42 +21,60 @@ use crate::platform::{
 
 /// Mounts the module's routes (inside `/api/v1`).
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_warehouses)
-        .service(create_warehouse)
-        .service(get_warehouse)
-        .service(patch_warehouse)
-        .service(archive_warehouse)
-        .service(list_categories)
-        .service(create_category)
-        .service(get_category)
-        .service(patch_category)
-        .service(delete_category)
-        .service(list_products)
-        .service(create_product)
-        .service(get_product)
-        .service(patch_product)
-        .service(archive_product)
-        .service(product_inventory)
-        .service(list_stock)
-        .service(list_movements)
-        .service(low_stock)
-        .service(valuation)
-        .service(receipts)
-        .service(issues)
-        .service(transfers)
-        .service(adjust)
-        .service(list_suppliers)
-        .service(create_supplier)
-        .service(get_supplier)
-        .service(patch_supplier)
-        .service(archive_supplier)
-        .service(list_purchase_orders)
-        .service(create_purchase_order)
-        .service(get_purchase_order)
-        .service(patch_purchase_order)
-        .service(place_purchase_order)
-        .service(cancel_purchase_order)
-        .service(receive_purchase_order);
+    cfg.service(
+        scope("/warehouses")
+            .service(list_warehouses)
+            .service(create_warehouse)
+            .service(get_warehouse)
+            .service(patch_warehouse)
+            .service(archive_warehouse),
+    )
+    .service(
+        scope("/categories")
+            .service(list_categories)
+            .service(create_category)
+            .service(get_category)
+            .service(patch_category)
+            .service(delete_category),
+    )
+    .service(
+        scope("/products")
+            .service(list_products)
+            .service(create_product)
+            .service(get_product)
+            .service(patch_product)
+            .service(archive_product)
+            .service(product_inventory),
+    )
+    .service(
+        scope("/inventory")
+            .service(list_stock)
+            .service(list_movements)
+            .service(low_stock)
+            .service(valuation)
+            .service(receipts)
+            .service(issues)
+            .service(transfers)
+            .service(adjust),
+    )
+    .service(
+        scope("/suppliers")
+            .service(list_suppliers)
+            .service(create_supplier)
+            .service(get_supplier)
+            .service(patch_supplier)
+            .service(archive_supplier),
+    )
+    .service(
+        scope("/purchase-orders")
+            .service(list_purchase_orders)
+            .service(create_purchase_order)
+            .service(get_purchase_order)
+            .service(patch_purchase_order)
+            .service(place_purchase_order)
+            .service(cancel_purchase_order)
+            .service(receive_purchase_order),
+    );
 }
 
 fn created<T: serde::Serialize>(location: String, version: Option<i32>, body: &T) -> HttpResponse {
@@ -77,7 +95,7 @@ fn created<T: serde::Serialize>(location: String, version: Option<i32>, body: &T
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/warehouses")]
+#[get("")]
 async fn list_warehouses(
     state: web::Data<AppState>,
     principal: Principal,
@@ -103,7 +121,7 @@ async fn list_warehouses(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/warehouses")]
+#[post("")]
 async fn create_warehouse(
     state: web::Data<AppState>,
     principal: Principal,
@@ -128,7 +146,7 @@ async fn create_warehouse(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/warehouses/{id}")]
+#[get("/{id}")]
 async fn get_warehouse(
     state: web::Data<AppState>,
     principal: Principal,
@@ -158,7 +176,7 @@ async fn get_warehouse(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/warehouses/{id}")]
+#[patch("/{id}")]
 async fn patch_warehouse(
     state: web::Data<AppState>,
     principal: Principal,
@@ -188,7 +206,7 @@ async fn patch_warehouse(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/warehouses/{id}")]
+#[delete("/{id}")]
 async fn archive_warehouse(
     state: web::Data<AppState>,
     principal: Principal,
@@ -216,7 +234,7 @@ async fn archive_warehouse(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/products")]
+#[get("")]
 async fn list_products(
     state: web::Data<AppState>,
     principal: Principal,
@@ -248,7 +266,7 @@ async fn list_products(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/products")]
+#[post("")]
 async fn create_product(
     state: web::Data<AppState>,
     principal: Principal,
@@ -273,7 +291,7 @@ async fn create_product(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/products/{id}")]
+#[get("/{id}")]
 async fn get_product(
     state: web::Data<AppState>,
     principal: Principal,
@@ -303,7 +321,7 @@ async fn get_product(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/products/{id}")]
+#[patch("/{id}")]
 async fn patch_product(
     state: web::Data<AppState>,
     principal: Principal,
@@ -332,7 +350,7 @@ async fn patch_product(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/products/{id}")]
+#[delete("/{id}")]
 async fn archive_product(
     state: web::Data<AppState>,
     principal: Principal,
@@ -356,7 +374,7 @@ async fn archive_product(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/products/{id}/inventory")]
+#[get("/{id}/inventory")]
 async fn product_inventory(
     state: web::Data<AppState>,
     principal: Principal,
@@ -378,7 +396,7 @@ async fn product_inventory(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/inventory/stock")]
+#[get("/stock")]
 async fn list_stock(
     state: web::Data<AppState>,
     principal: Principal,
@@ -400,7 +418,7 @@ async fn list_stock(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/inventory/movements")]
+#[get("/movements")]
 async fn list_movements(
     state: web::Data<AppState>,
     principal: Principal,
@@ -422,7 +440,7 @@ async fn list_movements(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/inventory/receipts")]
+#[post("/receipts")]
 async fn receipts(
     state: web::Data<AppState>,
     principal: Principal,
@@ -444,7 +462,7 @@ async fn receipts(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/inventory/issues")]
+#[post("/issues")]
 async fn issues(
     state: web::Data<AppState>,
     principal: Principal,
@@ -466,7 +484,7 @@ async fn issues(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/inventory/transfers")]
+#[post("/transfers")]
 async fn transfers(
     state: web::Data<AppState>,
     principal: Principal,
@@ -488,7 +506,7 @@ async fn transfers(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/inventory/adjust")]
+#[post("/adjust")]
 async fn adjust(
     state: web::Data<AppState>,
     principal: Principal,
@@ -509,7 +527,7 @@ async fn adjust(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/inventory/low-stock")]
+#[get("/low-stock")]
 async fn low_stock(
     state: web::Data<AppState>,
     principal: Principal,
@@ -530,7 +548,7 @@ async fn low_stock(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/inventory/valuation")]
+#[get("/valuation")]
 async fn valuation(
     state: web::Data<AppState>,
     principal: Principal,
@@ -551,7 +569,7 @@ async fn valuation(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/categories")]
+#[get("")]
 async fn list_categories(
     state: web::Data<AppState>,
     principal: Principal,
@@ -577,7 +595,7 @@ async fn list_categories(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/categories")]
+#[post("")]
 async fn create_category(
     state: web::Data<AppState>,
     principal: Principal,
@@ -602,7 +620,7 @@ async fn create_category(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/categories/{id}")]
+#[get("/{id}")]
 async fn get_category(
     state: web::Data<AppState>,
     principal: Principal,
@@ -631,7 +649,7 @@ async fn get_category(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/categories/{id}")]
+#[patch("/{id}")]
 async fn patch_category(
     state: web::Data<AppState>,
     principal: Principal,
@@ -661,7 +679,7 @@ async fn patch_category(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/categories/{id}")]
+#[delete("/{id}")]
 async fn delete_category(
     state: web::Data<AppState>,
     principal: Principal,
@@ -683,7 +701,7 @@ async fn delete_category(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/suppliers")]
+#[get("")]
 async fn list_suppliers(
     state: web::Data<AppState>,
     principal: Principal,
@@ -706,7 +724,7 @@ async fn list_suppliers(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/suppliers")]
+#[post("")]
 async fn create_supplier(
     state: web::Data<AppState>,
     principal: Principal,
@@ -731,7 +749,7 @@ async fn create_supplier(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/suppliers/{id}")]
+#[get("/{id}")]
 async fn get_supplier(
     state: web::Data<AppState>,
     principal: Principal,
@@ -760,7 +778,7 @@ async fn get_supplier(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/suppliers/{id}")]
+#[patch("/{id}")]
 async fn patch_supplier(
     state: web::Data<AppState>,
     principal: Principal,
@@ -789,7 +807,7 @@ async fn patch_supplier(
     ),
     security(("bearer_auth" = []))
 )]
-#[delete("/suppliers/{id}")]
+#[delete("/{id}")]
 async fn archive_supplier(
     state: web::Data<AppState>,
     principal: Principal,
@@ -815,7 +833,7 @@ async fn archive_supplier(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/purchase-orders")]
+#[get("")]
 async fn list_purchase_orders(
     state: web::Data<AppState>,
     principal: Principal,
@@ -838,7 +856,7 @@ async fn list_purchase_orders(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/purchase-orders")]
+#[post("")]
 async fn create_purchase_order(
     state: web::Data<AppState>,
     principal: Principal,
@@ -863,7 +881,7 @@ async fn create_purchase_order(
     ),
     security(("bearer_auth" = []))
 )]
-#[get("/purchase-orders/{id}")]
+#[get("/{id}")]
 async fn get_purchase_order(
     state: web::Data<AppState>,
     principal: Principal,
@@ -891,7 +909,7 @@ async fn get_purchase_order(
     ),
     security(("bearer_auth" = []))
 )]
-#[patch("/purchase-orders/{id}")]
+#[patch("/{id}")]
 async fn patch_purchase_order(
     state: web::Data<AppState>,
     principal: Principal,
@@ -921,7 +939,7 @@ async fn patch_purchase_order(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/purchase-orders/{id}/order")]
+#[post("/{id}/order")]
 async fn place_purchase_order(
     state: web::Data<AppState>,
     principal: Principal,
@@ -956,7 +974,7 @@ async fn place_purchase_order(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/purchase-orders/{id}/cancel")]
+#[post("/{id}/cancel")]
 async fn cancel_purchase_order(
     state: web::Data<AppState>,
     principal: Principal,
@@ -991,7 +1009,7 @@ async fn cancel_purchase_order(
     ),
     security(("bearer_auth" = []))
 )]
-#[post("/purchase-orders/{id}/receive")]
+#[post("/{id}/receive")]
 async fn receive_purchase_order(
     state: web::Data<AppState>,
     principal: Principal,
