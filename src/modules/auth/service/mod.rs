@@ -4,6 +4,7 @@ pub mod identity;
 pub mod invitations;
 pub mod members;
 pub mod mfa;
+pub mod organizations;
 pub mod outbox;
 pub mod profile;
 pub mod security;
