@@ -106,6 +106,7 @@ impl Application {
             auth,
             cpu_heavy: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
             lifecycle,
+            founded: modules::FOUNDED,
         };
         let shared = listener.try_clone()?;
         let server = serve(listener, state.clone())?;

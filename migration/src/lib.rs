@@ -17,7 +17,10 @@ mod m20261121_000010_inventory_movement_level_fk;
 mod m20261122_000011_platform_list_indexes;
 mod m20261122_000012_auth_session_revocations;
 mod m20261122_000013_platform_idempotency_headers;
+mod m20261122_000014_accounting_ledger;
 mod util;
+
+pub mod chart;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -39,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_platform_list_indexes::Migration),
             Box::new(m20261122_000012_auth_session_revocations::Migration),
             Box::new(m20261122_000013_platform_idempotency_headers::Migration),
+            Box::new(m20261122_000014_accounting_ledger::Migration),
         ]
     }
 }

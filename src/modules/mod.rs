@@ -3,17 +3,25 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::platform::auth::Catalogue;
+use crate::platform::{auth::Catalogue, state::FoundedHook};
 
+pub mod accounting;
 pub mod auth;
 pub mod inventory;
 
 /// Every module's permissions (each module declares its own).
-pub const PERMISSIONS: Catalogue =
-    Catalogue::new(&[auth::api::PERMISSIONS, inventory::api::PERMISSIONS]);
+pub const PERMISSIONS: Catalogue = Catalogue::new(&[
+    auth::api::PERMISSIONS,
+    accounting::api::PERMISSIONS,
+    inventory::api::PERMISSIONS,
+]);
+
+/// What each module does when an organization is founded.
+pub const FOUNDED: &[FoundedHook] = &[accounting::api::organization_founded];
 
 /// Mounts every module's routes (called inside the `/api/v1` scope).
 pub fn configure(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
+    accounting::configure(cfg);
     inventory::configure(cfg);
 }

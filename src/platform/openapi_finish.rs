@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 
 /// Tags, in the order Swagger UI shows them.
-const TAGS: [(&str, &str); 9] = [
+const TAGS: [(&str, &str); 10] = [
     (
         "organizations",
         "Start here: onboarding creates an organization and its owner and returns tokens; \
@@ -47,6 +47,12 @@ const TAGS: [(&str, &str); 9] = [
         "inventory",
         "Products, categories, warehouses, stock levels and movements, transfers, purchase \
          orders and receipts.",
+    ),
+    (
+        "accounting",
+        "Chart of accounts, posting roles, tax rates, fiscal years and periods, a double-entry \
+         journal the database keeps balanced, account ledgers and reports (trial balance, \
+         profit and loss, balance sheet; JSON or CSV).",
     ),
     (
         "audit",

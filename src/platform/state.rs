@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use uuid::Uuid;
 
 use tokio::sync::Semaphore;
 
@@ -11,10 +12,21 @@ use super::{
     auth::{AuthContext, Catalogue},
     cache::Cache,
     config::Settings,
+    error::AppError,
     lifecycle::Lifecycle,
     openapi::ApiSpec,
     telemetry::Metrics,
 };
+
+/// Work a module does when an organization is founded, inside the
+/// founding transaction (the accounting module seeds its chart). Modules
+/// register theirs in `modules::FOUNDED`; `auth` runs them without knowing
+/// the modules above it.
+pub type FoundedHook =
+    for<'a> fn(
+        &'a DatabaseTransaction,
+        Uuid,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), AppError>> + Send + 'a>>;
 
 /// Everything a handler may need; cheap to clone (handles and `Arc`s).
 #[derive(Clone)]
@@ -38,4 +50,6 @@ pub struct AppState {
     pub cpu_heavy: Arc<Semaphore>,
     /// In-flight requests, draining, and whether the database answers.
     pub lifecycle: Arc<Lifecycle>,
+    /// What every module does for a new organization.
+    pub founded: &'static [FoundedHook],
 }

@@ -74,6 +74,18 @@ macro_rules! tenant_entity {
     };
 }
 
+/// The `Relation` and `ActiveModelBehavior` of an entity without
+/// relations (no SeaORM relation crosses a module, and few are needed
+/// within one): `no_relations!();` after its `Model`.
+#[macro_export]
+macro_rules! no_relations {
+    () => {
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+        impl ActiveModelBehavior for ActiveModel {}
+    };
+}
+
 /// Which row a write targets, and the version the client last saw.
 #[derive(Debug, Clone, Copy)]
 pub struct Target {

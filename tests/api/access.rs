@@ -188,6 +188,81 @@ struct Fixtures {
     category: Uuid,
     supplier: Uuid,
     purchase_order: Uuid,
+    accounting: AccountingFixtures,
+}
+
+/// One of each accounting resource with an id.
+struct AccountingFixtures {
+    account: Uuid,
+    tax_rate: Uuid,
+    fiscal_year: Uuid,
+    period: Uuid,
+    entry: Uuid,
+}
+
+async fn created_id(res: reqwest::Response) -> Uuid {
+    assert_eq!(res.status(), 201, "fixture");
+    let body: Value = res.json().await.unwrap();
+    body["id"].as_str().unwrap().parse().unwrap()
+}
+
+impl AccountingFixtures {
+    async fn build(app: &TestApp, owner: &Member) -> Self {
+        let t = Some(owner.token.as_str());
+        let account = created_id(
+            app.post_as(
+                "/api/v1/accounting/accounts",
+                t,
+                json!({ "code": "6999", "name": "Fixture", "type": "expense" }),
+            )
+            .await,
+        )
+        .await;
+        let sales_tax = app
+            .get_json("/api/v1/accounting/accounts?q=2100", &owner.token)
+            .await["data"][0]["id"]
+            .clone();
+        let tax_rate = created_id(
+            app.post_as(
+                "/api/v1/accounting/tax-rates",
+                t,
+                json!({ "name": "Fixture", "rate": "5", "account_id": sales_tax }),
+            )
+            .await,
+        )
+        .await;
+        let year = app
+            .post_as(
+                "/api/v1/accounting/fiscal-years",
+                t,
+                json!({ "start_date": "2031-01-01" }),
+            )
+            .await;
+        assert_eq!(year.status(), 201, "fixture year");
+        let year: Value = year.json().await.unwrap();
+        let cash = app
+            .get_json("/api/v1/accounting/accounts?q=1010", &owner.token)
+            .await["data"][0]["id"]
+            .clone();
+        let entry = created_id(
+            app.post_as(
+                "/api/v1/accounting/journal",
+                t,
+                json!({ "date": "2031-02-01", "lines": [
+                    { "account_id": account, "debit": "1" }, { "account_id": cash, "credit": "1" }
+                ] }),
+            )
+            .await,
+        )
+        .await;
+        Self {
+            account,
+            tax_rate,
+            fiscal_year: year["id"].as_str().unwrap().parse().unwrap(),
+            period: year["periods"][0]["id"].as_str().unwrap().parse().unwrap(),
+            entry,
+        }
+    }
 }
 
 impl Fixtures {
@@ -288,6 +363,7 @@ impl Fixtures {
         Fixtures {
             supplier: supplier["id"].as_str().unwrap().parse().unwrap(),
             purchase_order: purchase_order["id"].as_str().unwrap().parse().unwrap(),
+            accounting: AccountingFixtures::build(app, owner).await,
             category: category["id"].as_str().unwrap().parse().unwrap(),
             product: product["id"].as_str().unwrap().parse().unwrap(),
             warehouse: warehouse["id"].as_str().unwrap().parse().unwrap(),
@@ -313,6 +389,11 @@ impl Fixtures {
             ("purchase-orders", "id") => self.purchase_order,
             ("sessions", "id") => self.session,
             ("invitations", "id") => self.invitation,
+            ("accounts", "id") => self.accounting.account,
+            ("tax-rates", "id") => self.accounting.tax_rate,
+            ("fiscal-years", "id") => self.accounting.fiscal_year,
+            ("periods", "id") => self.accounting.period,
+            ("journal", "id") => self.accounting.entry,
             _ => panic!("no fixture for path parameter {param} of /{kind}: add one to Fixtures"),
         }
         .to_string()
@@ -357,6 +438,21 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         ("POST", "/api/v1/purchase-orders/{id}/receive") => json!({
             "warehouse_id": Uuid::nil(), "lines": [{ "line_id": Uuid::nil(), "quantity": "1" }]
         }),
+        ("POST", "/api/v1/accounting/accounts") => {
+            json!({ "code": "SNEAK", "name": "Sneaky", "type": "expense" })
+        }
+        ("PATCH", "/api/v1/accounting/accounts/{id}")
+        | ("PATCH", "/api/v1/accounting/tax-rates/{id}") => json!({ "name": "Hijacked" }),
+        ("PATCH", "/api/v1/accounting/settings") => json!({}),
+        ("POST", "/api/v1/accounting/tax-rates") => {
+            json!({ "name": "Sneaky", "rate": "1", "account_id": Uuid::nil() })
+        }
+        ("POST", "/api/v1/accounting/fiscal-years") => json!({ "start_date": "2040-01-01" }),
+        ("POST", "/api/v1/accounting/journal") => json!({ "date": "2031-03-01", "lines": [
+            { "account_id": Uuid::nil(), "debit": "1" }, { "account_id": Uuid::nil(), "credit": "1" }
+        ] }),
+        ("PATCH", "/api/v1/accounting/journal/{id}") => json!({ "memo": "Hijacked" }),
+        ("POST", "/api/v1/accounting/journal/{id}/reverse") => json!({ "date": "2031-03-01" }),
         ("POST", "/api/v1/roles") => json!({ "name": "Sneaky", "permissions": [] }),
         ("POST", "/api/v1/users/invite") => {
             json!({ "email": "sneaky@example.com", "role_ids": [Uuid::nil()] })
@@ -394,6 +490,11 @@ async fn snapshot(app: &TestApp, owner: &Member) -> Value {
         "suppliers": app.get_json("/api/v1/suppliers", &owner.token).await,
         "purchase_orders": app.get_json("/api/v1/purchase-orders", &owner.token).await,
         "movements": app.get_json("/api/v1/inventory/movements", &owner.token).await,
+        "accounts": app.get_json("/api/v1/accounting/accounts", &owner.token).await,
+        "settings": app.get_json("/api/v1/accounting/settings", &owner.token).await,
+        "tax_rates": app.get_json("/api/v1/accounting/tax-rates", &owner.token).await,
+        "fiscal_years": app.get_json("/api/v1/accounting/fiscal-years", &owner.token).await,
+        "journal": app.get_json("/api/v1/accounting/journal", &owner.token).await,
     })
 }
 

@@ -3,6 +3,7 @@
 //! tests against those backends.
 
 mod access;
+mod accounting;
 mod auth;
 mod cache;
 mod cli;
@@ -15,6 +16,7 @@ mod inventory;
 mod mail;
 mod numbering_audit;
 mod openapi;
+mod perpetual;
 mod probes;
 mod procurement;
 mod reliability;

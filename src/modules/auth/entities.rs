@@ -1,13 +1,5 @@
 //! SeaORM entities of the auth module (private to it).
 
-macro_rules! no_relations {
-    () => {
-        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-        pub enum Relation {}
-        impl ActiveModelBehavior for ActiveModel {}
-    };
-}
-
 pub mod organization {
     use sea_orm::entity::prelude::*;
 
@@ -21,7 +13,7 @@ pub mod organization {
         pub updated_at: DateTimeUtc,
         pub version: i32,
     }
-    no_relations!();
+    crate::no_relations!();
     crate::tenant_entity!(Entity, Id, "No such organization.", versioned);
 }
 
@@ -45,7 +37,7 @@ pub mod user {
         pub updated_at: DateTimeUtc,
         pub version: i32,
     }
-    no_relations!();
+    crate::no_relations!();
 
     /// A person belongs to an organization through a membership.
     impl crate::platform::tenant::Tenant for Entity {
@@ -81,7 +73,7 @@ pub mod membership {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
-    no_relations!();
+    crate::no_relations!();
 }
 
 pub mod role {
@@ -103,7 +95,7 @@ pub mod role {
         pub updated_at: DateTimeUtc,
         pub version: i32,
     }
-    no_relations!();
+    crate::no_relations!();
     crate::tenant_entity!(
         Entity,
         OrganizationId,
@@ -126,7 +118,7 @@ pub mod membership_role {
         pub role_id: Uuid,
         pub created_at: DateTimeUtc,
     }
-    no_relations!();
+    crate::no_relations!();
 }
 
 pub mod session {
@@ -147,7 +139,7 @@ pub mod session {
         pub revoked_at: Option<DateTimeUtc>,
         pub revoked_reason: Option<String>,
     }
-    no_relations!();
+    crate::no_relations!();
 }
 
 /// Revocations the shared cache has not heard of yet (see
@@ -162,7 +154,7 @@ pub mod session_revocation {
         pub session_id: Uuid,
         pub created_at: DateTimeUtc,
     }
-    no_relations!();
+    crate::no_relations!();
 }
 
 pub mod refresh_token {
@@ -178,7 +170,7 @@ pub mod refresh_token {
         pub created_at: DateTimeUtc,
         pub used_at: Option<DateTimeUtc>,
     }
-    no_relations!();
+    crate::no_relations!();
 }
 
 pub mod password_reset {
@@ -195,7 +187,7 @@ pub mod password_reset {
         pub expires_at: DateTimeUtc,
         pub used_at: Option<DateTimeUtc>,
     }
-    no_relations!();
+    crate::no_relations!();
 }
 
 /// The state of a subscription.
@@ -234,7 +226,7 @@ pub mod subscription {
         pub started_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
-    no_relations!();
+    crate::no_relations!();
 }
 
 pub mod outbox_email {
@@ -254,7 +246,7 @@ pub mod outbox_email {
         pub sent_at: Option<DateTimeUtc>,
         pub attempts: i32,
     }
-    no_relations!();
+    crate::no_relations!();
 }
 
 pub mod invitation {
@@ -278,7 +270,7 @@ pub mod invitation {
         pub accepted_at: Option<DateTimeUtc>,
         pub revoked_at: Option<DateTimeUtc>,
     }
-    no_relations!();
+    crate::no_relations!();
 }
 
 pub mod team {
@@ -298,7 +290,7 @@ pub mod team {
         pub updated_at: DateTimeUtc,
         pub version: i32,
     }
-    no_relations!();
+    crate::no_relations!();
     crate::tenant_entity!(
         Entity,
         OrganizationId,
@@ -320,7 +312,7 @@ pub mod team_member {
         pub user_id: Uuid,
         pub created_at: DateTimeUtc,
     }
-    no_relations!();
+    crate::no_relations!();
 }
 
 pub mod recovery_code {
@@ -336,5 +328,5 @@ pub mod recovery_code {
         pub created_at: DateTimeUtc,
         pub used_at: Option<DateTimeUtc>,
     }
-    no_relations!();
+    crate::no_relations!();
 }

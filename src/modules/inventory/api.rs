@@ -70,16 +70,10 @@ async fn issue_from(
     };
     let key = (product_id, warehouse_id);
     let neg = Quantity::from_units(-qty.units());
-    let m = stock::write_movement(
-        conn,
-        &origin.context(),
-        key,
-        MovementKind::Issue,
-        neg,
-        after.avg_cost,
-        None,
-    )
-    .await?;
+    let amounts = (neg, after.avg_cost, stock::neg_value(after.moved_value));
+    let ctx = origin.context();
+    let m = stock::write_movement(conn, &ctx, key, MovementKind::Issue, amounts, None).await?;
+    stock::post_value(conn, &ctx, MovementKind::Issue, std::slice::from_ref(&m)).await?;
     Ok(m.id)
 }
 

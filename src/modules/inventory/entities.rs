@@ -1,13 +1,5 @@
 //! SeaORM entities of the inventory module (private to it).
 
-macro_rules! no_relations {
-    () => {
-        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-        pub enum Relation {}
-        impl ActiveModelBehavior for ActiveModel {}
-    };
-}
-
 use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -142,7 +134,7 @@ pub mod category {
         pub updated_at: DateTimeUtc,
         pub version: i32,
     }
-    no_relations!();
+    crate::no_relations!();
     crate::tenant_entity!(
         Entity,
         OrganizationId,
@@ -179,7 +171,7 @@ pub mod product {
         pub updated_at: DateTimeUtc,
         pub version: i32,
     }
-    no_relations!();
+    crate::no_relations!();
     crate::tenant_entity!(
         Entity,
         OrganizationId,
@@ -207,7 +199,7 @@ pub mod warehouse {
         pub updated_at: DateTimeUtc,
         pub version: i32,
     }
-    no_relations!();
+    crate::no_relations!();
     crate::tenant_entity!(
         Entity,
         OrganizationId,
@@ -233,8 +225,13 @@ pub mod stock_level {
         pub reserved: Quantity,
         pub avg_cost: Amount,
         pub updated_at: DateTimeUtc,
+        /// Exact stock value (scale 4): moves only by movement values.
+        pub value: Amount,
+        /// The value the last change of this row moved (read back after a
+        /// conditional UPDATE that computed it from the row as it was).
+        pub moved_value: Amount,
     }
-    no_relations!();
+    crate::no_relations!();
 }
 
 pub mod stock_movement {
@@ -253,6 +250,8 @@ pub mod stock_movement {
         pub kind: super::MovementKind,
         pub quantity: Quantity,
         pub unit_cost: Amount,
+        /// Signed exact value the movement moved (what is posted).
+        pub value: Amount,
         pub reason: String,
         pub reference_type: Option<String>,
         pub reference_id: Option<String>,
@@ -260,7 +259,7 @@ pub mod stock_movement {
         pub actor_id: Option<Uuid>,
         pub created_at: DateTimeUtc,
     }
-    no_relations!();
+    crate::no_relations!();
 }
 
 pub mod supplier {
@@ -285,7 +284,7 @@ pub mod supplier {
         pub updated_at: DateTimeUtc,
         pub version: i32,
     }
-    no_relations!();
+    crate::no_relations!();
     crate::tenant_entity!(
         Entity,
         OrganizationId,
@@ -322,7 +321,7 @@ pub mod purchase_order {
         pub updated_at: DateTimeUtc,
         pub version: i32,
     }
-    no_relations!();
+    crate::no_relations!();
     crate::tenant_entity!(
         Entity,
         OrganizationId,
@@ -349,5 +348,5 @@ pub mod purchase_order_line {
         pub received_quantity: Quantity,
         pub unit_cost: Amount,
     }
-    no_relations!();
+    crate::no_relations!();
 }

@@ -84,6 +84,9 @@ pub(super) async fn found(
     );
     created.changes = Some(json!({ "name": org.name }));
     audit::record(tx, created).await?;
+    for hook in state.founded {
+        hook(tx, org.id).await?;
+    }
     Ok(org)
 }
 

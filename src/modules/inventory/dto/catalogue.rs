@@ -266,6 +266,8 @@ pub struct StockLevelOut {
     pub available: Quantity,
     /// Moving-average unit cost.
     pub avg_cost: Amount,
+    /// Exact stock value (what the inventory account holds for it).
+    pub value: Amount,
     /// Last movement.
     pub updated_at: DateTime<Utc>,
 }

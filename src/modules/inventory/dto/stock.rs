@@ -52,6 +52,8 @@ pub struct MovementOut {
     pub quantity: Quantity,
     /// Unit cost of the movement.
     pub unit_cost: Amount,
+    /// Signed exact value moved (the amount posted to the inventory account).
+    pub value: Amount,
     /// Why.
     pub reason: String,
     /// Document type this movement belongs to.
@@ -231,7 +233,8 @@ pub struct ValuationRowOut {
     pub on_hand: Quantity,
     /// Moving-average unit cost.
     pub avg_cost: Amount,
-    /// on_hand x avg_cost, rounded to 4 places.
+    /// The level's exact value: the sum of its movements' values (equal to
+    /// on hand x average cost up to the rounding of the displayed average).
     pub value: Amount,
 }
 
@@ -244,6 +247,9 @@ pub struct ValuationOut {
     pub total_value: Amount,
     /// Sum of quantities on hand.
     pub total_on_hand: Quantity,
+    /// The balance of the inventory account (the whole organization), read
+    /// in the same snapshot as the levels.
+    pub ledger_balance: Amount,
 }
 
 /// Filters of `GET /inventory/valuation`.
@@ -281,6 +287,7 @@ impl From<&stock_level::Model> for StockLevelOut {
             reserved: l.reserved,
             available: Quantity::from_units(l.on_hand.units() - l.reserved.units()),
             avg_cost: l.avg_cost,
+            value: l.value,
             updated_at: l.updated_at,
         }
     }
@@ -295,6 +302,7 @@ impl From<stock_movement::Model> for MovementOut {
             kind: m.kind,
             quantity: m.quantity,
             unit_cost: m.unit_cost,
+            value: m.value,
             reason: m.reason,
             reference_type: m.reference_type,
             reference_id: m.reference_id,

@@ -154,9 +154,9 @@ pub(super) async fn low_stock(
     ))
 }
 
-/// Stock value per product and warehouse (on hand x moving-average cost) with totals.
+/// Stock value per product and warehouse, with totals and the inventory account's balance.
 #[utoipa::path(
-    description = STOCK_READ.requirement(),
+    description = STOCK_READ.described("Each level's exact value, the totals, and the balance of the inventory account read in the same snapshot: without a warehouse filter `total_value` always equals `ledger_balance` (every stock movement posts its value)."),
     tag = "inventory",
     params(ValuationFilter),
     responses(
@@ -172,6 +172,7 @@ pub(super) async fn valuation(
 ) -> AppResult<web::Json<ValuationOut>> {
     principal.require(STOCK_READ)?;
     Ok(web::Json(
-        stock::valuation(&state.db, principal.organization_id, filter.warehouse_id).await?,
+        stock::valuation_with_ledger(&state.db, principal.organization_id, filter.warehouse_id)
+            .await?,
     ))
 }

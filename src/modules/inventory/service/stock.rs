@@ -137,6 +137,8 @@ async fn lock_levels(
             reserved: Set(Quantity::ZERO),
             avg_cost: Set(Amount::ZERO),
             updated_at: Set(now),
+            value: Set(Amount::ZERO),
+            moved_value: Set(Amount::ZERO),
         })
         .on_conflict(
             OnConflict::columns([
@@ -192,40 +194,73 @@ async fn level(
         })
 }
 
-/// Adds stock at `unit_cost`, updating the moving-average cost (row locked).
+/// Adds `qty` worth exactly `value` (row locked): the level's value grows
+/// by it and the displayed moving-average cost is value / on hand.
 pub async fn add_stock(
     conn: &impl ConnectionTrait,
     product: Uuid,
     warehouse: Uuid,
     qty: Quantity,
-    unit_cost: Amount,
+    value: Amount,
 ) -> Result<stock_level::Model, AppError> {
     let current = level(conn, product, warehouse).await?;
-    let (old_q, add_q) = (i128::from(current.on_hand.units()), i128::from(qty.units()));
-    let total = old_q + add_q;
-    let avg = if total > 0 {
-        (old_q * i128::from(current.avg_cost.units())
-            + add_q * i128::from(unit_cost.units())
-            + total / 2)
-            / total
+    let on_hand = current.on_hand.checked_add(qty).ok_or_else(out_of_range)?;
+    let total = current.value.checked_add(value).ok_or_else(out_of_range)?;
+    let avg = if on_hand.units() > 0 {
+        let (v, q) = (i128::from(total.units()), i128::from(on_hand.units()));
+        let avg = (v * i128::from(crate::platform::money::ONE) + q / 2) / q;
+        Amount::from_units(i64::try_from(avg).map_err(|_| out_of_range())?)
     } else {
-        i128::from(unit_cost.units())
+        current.avg_cost
     };
-    let overflow = || {
-        AppError::invalid_field(
-            "quantity",
-            "overflow",
-            "the resulting stock is out of range",
-        )
-    };
-    let on_hand = current.on_hand.checked_add(qty).ok_or_else(overflow)?;
     let mut am: stock_level::ActiveModel = current.into();
     am.on_hand = Set(on_hand);
-    am.avg_cost = Set(Amount::from_units(
-        i64::try_from(avg).map_err(|_| overflow())?,
-    ));
+    am.avg_cost = Set(avg);
+    am.value = Set(total);
+    am.moved_value = Set(value);
     am.updated_at = Set(Utc::now());
     Ok(am.update(conn).await?)
+}
+
+fn out_of_range() -> AppError {
+    AppError::invalid_field(
+        "quantity",
+        "overflow",
+        "the resulting stock or its value is out of range",
+    )
+}
+
+/// The value `q` units take from a level, computed by the database from the
+/// row as the UPDATE finds it (so concurrent issues each take their share of
+/// the value they actually see): all of it when `q` empties the level, else
+/// `value x q / on_hand` rounded half up. Exact integers on both backends
+/// (numeric on PostgreSQL; on SQLite split so no product overflows).
+fn taken_value_sql(backend: DbBackend, q: i64) -> String {
+    if backend == DbBackend::Postgres {
+        format!(
+            r#"CASE WHEN "on_hand" = {q} THEN "value" ELSE round("value"::numeric * {q} / "on_hand")::bigint END"#
+        )
+    } else {
+        format!(
+            r#"CASE WHEN "on_hand" = {q} THEN "value" ELSE ("value" / "on_hand") * {q} + (("value" % "on_hand") * {q} * 2 + "on_hand") / (2 * "on_hand") END"#
+        )
+    }
+}
+
+/// Adds to a level UPDATE that takes `q` units: the value they carry leaves
+/// the level and is kept in `moved_value` for the movement and the posting.
+fn take_value(
+    update: sea_orm::UpdateMany<stock_level::Entity>,
+    backend: DbBackend,
+    q: i64,
+) -> sea_orm::UpdateMany<stock_level::Entity> {
+    let taken = taken_value_sql(backend, q);
+    update
+        .col_expr(
+            stock_level::Column::Value,
+            Expr::cust(format!(r#""value" - ({taken})"#)),
+        )
+        .col_expr(stock_level::Column::MovedValue, Expr::cust(taken))
 }
 
 /// An UPDATE of one level row (also stamping `updated_at`); callers add the
@@ -268,7 +303,7 @@ pub async fn take_stock(
     warehouse: Uuid,
     qty: Quantity,
 ) -> Result<stock_level::Model, AppError> {
-    let update = take_update(org, product, warehouse, qty);
+    let update = take_update(org, product, warehouse, qty, conn.get_database_backend());
     match apply_level_update(conn, update, (product, warehouse)).await? {
         Some(after) => Ok(after),
         None => Err(insufficient(conn, product, warehouse, qty).await?),
@@ -281,9 +316,10 @@ fn take_update(
     product: Uuid,
     warehouse: Uuid,
     qty: Quantity,
+    backend: DbBackend,
 ) -> sea_orm::UpdateMany<stock_level::Entity> {
     let q = qty.units();
-    update_level(org, product, warehouse)
+    take_value(update_level(org, product, warehouse), backend, q)
         .col_expr(
             stock_level::Column::OnHand,
             Expr::col(stock_level::Column::OnHand).sub(q),
@@ -332,8 +368,7 @@ fn new_movement(
     ctx: &MoveContext<'_>,
     (product, warehouse): (Uuid, Uuid),
     kind: MovementKind,
-    quantity: Quantity,
-    unit_cost: Amount,
+    (quantity, unit_cost, value): (Quantity, Amount, Amount),
     transfer_id: Option<Uuid>,
 ) -> stock_movement::Model {
     stock_movement::Model {
@@ -344,6 +379,7 @@ fn new_movement(
         kind,
         quantity,
         unit_cost,
+        value,
         reason: ctx.reason.into(),
         reference_type: ctx.reference_type.map(str::to_string),
         reference_id: ctx.reference_id.map(str::to_string),
@@ -355,17 +391,17 @@ fn new_movement(
     }
 }
 
-/// Appends one ledger entry.
+/// Appends one ledger entry: `amounts` is (signed quantity, unit cost,
+/// signed exact value).
 pub async fn write_movement(
     conn: &impl ConnectionTrait,
     ctx: &MoveContext<'_>,
     key: (Uuid, Uuid),
     kind: MovementKind,
-    quantity: Quantity,
-    unit_cost: Amount,
+    amounts: (Quantity, Amount, Amount),
     transfer_id: Option<Uuid>,
 ) -> Result<stock_movement::Model, AppError> {
-    let m = new_movement(ctx, key, kind, quantity, unit_cost, transfer_id);
+    let m = new_movement(ctx, key, kind, amounts, transfer_id);
     // No RETURNING: every column is known here (the ledger's hottest insert).
     stock_movement::Entity::insert(stock_movement::ActiveModel::from(m.clone()))
         .exec_without_returning(conn)
@@ -375,6 +411,78 @@ pub async fn write_movement(
 
 fn neg(q: Quantity) -> Quantity {
     Quantity::from_units(-q.units())
+}
+
+/// The signed value of an outgoing movement.
+pub(crate) fn neg_value(v: Amount) -> Amount {
+    Amount::from_units(-v.units())
+}
+
+/// Posts the value of one stock operation to the ledger (perpetual
+/// inventory), in the caller's transaction: a receipt Dr inventory Cr goods
+/// received not invoiced, an issue Dr cost of goods sold Cr inventory, an
+/// adjustment Dr/Cr inventory against stock adjustment. Transfers move
+/// value between levels only, and post nothing. The source document is the
+/// operation's first movement, so it posts once.
+pub(crate) async fn post_value(
+    conn: &impl ConnectionTrait,
+    ctx: &MoveContext<'_>,
+    kind: MovementKind,
+    movements: &[stock_movement::Model],
+) -> Result<(), AppError> {
+    use crate::modules::accounting::api::{self as ledger, AccountRef, DraftLine, Role};
+    let Some(first) = movements.first() else {
+        return Ok(());
+    };
+    let total = movements
+        .iter()
+        .try_fold(0i64, |acc, m| acc.checked_add(m.value.units()))
+        .ok_or_else(out_of_range)?;
+    let (source, debit, credit, amount) = match kind {
+        MovementKind::Receipt => ("stock_receipt", Role::Inventory, Role::GoodsReceived, total),
+        MovementKind::Issue => (
+            "stock_issue",
+            Role::CostOfGoodsSold,
+            Role::Inventory,
+            -total,
+        ),
+        MovementKind::Adjustment if total >= 0 => (
+            "stock_adjustment",
+            Role::Inventory,
+            Role::StockAdjustment,
+            total,
+        ),
+        MovementKind::Adjustment => (
+            "stock_adjustment",
+            Role::StockAdjustment,
+            Role::Inventory,
+            -total,
+        ),
+        MovementKind::TransferOut | MovementKind::TransferIn => return Ok(()),
+    };
+    let memo = match (ctx.reference_type, ctx.reference_id) {
+        (Some(t), Some(id)) => format!("{} for {t} {id}", source.replace('_', " ")),
+        _ => source.replace('_', " "),
+    };
+    let line = |role, units: i64| DraftLine {
+        account: AccountRef::Role(role),
+        amount: Amount::from_units(units),
+        description: String::new(),
+    };
+    ledger::post(
+        conn,
+        ledger::EntryDraft {
+            organization_id: ctx.org,
+            actor: ctx.actor,
+            date: first.created_at.date_naive(),
+            memo,
+            source_type: source,
+            source_id: first.id.to_string(),
+            lines: vec![line(debit, amount), line(credit, -amount)],
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// The audit entry of one stock operation: its movements, in brief.
@@ -502,8 +610,9 @@ pub async fn receive(
 }
 
 /// Receives `(product, quantity, unit cost)` lines into one warehouse: locks
-/// the levels in order, adds the stock at moving-average cost and writes one
-/// receipt movement per line, inside the caller's transaction. Returns the
+/// the levels in order, adds the stock at moving-average cost, writes one
+/// receipt movement per line and posts their value (Dr inventory, Cr goods
+/// received not invoiced), inside the caller's transaction. Returns the
 /// movements and the levels after each line.
 pub(crate) async fn post_receipts(
     conn: &impl ConnectionTrait,
@@ -516,20 +625,21 @@ pub(crate) async fn post_receipts(
     let mut movements = Vec::with_capacity(lines.len());
     let mut levels = Vec::with_capacity(lines.len());
     for &(product, qty, cost) in lines {
-        levels.push(add_stock(conn, product, warehouse, qty, cost).await?);
+        let value = cost.times(qty).ok_or_else(out_of_range)?;
+        levels.push(add_stock(conn, product, warehouse, qty, value).await?);
         movements.push(
             write_movement(
                 conn,
                 ctx,
                 (product, warehouse),
                 MovementKind::Receipt,
-                qty,
-                cost,
+                (qty, cost, value),
                 None,
             )
             .await?,
         );
     }
+    post_value(conn, ctx, MovementKind::Receipt, &movements).await?;
     Ok((movements, levels))
 }
 
@@ -565,7 +675,9 @@ pub async fn issue(
         .map(|l| (l.product_id, l.quantity))
         .collect();
     lines.sort_by_key(|l| l.0);
-    if state.db.get_database_backend() == DbBackend::Postgres {
+    let distinct = lines.windows(2).all(|w| w[0].0 != w[1].0);
+    let backend = state.db.get_database_backend();
+    if backend == DbBackend::Postgres && distinct {
         return issue_in_one_statement(state, p, &ctx, input, &lines).await;
     }
     let tx = begin_write(&state.db).await?;
@@ -582,15 +694,15 @@ pub async fn issue(
     let mut levels = Vec::with_capacity(lines.len());
     for &(product, qty) in &lines {
         let key = (product, input.warehouse_id);
-        let update = take_update(org, key.0, key.1, qty).filter(open.clone());
+        let update = take_update(org, key.0, key.1, qty, backend).filter(open.clone());
         let Some(after) = apply_level_update(&tx, update, key).await? else {
             return Err(issue_refused(&tx, org, input, (product, qty)).await?);
         };
-        let cost = after.avg_cost;
+        let amounts = (neg(qty), after.avg_cost, neg_value(after.moved_value));
         levels.push(after);
-        movements
-            .push(write_movement(&tx, &ctx, key, MovementKind::Issue, neg(qty), cost, None).await?);
+        movements.push(write_movement(&tx, &ctx, key, MovementKind::Issue, amounts, None).await?);
     }
+    post_value(&tx, &ctx, MovementKind::Issue, &movements).await?;
     finish(tx, p, "inventory.stock.issued", movements, levels).await
 }
 
@@ -610,14 +722,14 @@ async fn issue_refused(
     insufficient(conn, product, input.warehouse_id, qty).await
 }
 
-/// The issue on PostgreSQL, as one statement: per product, the conditional
-/// UPDATE of `take_update` (plus the active-warehouse condition), then the
-/// movements and the audit record, written only if every product's UPDATE
-/// applied. An issue of one product needs no transaction around it (the
-/// statement applies whole or not at all): one round trip. One of several
-/// products runs in a transaction that first locks their levels in product
-/// order (no deadlock with a concurrent issue of the same products) and is
-/// rolled back when a product falls short.
+/// The issue on PostgreSQL (lines of distinct products), as one statement:
+/// per product, the conditional UPDATE of `take_update` (plus the
+/// active-warehouse condition), then the movements and the audit record,
+/// written only if every product's UPDATE applied; then the posting of the
+/// value taken, in the same transaction. An issue of several products first
+/// locks their levels in product order (no deadlock with a concurrent issue
+/// of the same products); the transaction is rolled back when a product
+/// falls short.
 async fn issue_in_one_statement(
     state: &AppState,
     p: &Principal,
@@ -633,8 +745,7 @@ async fn issue_in_one_statement(
                 ctx,
                 (product, warehouse),
                 MovementKind::Issue,
-                neg(qty),
-                Amount::ZERO,
+                (neg(qty), Amount::ZERO, Amount::ZERO),
                 None,
             )
         })
@@ -655,21 +766,20 @@ async fn issue_in_one_statement(
     let at = movements.first().map_or_else(Utc::now, |m| m.created_at);
     let audit = stock_audit(p, "inventory.stock.issued", &movements).stamp(at);
     let statement = issue_statement(ctx, warehouse, &movements, wanted.len(), &audit);
-    let mut levels = if wanted.len() == 1 {
-        take_all_or_refuse(&state.db, statement, &wanted, ctx.org, input).await?
-    } else {
-        let tx = begin_write(&state.db).await?;
+    let tx = begin_write(&state.db).await?;
+    if wanted.len() > 1 {
         let pairs: Vec<_> = wanted.iter().map(|w| (w.0, warehouse)).collect();
         lock_existing_levels(&tx, ctx.org, &pairs).await?;
-        let levels = take_all_or_refuse(&tx, statement, &wanted, ctx.org, input).await?;
-        tx.commit().await?;
-        levels
-    };
+    }
+    let mut levels = take_all_or_refuse(&tx, statement, &wanted, ctx.org, input).await?;
     for m in &mut movements {
         if let Some(l) = levels.iter().find(|l| l.product_id == m.product_id) {
             m.unit_cost = l.avg_cost;
+            m.value = neg_value(l.moved_value);
         }
     }
+    post_value(&tx, ctx, MovementKind::Issue, &movements).await?;
+    tx.commit().await?;
     levels.sort_by_key(|l| (l.product_id, l.warehouse_id));
     Ok(StockResultOut {
         movements: movements.into_iter().map(MovementOut::from).collect(),
@@ -747,7 +857,11 @@ wanted AS (
     SELECT product_id, sum(quantity)::bigint AS quantity FROM issue_line GROUP BY product_id
 ),
 taken AS (
-    UPDATE stock_levels s SET on_hand = s.on_hand - wanted.quantity, updated_at = $1
+    UPDATE stock_levels s SET on_hand = s.on_hand - wanted.quantity, updated_at = $1,
+        value = s.value - CASE WHEN s.on_hand = wanted.quantity THEN s.value
+            ELSE round(s.value::numeric * wanted.quantity / s.on_hand)::bigint END,
+        moved_value = CASE WHEN s.on_hand = wanted.quantity THEN s.value
+            ELSE round(s.value::numeric * wanted.quantity / s.on_hand)::bigint END
     FROM wanted
     WHERE s.organization_id = $2 AND s.warehouse_id = $3 AND s.product_id = wanted.product_id
       AND s.on_hand - s.reserved >= wanted.quantity
@@ -757,8 +871,9 @@ taken AS (
 complete AS (SELECT count(*) = $4 AS every_product FROM taken),
 moved AS (
     INSERT INTO stock_movements (id, organization_id, product_id, warehouse_id, kind, quantity,
-        unit_cost, reason, reference_type, reference_id, transfer_id, actor_id, created_at)
-    SELECT l.id, $2, l.product_id, $3, 'issue', -l.quantity, t.avg_cost, $5, $6, $7, NULL, $8, $1
+        unit_cost, value, reason, reference_type, reference_id, transfer_id, actor_id, created_at)
+    SELECT l.id, $2, l.product_id, $3, 'issue', -l.quantity, t.avg_cost, -t.moved_value, $5, $6,
+        $7, NULL, $8, $1
     FROM issue_line l JOIN taken t ON t.product_id = l.product_id, complete
     WHERE complete.every_product
 ),
@@ -819,25 +934,17 @@ pub async fn transfer(
     for l in &input.lines {
         let source =
             take_stock(&tx, org, l.product_id, input.from_warehouse_id, l.quantity).await?;
+        // The value leaving the source arrives whole: the books do not move.
+        let moved = source.moved_value;
         levels.push(source.clone());
-        levels.push(
-            add_stock(
-                &tx,
-                l.product_id,
-                input.to_warehouse_id,
-                l.quantity,
-                source.avg_cost,
-            )
-            .await?,
-        );
+        levels.push(add_stock(&tx, l.product_id, input.to_warehouse_id, l.quantity, moved).await?);
         movements.push(
             write_movement(
                 &tx,
                 &ctx,
                 (l.product_id, input.from_warehouse_id),
                 MovementKind::TransferOut,
-                neg(l.quantity),
-                source.avg_cost,
+                (neg(l.quantity), source.avg_cost, neg_value(moved)),
                 Some(transfer_id),
             )
             .await?,
@@ -848,8 +955,7 @@ pub async fn transfer(
                 &ctx,
                 (l.product_id, input.to_warehouse_id),
                 MovementKind::TransferIn,
-                l.quantity,
-                source.avg_cost,
+                (l.quantity, source.avg_cost, moved),
                 Some(transfer_id),
             )
             .await?,
@@ -906,36 +1012,32 @@ pub async fn adjust(
         } else {
             prod.standard_cost
         };
-        levels.push(add_stock(&tx, key.0, key.1, Quantity::from_units(delta), cost).await?);
+        let qty = Quantity::from_units(delta);
+        let value = cost.times(qty).ok_or_else(out_of_range)?;
+        levels.push(add_stock(&tx, key.0, key.1, qty, value).await?);
         movements.push(
             write_movement(
                 &tx,
                 &ctx,
                 key,
                 MovementKind::Adjustment,
-                Quantity::from_units(delta),
-                cost,
+                (qty, cost, value),
                 None,
             )
             .await?,
         );
     } else if delta < 0 {
         let after = take_stock(&tx, org, key.0, key.1, Quantity::from_units(-delta)).await?;
-        let cost = after.avg_cost;
-        levels.push(after);
-        movements.push(
-            write_movement(
-                &tx,
-                &ctx,
-                key,
-                MovementKind::Adjustment,
-                Quantity::from_units(delta),
-                cost,
-                None,
-            )
-            .await?,
+        let amounts = (
+            Quantity::from_units(delta),
+            after.avg_cost,
+            neg_value(after.moved_value),
         );
+        levels.push(after);
+        movements
+            .push(write_movement(&tx, &ctx, key, MovementKind::Adjustment, amounts, None).await?);
     }
+    post_value(&tx, &ctx, MovementKind::Adjustment, &movements).await?;
     if movements.is_empty() {
         return Ok(StockResultOut {
             movements: Vec::new(),
@@ -1093,7 +1195,8 @@ pub async fn low_stock(
         .collect())
 }
 
-/// `GET /inventory/valuation`: on hand x moving-average cost, exact.
+/// `GET /inventory/valuation`: each level's exact value; the total equals
+/// the inventory account's balance (every value change was posted).
 pub async fn valuation(
     conn: &impl ConnectionTrait,
     org: Uuid,
@@ -1119,7 +1222,7 @@ pub async fn valuation(
     let mut rows = Vec::with_capacity(levels.len());
     let (mut total_value, mut total_on_hand) = (Amount::ZERO, Quantity::ZERO);
     for l in levels {
-        let value = l.avg_cost.times(l.on_hand).ok_or_else(overflow)?;
+        let value = l.value;
         total_value = total_value.checked_add(value).ok_or_else(overflow)?;
         total_on_hand = total_on_hand.checked_add(l.on_hand).ok_or_else(overflow)?;
         rows.push(ValuationRowOut {
@@ -1134,7 +1237,35 @@ pub async fn valuation(
         rows,
         total_value,
         total_on_hand,
+        ledger_balance: Amount::ZERO,
     })
+}
+
+/// [`valuation`] with the inventory account's balance, both read in one
+/// snapshot (a repeatable-read transaction on PostgreSQL; a read
+/// transaction on SQLite sees one WAL snapshot), so the two agree even
+/// while stock moves.
+pub async fn valuation_with_ledger(
+    db: &sea_orm::DatabaseConnection,
+    org: Uuid,
+    warehouse: Option<Uuid>,
+) -> Result<ValuationOut, AppError> {
+    use sea_orm::{AccessMode, IsolationLevel, TransactionTrait};
+    let tx = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    let mut out = valuation(&tx, org, warehouse).await?;
+    out.ledger_balance = crate::modules::accounting::api::role_balance(
+        &tx,
+        org,
+        crate::modules::accounting::api::Role::Inventory,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
 }
 
 /// Reserves available stock (no movement: nothing left the shelf), or 409
@@ -1206,16 +1337,20 @@ pub async fn take_reserved(
     qty: Quantity,
 ) -> Result<stock_level::Model, AppError> {
     let q = qty.units();
-    let update = update_level(org, product, warehouse)
-        .col_expr(
-            stock_level::Column::OnHand,
-            Expr::col(stock_level::Column::OnHand).sub(q),
-        )
-        .col_expr(
-            stock_level::Column::Reserved,
-            Expr::col(stock_level::Column::Reserved).sub(q),
-        )
-        .filter(stock_level::Column::Reserved.gte(q));
+    let update = take_value(
+        update_level(org, product, warehouse),
+        conn.get_database_backend(),
+        q,
+    )
+    .col_expr(
+        stock_level::Column::OnHand,
+        Expr::col(stock_level::Column::OnHand).sub(q),
+    )
+    .col_expr(
+        stock_level::Column::Reserved,
+        Expr::col(stock_level::Column::Reserved).sub(q),
+    )
+    .filter(stock_level::Column::Reserved.gte(q));
     apply_level_update(conn, update, (product, warehouse))
         .await?
         .ok_or_else(|| {

@@ -1,0 +1,827 @@
+//! The journal: manual entries (drafts until posted), posting, reversal, and
+//! the one building block every posting goes through ([`write_entry`]),
+//! whether typed in by hand or posted by another module.
+//!
+//! An entry is inserted as a draft, its lines after it, and only then is it
+//! flipped to `posted`; the database refuses that flip unless the lines
+//! balance, and refuses any later change (migration 000014). The service
+//! checks the same rules first, to answer a 422 that names the line.
+
+use chrono::{NaiveDate, SubsecRound, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+    sea_query::{Expr, ExprTrait, Query},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::periods::check_open;
+use crate::{
+    modules::accounting::{
+        dto::*,
+        entities::{EntryState, PartyType, account, journal_entry, journal_line},
+    },
+    platform::{
+        error::FieldError,
+        money::Amount,
+        numbering,
+        pagination::{Page, decode_cursor},
+        prelude::*,
+    },
+};
+
+/// A line to write: one side is zero, the other positive.
+#[derive(Debug, Clone)]
+pub struct NewLine {
+    /// Account.
+    pub account_id: Uuid,
+    /// Debit.
+    pub debit: Amount,
+    /// Credit.
+    pub credit: Amount,
+    /// Description.
+    pub description: String,
+    /// Customer or supplier.
+    pub party: Option<(PartyType, Uuid)>,
+}
+
+impl NewLine {
+    /// A debit (positive `amount`) or credit (negative) line.
+    pub fn one_sided(account_id: Uuid, amount: i64, description: &str) -> Self {
+        let (debit, credit) = if amount >= 0 {
+            (amount, 0)
+        } else {
+            (0, amount.checked_neg().unwrap_or(i64::MAX))
+        };
+        Self {
+            account_id,
+            debit: Amount::from_units(debit),
+            credit: Amount::from_units(credit),
+            description: description.to_string(),
+            party: None,
+        }
+    }
+}
+
+/// An entry to write.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    /// Organization.
+    pub organization_id: Uuid,
+    /// Who (`None` for the system).
+    pub actor: Option<Uuid>,
+    /// Accounting date.
+    pub date: NaiveDate,
+    /// Memo.
+    pub memo: String,
+    /// Source document (type, id): at most one entry per source.
+    pub source: Option<(String, String)>,
+    /// The entry this one reverses.
+    pub reversal_of: Option<Uuid>,
+    /// Lines.
+    pub lines: Vec<NewLine>,
+    /// Post now (else a draft).
+    pub post: bool,
+    /// Refuse a date in a closed period (false only for the year close).
+    pub check_period: bool,
+}
+
+/// The lines of a request body, checked field by field: each one-sided and
+/// above zero, a party only with its type. Returns them, or a 422 naming
+/// every bad `lines[i].<field>`.
+pub fn lines_from_input(input: &[JournalLineIn]) -> Result<Vec<NewLine>, AppError> {
+    let mut errors = Vec::new();
+    let mut lines = Vec::with_capacity(input.len());
+    for (i, l) in input.iter().enumerate() {
+        let at = |f: &str| format!("lines[{i}].{f}");
+        match (l.debit, l.credit) {
+            (Some(_), Some(_)) => errors.push(FieldError::new(
+                at("credit"),
+                "two_sided",
+                "a line is a debit or a credit, not both",
+            )),
+            (None, None) => errors.push(FieldError::new(
+                at("debit"),
+                "required",
+                "send a debit or a credit",
+            )),
+            (Some(a), None) | (None, Some(a)) if a.units() <= 0 => errors.push(FieldError::new(
+                at(if l.debit.is_some() { "debit" } else { "credit" }),
+                "range",
+                "must be greater than zero",
+            )),
+            _ => {}
+        }
+        if l.party_type.is_some() != l.party_id.is_some() {
+            errors.push(FieldError::new(
+                at("party_id"),
+                "required",
+                "party_type and party_id go together",
+            ));
+        }
+        lines.push(NewLine {
+            account_id: l.account_id,
+            debit: l.debit.unwrap_or(Amount::ZERO),
+            credit: l.credit.unwrap_or(Amount::ZERO),
+            description: l.description.clone(),
+            party: l.party_type.zip(l.party_id),
+        });
+    }
+    if errors.is_empty() {
+        Ok(lines)
+    } else {
+        Err(AppError::validation(errors))
+    }
+}
+
+/// The arithmetic of an entry's lines: at least two, debits equal to
+/// credits, without overflow. Returns the total.
+fn balanced_total(lines: &[NewLine]) -> Result<Amount, AppError> {
+    if lines.len() < 2 {
+        return Err(AppError::invalid_field(
+            "lines",
+            "too_few",
+            "an entry needs at least two lines",
+        ));
+    }
+    let (mut debit, mut credit) = (Some(Amount::ZERO), Some(Amount::ZERO));
+    for l in lines {
+        debit = debit.and_then(|d| d.checked_add(l.debit));
+        credit = credit.and_then(|c| c.checked_add(l.credit));
+    }
+    let (Some(debit), Some(credit)) = (debit, credit) else {
+        return Err(AppError::invalid_field(
+            "lines",
+            "overflow",
+            "the totals are out of range",
+        ));
+    };
+    if debit != credit {
+        let last = lines.len() - 1;
+        let side = if lines[last].debit.units() > 0 {
+            "debit"
+        } else {
+            "credit"
+        };
+        let off = i128::from(debit.units()) - i128::from(credit.units());
+        return Err(AppError::validation(vec![
+            FieldError::new(
+                "lines",
+                "unbalanced",
+                format!("total debit {debit} does not equal total credit {credit}"),
+            ),
+            FieldError::new(
+                format!("lines[{last}].{side}"),
+                "unbalanced",
+                format!(
+                    "the entry is out of balance by {}",
+                    i64::try_from(off)
+                        .map_or_else(|_| off.to_string(), |o| Amount::from_units(o).to_string())
+                ),
+            ),
+        ]));
+    }
+    Ok(debit)
+}
+
+/// The accounts of an entry's lines: each a live posting account of the
+/// organization, or a 422 naming every bad `lines[i].account_id`.
+async fn check_accounts(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    lines: &[NewLine],
+) -> Result<(), AppError> {
+    let mut ids: Vec<Uuid> = lines.iter().map(|l| l.account_id).collect();
+    ids.sort();
+    ids.dedup();
+    let accounts = account::Entity::find()
+        .filter(account::Column::OrganizationId.eq(org))
+        .filter(account::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    let mut errors = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let field = format!("lines[{i}].account_id");
+        match accounts.iter().find(|a| a.id == l.account_id) {
+            None => errors.push(FieldError::new(
+                field,
+                "not_found",
+                "is not an account of this organization",
+            )),
+            Some(a) if a.is_group => errors.push(FieldError::new(
+                field,
+                "group_account",
+                "is a group account; post to one of its posting accounts",
+            )),
+            Some(a) if !a.active => errors.push(FieldError::new(field, "archived", "is archived")),
+            Some(_) => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errors))
+    }
+}
+
+/// Both: the arithmetic, then the accounts.
+async fn check_lines(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    lines: &[NewLine],
+) -> Result<Amount, AppError> {
+    let total = balanced_total(lines)?;
+    check_accounts(conn, org, lines).await?;
+    Ok(total)
+}
+
+/// Writes an entry (draft, then posted if asked) with its lines, inside the
+/// caller's transaction. The one path of every posting. On an error the
+/// caller rolls its transaction back (an `api` caller propagates it).
+///
+/// The entry row is inserted before the period and the accounts are
+/// checked: a period close or an account archive (which lock
+/// `journal_entries` against writers on PostgreSQL, see `periods`) either
+/// waits for this transaction or makes it wait and then shows it the change.
+pub async fn write_entry(
+    conn: &impl ConnectionTrait,
+    e: NewEntry,
+) -> Result<journal_entry::Model, AppError> {
+    let org = e.organization_id;
+    let total = balanced_total(&e.lines)?;
+    if let Some((kind, id)) = &e.source {
+        let exists = journal_entry::Entity::find()
+            .filter(journal_entry::Column::OrganizationId.eq(org))
+            .filter(journal_entry::Column::SourceType.eq(kind.as_str()))
+            .filter(journal_entry::Column::SourceId.eq(id.as_str()))
+            .one(conn)
+            .await?;
+        if let Some(existing) = exists {
+            return Err(AppError::conflict(
+                "already_posted",
+                format!("This {kind} {id} is already posted as {}.", existing.number),
+            ));
+        }
+    }
+    let now = Utc::now().trunc_subsecs(6);
+    let number = numbering::next_number(conn, org, "JE").await?;
+    let (source_type, source_id) = e.source.clone().unzip();
+    let entry = journal_entry::Model {
+        id: Uuid::now_v7(),
+        organization_id: org,
+        number,
+        entry_date: e.date,
+        memo: e.memo.clone(),
+        state: EntryState::Draft,
+        source_type,
+        source_id,
+        reversal_of: e.reversal_of,
+        reversed_by: None,
+        total,
+        created_by: e.actor,
+        posted_at: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    journal_entry::Entity::insert(journal_entry::ActiveModel::from(entry.clone()))
+        .exec_without_returning(conn)
+        .await
+        .map_err(crate::platform::error::unique_violation(
+            "already_posted",
+            "This source document is already posted.",
+        ))?;
+    check_accounts(conn, org, &e.lines).await?;
+    if e.check_period && e.post {
+        check_open(conn, org, e.date).await?;
+    }
+    insert_lines(conn, &entry, &e.lines).await?;
+    if e.post {
+        return post_draft(conn, entry, now).await;
+    }
+    Ok(entry)
+}
+
+async fn insert_lines(
+    conn: &impl ConnectionTrait,
+    entry: &journal_entry::Model,
+    lines: &[NewLine],
+) -> Result<(), AppError> {
+    let rows = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| journal_line::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(entry.organization_id),
+            entry_id: Set(entry.id),
+            line_no: Set(i32::try_from(i + 1).unwrap_or(i32::MAX)),
+            account_id: Set(l.account_id),
+            entry_date: Set(entry.entry_date),
+            debit: Set(l.debit),
+            credit: Set(l.credit),
+            description: Set(l.description.clone()),
+            party_type: Set(l.party.map(|p| p.0)),
+            party_id: Set(l.party.map(|p| p.1)),
+        });
+    journal_line::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Flips a draft to posted: one conditional UPDATE on its state (the
+/// database checks the balance as it applies).
+async fn post_draft(
+    conn: &impl ConnectionTrait,
+    mut entry: journal_entry::Model,
+    now: chrono::DateTime<Utc>,
+) -> Result<journal_entry::Model, AppError> {
+    let done = journal_entry::Entity::update_many()
+        .col_expr(
+            journal_entry::Column::State,
+            Expr::value(EntryState::Posted),
+        )
+        .col_expr(journal_entry::Column::PostedAt, Expr::value(now))
+        .col_expr(journal_entry::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            journal_entry::Column::Version,
+            Expr::col(journal_entry::Column::Version).add(1),
+        )
+        .filter(journal_entry::Column::Id.eq(entry.id))
+        .filter(journal_entry::Column::State.eq(EntryState::Draft))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if done != 1 {
+        return Err(already_posted());
+    }
+    entry.state = EntryState::Posted;
+    entry.posted_at = Some(now);
+    entry.updated_at = now;
+    entry.version += 1;
+    Ok(entry)
+}
+
+/// An entry's stored lines, in order; `mirror` swaps debits and credits.
+async fn stored_lines(
+    conn: &impl ConnectionTrait,
+    entry: Uuid,
+    mirror: bool,
+) -> Result<Vec<NewLine>, AppError> {
+    Ok(journal_line::Entity::find()
+        .filter(journal_line::Column::EntryId.eq(entry))
+        .order_by_asc(journal_line::Column::LineNo)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|l| {
+            let (debit, credit) = if mirror {
+                (l.credit, l.debit)
+            } else {
+                (l.debit, l.credit)
+            };
+            NewLine {
+                account_id: l.account_id,
+                debit,
+                credit,
+                description: l.description,
+                party: l.party_type.zip(l.party_id),
+            }
+        })
+        .collect())
+}
+
+fn already_posted() -> AppError {
+    AppError::conflict(
+        "entry_posted",
+        "The entry is posted and immutable; correct it with a reversal (POST /api/v1/accounting/journal/{id}/reverse).",
+    )
+}
+
+/// The entry's lines with their accounts, in order.
+async fn line_outs(
+    conn: &impl ConnectionTrait,
+    entries: &[Uuid],
+) -> Result<Vec<(Uuid, JournalLineOut)>, AppError> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lines = journal_line::Entity::find()
+        .filter(journal_line::Column::EntryId.is_in(entries.to_vec()))
+        .order_by_asc(journal_line::Column::EntryId)
+        .order_by_asc(journal_line::Column::LineNo)
+        .all(conn)
+        .await?;
+    let mut ids: Vec<Uuid> = lines.iter().map(|l| l.account_id).collect();
+    ids.sort();
+    ids.dedup();
+    let accounts = account::Entity::find()
+        .filter(account::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    Ok(lines
+        .into_iter()
+        .map(|l| {
+            let a = accounts.iter().find(|a| a.id == l.account_id);
+            (
+                l.entry_id,
+                JournalLineOut {
+                    id: l.id,
+                    line_no: l.line_no,
+                    account_id: l.account_id,
+                    account_code: a.map(|a| a.code.clone()).unwrap_or_default(),
+                    account_name: a.map(|a| a.name.clone()).unwrap_or_default(),
+                    debit: l.debit,
+                    credit: l.credit,
+                    description: l.description,
+                    party_type: l.party_type,
+                    party_id: l.party_id,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Entries with their lines.
+async fn outs(
+    conn: &impl ConnectionTrait,
+    entries: Vec<journal_entry::Model>,
+) -> Result<Vec<JournalEntryOut>, AppError> {
+    let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
+    let mut lines = line_outs(conn, &ids).await?;
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let (mine, rest) = lines.drain(..).partition(|(id, _)| *id == e.id);
+            lines = rest;
+            JournalEntryOut::new(e, mine.into_iter().map(|(_, l)| l).collect())
+        })
+        .collect())
+}
+
+/// One entry with its lines, or 404.
+pub async fn get_entry(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<JournalEntryOut, AppError> {
+    let e = tenant::find::<journal_entry::Entity>(conn, org, id).await?;
+    Ok(outs(conn, vec![e])
+        .await?
+        .pop()
+        .unwrap_or_else(|| unreachable!()))
+}
+
+/// `POST /accounting/journal`.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id))]
+pub async fn create_entry(
+    state: &AppState,
+    p: &Principal,
+    input: &JournalEntryIn,
+) -> Result<JournalEntryOut, AppError> {
+    let lines = lines_from_input(&input.lines)?;
+    let org = p.organization_id;
+    let tx = begin_write(&state.db).await?;
+    let entry = write_entry(
+        &tx,
+        NewEntry {
+            organization_id: org,
+            actor: Some(p.user_id),
+            date: input.date,
+            memo: input.memo.clone(),
+            source: None,
+            reversal_of: None,
+            lines,
+            post: input.post,
+            check_period: true,
+        },
+    )
+    .await?;
+    let action = if input.post {
+        "accounting.journal_entry.posted"
+    } else {
+        "accounting.journal_entry.created"
+    };
+    audit::record(&tx, entry_audit(p, action, &entry)).await?;
+    let out = outs(&tx, vec![entry])
+        .await?
+        .pop()
+        .unwrap_or_else(|| unreachable!());
+    tx.commit().await?;
+    Ok(out)
+}
+
+fn entry_audit(p: &Principal, action: &str, e: &journal_entry::Model) -> AuditEntry {
+    AuditEntry::by(
+        p,
+        action,
+        "journal_entry",
+        e.id,
+        json!({
+            "number": e.number, "date": e.entry_date, "total": e.total, "state": e.state,
+        }),
+    )
+}
+
+fn draft_only(e: &journal_entry::Model) -> Result<(), AppError> {
+    if e.state == EntryState::Posted {
+        Err(already_posted())
+    } else {
+        Ok(())
+    }
+}
+
+/// `PATCH /accounting/journal/{id}`: drafts only; `lines` replaces them all.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
+pub async fn patch_entry(
+    state: &AppState,
+    p: &Principal,
+    id: Uuid,
+    patch: &JournalEntryPatch,
+    if_match: Option<i32>,
+) -> Result<JournalEntryOut, AppError> {
+    let lines = patch.lines.as_deref().map(lines_from_input).transpose()?;
+    let org = p.organization_id;
+    let tx = begin_write(&state.db).await?;
+    let current = tenant::find::<journal_entry::Entity>(&tx, org, id).await?;
+    draft_only(&current)?;
+    let mut changes = <journal_entry::ActiveModel as Default>::default();
+    if let Some(d) = patch.date {
+        changes.entry_date = Set(d);
+    }
+    if let Some(m) = &patch.memo {
+        changes.memo = Set(m.clone());
+    }
+    if let Some(lines) = &lines {
+        changes.total = Set(check_lines(&tx, org, lines).await?);
+    }
+    let guard = Guard::new(
+        journal_entry::Column::State.eq(EntryState::Draft),
+        |_: &journal_entry::Model| already_posted(),
+    );
+    let updated = tenant::update::<journal_entry::Entity>(
+        &tx,
+        Target::new(org, id, if_match),
+        changes,
+        Some(guard),
+    )
+    .await?;
+    if let Some(lines) = &lines {
+        journal_line::Entity::delete_many()
+            .filter(journal_line::Column::EntryId.eq(id))
+            .exec(&tx)
+            .await?;
+        insert_lines(&tx, &updated, lines).await?;
+    } else if patch.date.is_some() {
+        journal_line::Entity::update_many()
+            .col_expr(
+                journal_line::Column::EntryDate,
+                Expr::value(updated.entry_date),
+            )
+            .filter(journal_line::Column::EntryId.eq(id))
+            .exec(&tx)
+            .await?;
+    }
+    audit::record(
+        &tx,
+        entry_audit(p, "accounting.journal_entry.updated", &updated),
+    )
+    .await?;
+    let out = outs(&tx, vec![updated])
+        .await?
+        .pop()
+        .unwrap_or_else(|| unreachable!());
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// `DELETE /accounting/journal/{id}`: drafts only.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
+pub async fn delete_entry(
+    state: &AppState,
+    p: &Principal,
+    id: Uuid,
+    if_match: Option<i32>,
+) -> Result<(), AppError> {
+    let org = p.organization_id;
+    let tx = begin_write(&state.db).await?;
+    let current = tenant::find::<journal_entry::Entity>(&tx, org, id).await?;
+    draft_only(&current)?;
+    journal_line::Entity::delete_many()
+        .filter(journal_line::Column::EntryId.eq(id))
+        .filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(journal_entry::Entity)
+                .and_where(journal_entry::Column::Id.eq(id))
+                .and_where(journal_entry::Column::State.eq(EntryState::Draft))
+                .to_owned(),
+        ))
+        .exec(&tx)
+        .await?;
+    let guard = Guard::new(
+        journal_entry::Column::State.eq(EntryState::Draft),
+        |_: &journal_entry::Model| already_posted(),
+    );
+    tenant::delete::<journal_entry::Entity>(&tx, Target::new(org, id, if_match), Some(guard))
+        .await?;
+    audit::record(
+        &tx,
+        entry_audit(p, "accounting.journal_entry.deleted", &current),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /accounting/journal/{id}/post`: checks the draft's lines as they
+/// are now (accounts may have been archived) and its period.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
+pub async fn post_entry(
+    state: &AppState,
+    p: &Principal,
+    id: Uuid,
+    if_match: Option<i32>,
+) -> Result<JournalEntryOut, AppError> {
+    let org = p.organization_id;
+    let tx = begin_write(&state.db).await?;
+    let current = tenant::find::<journal_entry::Entity>(&tx, org, id).await?;
+    draft_only(&current)?;
+    if let Some(v) = if_match.filter(|v| *v != current.version) {
+        return Err(tenant::version_mismatch(current.version, v));
+    }
+    let lines = stored_lines(&tx, id, false).await?;
+    let date = current.entry_date;
+    // Written first, checked after (see `write_entry`).
+    let posted = post_draft(&tx, current, Utc::now().trunc_subsecs(6)).await?;
+    check_lines(&tx, org, &lines).await?;
+    check_open(&tx, org, date).await?;
+    audit::record(
+        &tx,
+        entry_audit(p, "accounting.journal_entry.posted", &posted),
+    )
+    .await?;
+    let out = outs(&tx, vec![posted])
+        .await?
+        .pop()
+        .unwrap_or_else(|| unreachable!());
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// `POST /accounting/journal/{id}/reverse`: a posted mirror entry (debits
+/// and credits swapped) on the chosen date; an entry is reversed once.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
+pub async fn reverse_entry(
+    state: &AppState,
+    p: &Principal,
+    id: Uuid,
+    input: &ReverseIn,
+) -> Result<JournalEntryOut, AppError> {
+    let org = p.organization_id;
+    let tx = begin_write(&state.db).await?;
+    let original = tenant::find::<journal_entry::Entity>(&tx, org, id).await?;
+    if original.state != EntryState::Posted {
+        return Err(AppError::conflict(
+            "entry_not_posted",
+            "Only a posted entry can be reversed; delete or change a draft instead.",
+        ));
+    }
+    if original.source_type.is_some() && original.reversal_of.is_none() {
+        return Err(AppError::conflict(
+            "entry_from_document",
+            "The entry was posted by a source document (stock movement, year close, ...); \
+             correct it through that document, not by reversing its posting.",
+        ));
+    }
+    if original.reversed_by.is_some() || original.reversal_of.is_some() {
+        return Err(AppError::conflict(
+            "already_reversed",
+            "The entry is already reversed (or is itself a reversal).",
+        ));
+    }
+    let lines = stored_lines(&tx, id, true).await?;
+    let mirror = write_entry(
+        &tx,
+        NewEntry {
+            organization_id: org,
+            actor: Some(p.user_id),
+            date: input.date,
+            memo: input
+                .memo
+                .clone()
+                .unwrap_or_else(|| format!("Reversal of {}", original.number)),
+            source: Some(("journal_reversal".into(), id.to_string())),
+            reversal_of: Some(id),
+            lines,
+            post: true,
+            check_period: true,
+        },
+    )
+    .await
+    .map_err(|e| {
+        // A concurrent reversal of the same entry got there first.
+        if e.code() == "already_posted" {
+            AppError::conflict("already_reversed", "The entry is already reversed.")
+        } else {
+            e
+        }
+    })?;
+    let linked = journal_entry::Entity::update_many()
+        .col_expr(journal_entry::Column::ReversedBy, Expr::value(mirror.id))
+        .col_expr(
+            journal_entry::Column::UpdatedAt,
+            Expr::value(mirror.created_at),
+        )
+        .col_expr(
+            journal_entry::Column::Version,
+            Expr::col(journal_entry::Column::Version).add(1),
+        )
+        .filter(journal_entry::Column::Id.eq(id))
+        .filter(journal_entry::Column::ReversedBy.is_null())
+        .exec(&tx)
+        .await?
+        .rows_affected;
+    if linked != 1 {
+        return Err(AppError::conflict(
+            "already_reversed",
+            "The entry is already reversed.",
+        ));
+    }
+    audit::record(
+        &tx,
+        entry_audit(p, "accounting.journal_entry.reversed", &mirror),
+    )
+    .await?;
+    let out = outs(&tx, vec![mirror])
+        .await?
+        .pop()
+        .unwrap_or_else(|| unreachable!());
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// `GET /accounting/journal`: newest date first, cursor over (date, id).
+pub async fn list_entries(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    f: &JournalFilter,
+) -> Result<Page<JournalEntryOut>, AppError> {
+    let limit = f.limit.unwrap_or(50).clamp(1, 200);
+    let mut q = journal_entry::Entity::find().filter(journal_entry::Column::OrganizationId.eq(org));
+    if let Some(from) = f.from {
+        q = q.filter(journal_entry::Column::EntryDate.gte(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(journal_entry::Column::EntryDate.lte(to));
+    }
+    if let Some(s) = f.state {
+        q = q.filter(journal_entry::Column::State.eq(s));
+    }
+    match f.source.as_deref() {
+        Some("manual") => q = q.filter(journal_entry::Column::SourceType.is_null()),
+        Some(s) => q = q.filter(journal_entry::Column::SourceType.eq(s)),
+        None => {}
+    }
+    if let Some(u) = f.created_by {
+        q = q.filter(journal_entry::Column::CreatedBy.eq(u));
+    }
+    if let Some(a) = f.account_id {
+        q = q.filter(
+            journal_entry::Column::Id.in_subquery(
+                Query::select()
+                    .column(journal_line::Column::EntryId)
+                    .from(journal_line::Entity)
+                    .and_where(journal_line::Column::OrganizationId.eq(org))
+                    .and_where(journal_line::Column::AccountId.eq(a))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(c) = f.cursor.as_deref() {
+        let (date, id): (NaiveDate, Uuid) = decode_cursor(c)?;
+        q = q.filter(
+            Condition::any()
+                .add(journal_entry::Column::EntryDate.lt(date))
+                .add(
+                    Condition::all()
+                        .add(journal_entry::Column::EntryDate.eq(date))
+                        .add(journal_entry::Column::Id.lt(id)),
+                ),
+        );
+    }
+    let rows = q
+        .order_by_desc(journal_entry::Column::EntryDate)
+        .order_by_desc(journal_entry::Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    let page = Page::from_rows(rows, limit, |e| (e.entry_date, e.id));
+    let data = outs(conn, page.data).await?;
+    Ok(Page {
+        data,
+        next_cursor: page.next_cursor,
+        has_more: page.has_more,
+    })
+}
