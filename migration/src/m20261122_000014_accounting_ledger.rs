@@ -15,11 +15,18 @@
 //! the entry is a draft, checking the balance at the moment of posting is
 //! final, and both backends enforce the same rule the same way.
 //!
-//! Journal lines carry no foreign key to `accounts`: on PostgreSQL a foreign
-//! key check takes a KEY SHARE lock on the referenced row, and every
-//! inventory issue posts to the same two accounts, so the ledger would
-//! serialize on them (see 000010). Accounts are never deleted (only
+//! Journal lines carry no foreign key to `accounts`, nor entries and
+//! balances to `organizations`: on PostgreSQL a foreign key check takes a
+//! KEY SHARE lock on the referenced row, and every posting of an
+//! organization (every inventory issue posts to the same two accounts)
+//! would share those rows through multixacts and serialize on them (see
+//! 000010). Organizations and accounts are never deleted (accounts are
 //! archived) and the service checks every line's account.
+//!
+//! `account_balances` holds posted totals per account and month (in 16
+//! shards on PostgreSQL), kept by the posting trigger: reports add up a few
+//! thousand of these plus the lines of at most two partial months, never
+//! every line of years of postings.
 //!
 //! Stock levels and movements gain their exact value (scale 4), so the
 //! inventory account can equal the stock valuation to the unit: a level's
@@ -360,7 +367,6 @@ async fn create_journal(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .col(uuid_null(E::CreatedBy))
         .col(timestamp_with_time_zone_null(E::PostedAt));
     versioned(&mut t, true);
-    t.foreign_key(&mut org_fk(E::Table, "fk_journal_entries_org"));
     m.create_table(t.to_owned()).await?;
     index(
         m,
@@ -450,6 +456,43 @@ async fn create_journal(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     .await
 }
 
+/// Posted totals per account, month, closing or not, and shard: what the
+/// reports add up instead of every line (kept by the posting trigger, so
+/// they hold whoever posts).
+async fn create_balances(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let t = Alias::new("account_balances");
+    let mut create = Table::create();
+    create
+        .table(t.clone())
+        .col(uuid(Alias::new("organization_id")))
+        .col(uuid(Alias::new("account_id")))
+        .col(date(Alias::new("month")))
+        .col(boolean(Alias::new("closing")))
+        .col(small_integer(Alias::new("shard")))
+        .col(big_integer(Alias::new("debit")).default(0))
+        .col(big_integer(Alias::new("credit")).default(0))
+        .primary_key(
+            Index::create()
+                .col(Alias::new("organization_id"))
+                .col(Alias::new("account_id"))
+                .col(Alias::new("month"))
+                .col(Alias::new("closing"))
+                .col(Alias::new("shard")),
+        );
+    m.create_table(create.to_owned()).await?;
+    index(
+        m,
+        "ix_account_balances_org_month",
+        t,
+        vec![
+            Alias::new("organization_id").into_iden(),
+            Alias::new("month").into_iden(),
+        ],
+        false,
+    )
+    .await
+}
+
 const PG_GUARDS: &str = r#"
 CREATE FUNCTION journal_entry_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -480,10 +523,24 @@ BEGIN
     END IF;
     RETURN NEW;
   END IF;
-  IF NEW.state = 'posted' AND (
-       SELECT count(*) < 2 OR sum(debit) <> sum(credit) OR sum(debit) <> NEW.total
-       FROM journal_lines WHERE entry_id = NEW.id) THEN
-    RAISE EXCEPTION 'journal entry % does not balance', NEW.id USING ERRCODE = 'check_violation';
+  IF NEW.state = 'posted' THEN
+    IF (SELECT count(*) < 2 OR sum(debit) <> sum(credit) OR sum(debit) <> NEW.total
+        FROM journal_lines WHERE entry_id = NEW.id) THEN
+      RAISE EXCEPTION 'journal entry % does not balance', NEW.id USING ERRCODE = 'check_violation';
+    END IF;
+    -- The monthly balances reports read; one of 16 shards at random, so
+    -- postings to the same account do not queue on one row. Rows are
+    -- locked in account order (no deadlock between two postings).
+    INSERT INTO account_balances (organization_id, account_id, month, closing, shard, debit, credit)
+    SELECT NEW.organization_id, l.account_id, date_trunc('month', NEW.entry_date)::date,
+           COALESCE(NEW.source_type = 'fiscal_year_close', false), s.shard, sum(l.debit), sum(l.credit)
+    FROM journal_lines l, (SELECT floor(random() * 16)::smallint AS shard) s
+    WHERE l.entry_id = NEW.id
+    GROUP BY l.account_id, s.shard
+    ORDER BY l.account_id
+    ON CONFLICT (organization_id, account_id, month, closing, shard) DO UPDATE
+      SET debit = account_balances.debit + EXCLUDED.debit,
+          credit = account_balances.credit + EXCLUDED.credit;
   END IF;
   RETURN NEW;
 END $$;
@@ -515,7 +572,17 @@ CREATE TRIGGER journal_lines_guard BEFORE INSERT OR UPDATE OR DELETE ON journal_
   FOR EACH ROW EXECUTE FUNCTION journal_line_guard();
 "#;
 
-const SQLITE_GUARDS: [&str; 8] = [
+const SQLITE_GUARDS: [&str; 9] = [
+    "CREATE TRIGGER journal_entries_post_balances AFTER UPDATE OF state ON journal_entries
+     WHEN NEW.state = 'posted' AND OLD.state <> 'posted'
+     BEGIN
+       INSERT INTO account_balances (organization_id, account_id, month, closing, shard, debit, credit)
+       SELECT NEW.organization_id, l.account_id, strftime('%Y-%m-01', NEW.entry_date),
+              coalesce(NEW.source_type = 'fiscal_year_close', 0), 0, sum(l.debit), sum(l.credit)
+       FROM journal_lines l WHERE l.entry_id = NEW.id GROUP BY l.account_id
+       ON CONFLICT (organization_id, account_id, month, closing, shard) DO UPDATE
+         SET debit = debit + excluded.debit, credit = credit + excluded.credit;
+     END",
     "CREATE TRIGGER journal_entries_born_draft BEFORE INSERT ON journal_entries
      WHEN NEW.state = 'posted'
      BEGIN SELECT RAISE(ABORT, 'journal entries are created as drafts and posted once their lines balance'); END",
@@ -590,6 +657,7 @@ impl MigrationTrait for Migration {
         create_settings_and_tax_rates(m).await?;
         create_fiscal_years(m).await?;
         create_journal(m).await?;
+        create_balances(m).await?;
         let db = m.get_connection();
         if m.get_database_backend() == DatabaseBackend::Postgres {
             db.execute_unprepared(PG_GUARDS).await?;
@@ -626,6 +694,7 @@ impl MigrationTrait for Migration {
             .await?;
         }
         for t in [
+            "account_balances",
             "journal_lines",
             "journal_entries",
             "fiscal_periods",

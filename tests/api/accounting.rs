@@ -1724,3 +1724,106 @@ async fn random_entries_leave_the_trial_balance_equal_to_an_in_memory_model() {
         .await;
     assert_eq!(waiting["data"].as_array().unwrap().len(), drafts);
 }
+
+/// Reports add whole months from the monthly balances and the days of a
+/// partial first or last month from the lines: every cut of the calendar
+/// must give what adding the lines gives.
+#[tokio::test]
+async fn reports_over_any_range_equal_the_sum_of_their_lines() {
+    let (app, owner, chart) = books().await;
+    let (sales, bank) = (chart["4010"].as_str(), chart["1020"].as_str());
+    // (date, amount in whole units)
+    let sales_by_day = [
+        ("2025-01-15", 1),
+        ("2025-01-31", 2),
+        ("2025-02-01", 4),
+        ("2025-02-28", 8),
+        ("2025-03-10", 16),
+        ("2025-04-30", 32),
+        ("2025-05-01", 64),
+    ];
+    for (date, amount) in sales_by_day {
+        let amount = format!("{amount}.00");
+        entry(
+            &app,
+            &owner.token,
+            date,
+            &[(bank, &amount, ""), (sales, "", &amount)],
+            true,
+        )
+        .await;
+    }
+    let expected = |from: &str, to: &str| -> i64 {
+        sales_by_day
+            .iter()
+            .filter(|(d, _)| *d >= from && *d <= to)
+            .map(|(_, a)| a)
+            .sum()
+    };
+    for (from, to) in [
+        ("2025-01-01", "2025-12-31"),
+        ("2025-01-16", "2025-03-10"),
+        ("2025-02-01", "2025-02-28"),
+        ("2025-02-02", "2025-02-27"),
+        ("2025-01-31", "2025-02-01"),
+        ("2025-03-11", "2025-04-29"),
+        ("2025-03-01", "2025-04-30"),
+        ("2025-04-30", "2025-05-01"),
+        ("2024-12-01", "2025-01-15"),
+    ] {
+        let pl = app
+            .get_json(
+                &format!("/api/v1/accounting/reports/profit-and-loss?from={from}&to={to}"),
+                &owner.token,
+            )
+            .await;
+        assert_eq!(
+            units(pl["total_income"].as_str().unwrap()),
+            expected(from, to) * 10_000,
+            "income {from}..{to}: {pl}"
+        );
+        let ledger = app
+            .get_json(
+                &format!("/api/v1/accounting/ledger?account_id={bank}&from={from}&to={to}"),
+                &owner.token,
+            )
+            .await;
+        assert_eq!(
+            units(ledger["opening_balance"].as_str().unwrap()),
+            expected("0000-00-00", from) * 10_000
+                - sales_by_day
+                    .iter()
+                    .filter(|(d, _)| *d == from)
+                    .map(|(_, a)| a)
+                    .sum::<i64>()
+                    * 10_000,
+            "opening {from}: {ledger}"
+        );
+        assert_eq!(
+            units(ledger["closing_balance"].as_str().unwrap()),
+            expected("0000-00-00", to) * 10_000,
+            "closing {to}: {ledger}"
+        );
+    }
+    for as_of in [
+        "2025-01-30",
+        "2025-01-31",
+        "2025-02-27",
+        "2025-02-28",
+        "2025-04-30",
+        "2026-01-01",
+    ] {
+        let tb = app
+            .get_json(
+                &format!("/api/v1/accounting/reports/trial-balance?as_of={as_of}"),
+                &owner.token,
+            )
+            .await;
+        let bank_row = row(&tb, "1020").map_or(0, |r| units(r["balance"].as_str().unwrap()));
+        assert_eq!(
+            bank_row,
+            expected("0000-00-00", as_of) * 10_000,
+            "as of {as_of}"
+        );
+    }
+}

@@ -23,12 +23,11 @@ use uuid::Uuid;
 use super::{
     chart::load_settings,
     journal::{self, NewEntry, NewLine},
-    sql,
 };
 use crate::{
     modules::accounting::{
         dto::*,
-        entities::{AccountType, EntryState, PeriodState, fiscal_period, fiscal_year},
+        entities::{AccountType, PeriodState, fiscal_period, fiscal_year},
     },
     platform::prelude::*,
 };
@@ -375,31 +374,17 @@ async fn closing_lines(
     year: &fiscal_year::Model,
     retained: Uuid,
 ) -> Result<Vec<NewLine>, AppError> {
-    let rows = conn
-        .query_all_raw(sql(
-            conn.get_database_backend(),
-            "SELECT l.account_id AS account_id, CAST(SUM(l.debit) - SUM(l.credit) AS BIGINT) AS balance \
-             FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
-             JOIN accounts a ON a.id = l.account_id \
-             WHERE l.organization_id = ? AND e.state = ? AND l.entry_date >= ? AND l.entry_date <= ? \
-               AND a.account_type IN (?, ?) \
-             GROUP BY l.account_id",
-            vec![
-                org.into(),
-                EntryState::Posted.into(),
-                year.start_date.into(),
-                year.end_date.into(),
-                AccountType::Income.into(),
-                AccountType::Expense.into(),
-            ],
-        ))
-        .await?;
+    let balances = super::reports::balances_between(
+        conn,
+        org,
+        (year.start_date, year.end_date),
+        &[AccountType::Income, AccountType::Expense],
+    )
+    .await?;
     let mut lines = Vec::new();
     let mut net: i128 = 0;
     let memo = format!("Close {}", year.name);
-    for row in rows {
-        let account_id: Uuid = row.try_get("", "account_id")?;
-        let balance: i64 = row.try_get("", "balance")?;
+    for (account_id, balance) in balances {
         if balance == 0 {
             continue;
         }

@@ -2,7 +2,7 @@
 //! profit and loss and the balance sheet. Every figure is an exact sum of
 //! integers; the database adds, Rust only arranges.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Months, NaiveDate};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
 use uuid::Uuid;
 
@@ -37,36 +37,110 @@ fn amount(v: i128) -> Result<Amount, AppError> {
         .map_err(|_| overflow())
 }
 
-/// Per-account sums of posted lines dated in `[from, to]`, optionally
-/// without year-closing entries.
-async fn sums(
-    conn: &impl ConnectionTrait,
-    org: Uuid,
+/// What a sum covers: posted lines dated in `[from, to]` (`from` `None`:
+/// since the beginning), with or without year-closing entries, of every
+/// account or one.
+#[derive(Debug, Clone, Copy)]
+struct Scope {
     from: Option<NaiveDate>,
     to: NaiveDate,
     without_closing: bool,
+    account: Option<Uuid>,
+}
+
+/// Later than any posting (and written the same way as every date on
+/// SQLite, where dates compare as text).
+const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
+
+/// Debit minus credit of one account's sums (zero without any).
+fn net(s: Option<&Sums>) -> Result<i64, AppError> {
+    s.map_or(Ok(0), |s| {
+        s.debit.checked_sub(s.credit).ok_or_else(overflow)
+    })
+}
+
+fn first_of_month(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+fn next_month(d: NaiveDate) -> Option<NaiveDate> {
+    first_of_month(d).checked_add_months(Months::new(1))
+}
+
+/// Per-account sums over a scope. Whole months come from
+/// `account_balances` (kept by the posting trigger); only the days of a
+/// partial first or last month are added up from the lines. So a report
+/// over years of postings reads a few thousand balance rows and at most two
+/// months of lines.
+async fn sums(conn: &impl ConnectionTrait, org: Uuid, scope: Scope) -> Result<Vec<Sums>, AppError> {
+    // Whole months: [months_from, months_to).
+    let months_from = match scope.from {
+        Some(f) if f.day() == 1 => Some(f),
+        Some(f) => next_month(f),
+        None => None,
+    };
+    let months_to = match scope.to.succ_opt() {
+        Some(next) if next.day() == 1 => next,
+        _ => first_of_month(scope.to),
+    };
+    let mut totals: Vec<Sums> = Vec::new();
+    let whole_months =
+        months_from.is_none_or(|f| f < months_to) && scope.from.is_none_or(|f| f <= scope.to);
+    if whole_months {
+        add(
+            &mut totals,
+            bucket_sums(conn, org, scope, months_from, months_to).await?,
+        )?;
+        if let (Some(from), Some(months_from)) = (scope.from, months_from)
+            && from < months_from
+        {
+            let last = months_from.pred_opt().unwrap_or(months_from);
+            add(
+                &mut totals,
+                line_sums(conn, org, scope, Some(from), last).await?,
+            )?;
+        }
+        if months_to <= scope.to {
+            add(
+                &mut totals,
+                line_sums(conn, org, scope, Some(months_to), scope.to).await?,
+            )?;
+        }
+    } else if scope.from.is_none_or(|f| f <= scope.to) {
+        add(
+            &mut totals,
+            line_sums(conn, org, scope, scope.from, scope.to).await?,
+        )?;
+    }
+    Ok(totals)
+}
+
+fn add(totals: &mut Vec<Sums>, more: Vec<Sums>) -> Result<(), AppError> {
+    for m in more {
+        match totals.iter_mut().find(|t| t.account_id == m.account_id) {
+            Some(t) => {
+                t.debit = t.debit.checked_add(m.debit).ok_or_else(overflow)?;
+                t.credit = t.credit.checked_add(m.credit).ok_or_else(overflow)?;
+            }
+            None => totals.push(m),
+        }
+    }
+    Ok(())
+}
+
+async fn run_sums(
+    conn: &impl ConnectionTrait,
+    text: &str,
+    values: Vec<Value>,
 ) -> Result<Vec<Sums>, AppError> {
-    let mut text = String::from(
-        "SELECT l.account_id AS account_id, CAST(SUM(l.debit) AS BIGINT) AS debit, \
-         CAST(SUM(l.credit) AS BIGINT) AS credit \
-         FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
-         WHERE l.organization_id = ? AND e.state = ? AND l.entry_date <= ?",
-    );
-    let mut values: Vec<Value> = vec![org.into(), EntryState::Posted.into(), to.into()];
-    if let Some(from) = from {
-        text.push_str(" AND l.entry_date >= ?");
-        values.push(from.into());
-    }
-    if without_closing {
-        text.push_str(" AND (e.source_type IS NULL OR e.source_type <> 'fiscal_year_close')");
-    }
-    text.push_str(" GROUP BY l.account_id");
     let rows = conn
-        .query_all_raw(sql(conn.get_database_backend(), &text, values))
+        .query_all_raw(sql(conn.get_database_backend(), text, values))
         .await
         .map_err(|e| {
-            // SQLite reports an integer overflow of SUM as an error.
-            if e.to_string().contains("overflow") {
+            // A sum beyond BIGINT: SQLite says "integer overflow",
+            // PostgreSQL "bigint out of range".
+            let text = e.to_string();
+            if text.contains("overflow") || text.contains("out of range") {
                 overflow()
             } else {
                 e.into()
@@ -83,6 +157,97 @@ async fn sums(
         .collect()
 }
 
+/// Sums of the monthly balances in `[from, to)` (months).
+async fn bucket_sums(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    scope: Scope,
+    from: Option<NaiveDate>,
+    to: NaiveDate,
+) -> Result<Vec<Sums>, AppError> {
+    let mut text = String::from(
+        "SELECT account_id, CAST(SUM(debit) AS BIGINT) AS debit, CAST(SUM(credit) AS BIGINT) AS credit \
+         FROM account_balances WHERE organization_id = ? AND month < ?",
+    );
+    let mut values: Vec<Value> = vec![org.into(), to.into()];
+    if let Some(from) = from {
+        text.push_str(" AND month >= ?");
+        values.push(from.into());
+    }
+    if scope.without_closing {
+        text.push_str(" AND closing = ?");
+        values.push(false.into());
+    }
+    if let Some(a) = scope.account {
+        text.push_str(" AND account_id = ?");
+        values.push(a.into());
+    }
+    text.push_str(" GROUP BY account_id");
+    run_sums(conn, &text, values).await
+}
+
+/// Sums of the posted lines dated in `[from, to]` (days).
+async fn line_sums(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    scope: Scope,
+    from: Option<NaiveDate>,
+    to: NaiveDate,
+) -> Result<Vec<Sums>, AppError> {
+    let mut text = String::from(
+        "SELECT l.account_id AS account_id, CAST(SUM(l.debit) AS BIGINT) AS debit, \
+         CAST(SUM(l.credit) AS BIGINT) AS credit \
+         FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
+         WHERE l.organization_id = ? AND e.state = ? AND l.entry_date <= ?",
+    );
+    let mut values: Vec<Value> = vec![org.into(), EntryState::Posted.into(), to.into()];
+    if let Some(from) = from {
+        text.push_str(" AND l.entry_date >= ?");
+        values.push(from.into());
+    }
+    if scope.without_closing {
+        text.push_str(" AND (e.source_type IS NULL OR e.source_type <> 'fiscal_year_close')");
+    }
+    if let Some(a) = scope.account {
+        text.push_str(" AND l.account_id = ?");
+        values.push(a.into());
+    }
+    text.push_str(" GROUP BY l.account_id");
+    run_sums(conn, &text, values).await
+}
+
+/// Debit minus credit per account of the given types over `[from, to]`
+/// (year-closing entries included), by account id.
+pub async fn balances_between(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    (from, to): (NaiveDate, NaiveDate),
+    types: &[AccountType],
+) -> Result<Vec<(Uuid, i64)>, AppError> {
+    let accounts = accounts(conn, org).await?;
+    let mut out = Vec::new();
+    for s in sums(conn, org, scope(Some(from), to, false)).await? {
+        if accounts
+            .iter()
+            .any(|a| a.id == s.account_id && types.contains(&a.account_type))
+        {
+            out.push((s.account_id, net(Some(&s))?));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Every account's sums up to `to`, or over `[from, to]`.
+fn scope(from: Option<NaiveDate>, to: NaiveDate, without_closing: bool) -> Scope {
+    Scope {
+        from,
+        to,
+        without_closing,
+        account: None,
+    }
+}
+
 async fn accounts(conn: &impl ConnectionTrait, org: Uuid) -> Result<Vec<account::Model>, AppError> {
     Ok(account::Entity::find()
         .filter(account::Column::OrganizationId.eq(org))
@@ -96,7 +261,7 @@ pub async fn trial_balance(
     org: Uuid,
     as_of: NaiveDate,
 ) -> Result<TrialBalanceOut, AppError> {
-    let sums = sums(conn, org, None, as_of, false).await?;
+    let sums = sums(conn, org, scope(None, as_of, false)).await?;
     let accounts = accounts(conn, org).await?;
     let (mut total_debit, mut total_credit) = (0i128, 0i128);
     let mut rows = Vec::with_capacity(sums.len());
@@ -214,7 +379,7 @@ pub async fn profit_and_loss(
     let compare = match (q.compare_from, q.compare_to) {
         (Some(f), Some(t)) => {
             check_range("compare_to", f, t)?;
-            Some(sums(conn, org, Some(f), t, true).await?)
+            Some(sums(conn, org, scope(Some(f), t, true)).await?)
         }
         (None, None) => None,
         _ => {
@@ -225,7 +390,7 @@ pub async fn profit_and_loss(
             ));
         }
     };
-    let current = sums(conn, org, Some(from), to, true).await?;
+    let current = sums(conn, org, scope(Some(from), to, true)).await?;
     let accounts = accounts(conn, org).await?;
     let (income, ti, ci) = section(&accounts, &current, compare.as_deref(), AccountType::Income)?;
     let (expense, te, ce) = section(
@@ -273,7 +438,7 @@ pub async fn balance_sheet(
     org: Uuid,
     as_of: NaiveDate,
 ) -> Result<BalanceSheetOut, AppError> {
-    let current = sums(conn, org, None, as_of, false).await?;
+    let current = sums(conn, org, scope(None, as_of, false)).await?;
     let accounts = accounts(conn, org).await?;
     let (assets, ta, _) = section(&accounts, &current, None, AccountType::Asset)?;
     let (liabilities, tl, _) = section(&accounts, &current, None, AccountType::Liability)?;
@@ -318,35 +483,20 @@ pub async fn ledger(
     }
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let backend = conn.get_database_backend();
-    let total = |from: Option<NaiveDate>, to: Option<NaiveDate>| {
-        let mut text = String::from(
-            "SELECT CAST(COALESCE(SUM(l.debit), 0) - COALESCE(SUM(l.credit), 0) AS BIGINT) AS balance \
-             FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
-             WHERE l.organization_id = ? AND l.account_id = ? AND e.state = ?",
-        );
-        let mut values: Vec<Value> = vec![org.into(), a.id.into(), EntryState::Posted.into()];
-        if let Some(f) = from {
-            text.push_str(" AND l.entry_date >= ?");
-            values.push(f.into());
-        }
-        if let Some(t) = to {
-            text.push_str(" AND l.entry_date < ?");
-            values.push(t.into());
-        }
-        sql(backend, &text, values)
+    let balance = |to: NaiveDate| async move {
+        let account = Scope {
+            from: None,
+            to,
+            without_closing: false,
+            account: Some(a.id),
+        };
+        net(sums(conn, org, account).await?.first())
     };
-    let balance_of = |row: Option<sea_orm::QueryResult>| -> Result<i64, AppError> {
-        Ok(row
-            .map(|r| r.try_get::<i64>("", "balance"))
-            .transpose()?
-            .unwrap_or(0))
-    };
-    let opening = match q.from {
-        Some(f) => balance_of(conn.query_one_raw(total(None, Some(f))).await?)?,
+    let opening = match q.from.and_then(|f| f.pred_opt()) {
+        Some(day_before) => balance(day_before).await?,
         None => 0,
     };
-    let next_day = to.succ_opt().unwrap_or(to);
-    let closing = balance_of(conn.query_one_raw(total(None, Some(next_day))).await?)?;
+    let closing = balance(to).await?;
     let (after, mut running): (Option<(NaiveDate, Uuid)>, i64) = match q.cursor.as_deref() {
         Some(c) => {
             let (d, id, bal): (NaiveDate, Uuid, i64) = decode_cursor(c)?;
@@ -429,20 +579,15 @@ pub async fn account_balance(
     org: Uuid,
     account: Uuid,
 ) -> Result<Amount, AppError> {
-    let row = conn
-        .query_one_raw(sql(
-            conn.get_database_backend(),
-            "SELECT CAST(COALESCE(SUM(l.debit), 0) - COALESCE(SUM(l.credit), 0) AS BIGINT) AS balance \
-             FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
-             WHERE l.organization_id = ? AND l.account_id = ? AND e.state = ?",
-            vec![org.into(), account.into(), EntryState::Posted.into()],
-        ))
-        .await?;
-    let units: i64 = row
-        .map(|r| r.try_get("", "balance"))
-        .transpose()?
-        .unwrap_or(0);
-    Ok(Amount::from_units(units))
+    // Every posted line is in a monthly balance.
+    let all = Scope {
+        from: None,
+        to: LAST_DAY,
+        without_closing: false,
+        account: Some(account),
+    };
+    let s = bucket_sums(conn, org, all, None, LAST_DAY).await?;
+    net(s.first()).map(Amount::from_units)
 }
 
 /// A report as CSV: a header and one row per line of each section.
