@@ -9,6 +9,7 @@
 #   read -r token org < <(bench_org "Name")      # an Enterprise organization, its owner
 #   bench_sql "INSERT ... SELECT ... generate_series(...)"   # seed N rows through SQL
 #   bench_requests FILE TOKENS PATHS  # a wrk Lua script rotating over (token, path) pairs
+#   bench_posts FILE TOKENS PATHS BODIES  # the same for POSTs with JSON bodies (one per line)
 #   bench_ceiling "label" URL         # loads the ceiling; later rows report a ratio to it
 #   bench_row "label" URL [LUA]       # loads one endpoint: a table row with req/s, p50,
 #                                     # p99, errors and % of the ceiling
@@ -103,6 +104,30 @@ request = function()
   counter = counter + 1
   local i = (counter % #paths) + 1
   return wrk.format(nil, paths[i], { ["Authorization"] = "Bearer " .. tokens[i] })
+end
+""")
+PY
+}
+
+# bench_posts FILE TOKENS PATHS BODIES: like bench_requests, for POSTs;
+# BODIES holds one JSON body per line.
+bench_posts() {
+  python3 - "$1" "$2" "$3" "$4" <<'PY'
+import json, sys
+out = sys.argv[1]
+tokens, paths = open(sys.argv[2]).read().split(), open(sys.argv[3]).read().split()
+bodies = [l for l in open(sys.argv[4]).read().splitlines() if l.strip()]
+q = lambda xs: "{" + ",".join(json.dumps(x) for x in xs) + "}"
+with open(out, "w") as f:
+    f.write(f"tokens = {q(tokens)}\npaths = {q(paths)}\nbodies = {q(bodies)}\n")
+    f.write("""local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+function init(args) counter = (tid or 0) * 7919 end
+request = function()
+  counter = counter + 1
+  local i = (counter % #paths) + 1
+  return wrk.format("POST", paths[i],
+    { ["Authorization"] = "Bearer " .. tokens[i], ["Content-Type"] = "application/json" }, bodies[i])
 end
 """)
 PY

@@ -389,6 +389,15 @@ async fn create_journal(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         true,
     )
     .await?;
+    // Drafts are few: reports leave their lines out through this index.
+    index(
+        m,
+        "ix_journal_entries_org_state",
+        E::Table,
+        vec![E::OrganizationId.into_iden(), E::State.into_iden()],
+        false,
+    )
+    .await?;
     index(
         m,
         "ix_journal_entries_org_date_id",
@@ -439,6 +448,23 @@ async fn create_journal(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         L::Table,
         vec![L::EntryId.into_iden(), L::LineNo.into_iden()],
         true,
+    )
+    .await?;
+    // Reports sum a partial month of every account's lines from this one
+    // index alone.
+    index(
+        m,
+        "ix_journal_lines_org_date",
+        L::Table,
+        vec![
+            L::OrganizationId.into_iden(),
+            L::EntryDate.into_iden(),
+            L::AccountId.into_iden(),
+            L::EntryId.into_iden(),
+            L::Debit.into_iden(),
+            L::Credit.into_iden(),
+        ],
+        false,
     )
     .await?;
     index(

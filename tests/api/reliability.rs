@@ -592,13 +592,20 @@ async fn every_list_order_and_filter_is_an_index_range_scan() {
         ("stock_levels", ""),
         ("stock_levels", "AND product_id = $2"),
         ("stock_levels", "AND warehouse_id = $2"),
+        ("journal_entries", ""),
+        ("journal_entries", "AND state = 'draft'"),
+        ("journal_entries", "AND created_by = $2"),
+        ("journal_entries", "AND entry_date >= '2026-01-01'"),
+        ("journal_lines", "AND account_id = $2"),
     ];
     for (table, filter) in lists {
         // Stock levels list by their key; everything else newest first.
-        let order = if table == "stock_levels" {
-            "product_id, warehouse_id"
-        } else {
-            "id DESC"
+        // The journal by date (newest first), an account's ledger by date.
+        let order = match table {
+            "stock_levels" => "product_id, warehouse_id",
+            "journal_entries" => "entry_date DESC, id DESC",
+            "journal_lines" => "entry_date, id",
+            _ => "id DESC",
         };
         let sql = format!(
             "SELECT * FROM {table} WHERE organization_id = $1 {filter} ORDER BY {order} LIMIT 51"

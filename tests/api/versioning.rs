@@ -339,3 +339,83 @@ async fn twenty_concurrent_patches_and_cancels_of_a_purchase_order_with_one_etag
     assert_eq!(body["status"], "cancelled", "{what}: {body}");
     assert_audited_once(&app, &owner, "inventory.purchase_order.cancelled", &id).await;
 }
+
+/// An account's id by code.
+async fn account_id(app: &TestApp, owner: &Member, code: &str) -> String {
+    let page = app
+        .get_json(
+            &format!("/api/v1/accounting/accounts?q={code}"),
+            &owner.token,
+        )
+        .await;
+    page["data"][0]["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_patches_and_archives_of_an_account_with_one_etag_apply_exactly_once() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let id = create(
+        &app,
+        &owner,
+        "/api/v1/accounting/accounts",
+        json!({ "code": "6777", "name": "Racer", "type": "expense" }),
+    )
+    .await;
+    let path = format!("/api/v1/accounting/accounts/{id}");
+    let version = patch_race(&app, &owner, &path, "name", "accounting.account.updated").await;
+    delete_race(&app, &owner, &path, version, "accounting.account.archived").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_patches_and_archives_of_a_tax_rate_with_one_etag_apply_exactly_once() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let account = account_id(&app, &owner, "2100").await;
+    let id = create(
+        &app,
+        &owner,
+        "/api/v1/accounting/tax-rates",
+        json!({ "name": "Racer", "rate": "20", "account_id": account }),
+    )
+    .await;
+    let path = format!("/api/v1/accounting/tax-rates/{id}");
+    let version = patch_race(&app, &owner, &path, "name", "accounting.tax_rate.updated").await;
+    delete_race(&app, &owner, &path, version, "accounting.tax_rate.archived").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_patches_and_deletes_of_a_draft_entry_with_one_etag_apply_exactly_once() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let (rent, bank) = (
+        account_id(&app, &owner, "6010").await,
+        account_id(&app, &owner, "1020").await,
+    );
+    let id = create(
+        &app,
+        &owner,
+        "/api/v1/accounting/journal",
+        json!({ "date": "2026-01-15", "lines": [
+            { "account_id": rent, "debit": "10" }, { "account_id": bank, "credit": "10" }
+        ] }),
+    )
+    .await;
+    let path = format!("/api/v1/accounting/journal/{id}");
+    let version = patch_race(
+        &app,
+        &owner,
+        &path,
+        "memo",
+        "accounting.journal_entry.updated",
+    )
+    .await;
+    delete_race(
+        &app,
+        &owner,
+        &path,
+        version,
+        "accounting.journal_entry.deleted",
+    )
+    .await;
+}

@@ -173,7 +173,7 @@ pub async fn post(
         },
     )
     .await?;
-    Ok(Some(entry.id))
+    Ok(Some(entry.entry.id))
 }
 
 fn role_account(s: &super::entities::settings::Model, role: Role) -> Option<Uuid> {

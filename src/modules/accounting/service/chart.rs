@@ -534,7 +534,11 @@ pub async fn patch_tax_rate(
         &tx,
         AuditEntry::by(
             p,
-            "accounting.tax_rate.updated",
+            if patch.active == Some(false) {
+                "accounting.tax_rate.archived"
+            } else {
+                "accounting.tax_rate.updated"
+            },
             "tax_rate",
             id,
             json!({

@@ -191,7 +191,7 @@ async fn check_accounts(
     conn: &impl ConnectionTrait,
     org: Uuid,
     lines: &[NewLine],
-) -> Result<(), AppError> {
+) -> Result<Vec<account::Model>, AppError> {
     let mut ids: Vec<Uuid> = lines.iter().map(|l| l.account_id).collect();
     ids.sort();
     ids.dedup();
@@ -219,7 +219,7 @@ async fn check_accounts(
         }
     }
     if errors.is_empty() {
-        Ok(())
+        Ok(accounts)
     } else {
         Err(AppError::validation(errors))
     }
@@ -244,26 +244,9 @@ async fn check_lines(
 /// checked: a period close or an account archive (which lock
 /// `journal_entries` against writers on PostgreSQL, see `periods`) either
 /// waits for this transaction or makes it wait and then shows it the change.
-pub async fn write_entry(
-    conn: &impl ConnectionTrait,
-    e: NewEntry,
-) -> Result<journal_entry::Model, AppError> {
+pub async fn write_entry(conn: &impl ConnectionTrait, e: NewEntry) -> Result<Written, AppError> {
     let org = e.organization_id;
     let total = balanced_total(&e.lines)?;
-    if let Some((kind, id)) = &e.source {
-        let exists = journal_entry::Entity::find()
-            .filter(journal_entry::Column::OrganizationId.eq(org))
-            .filter(journal_entry::Column::SourceType.eq(kind.as_str()))
-            .filter(journal_entry::Column::SourceId.eq(id.as_str()))
-            .one(conn)
-            .await?;
-        if let Some(existing) = exists {
-            return Err(AppError::conflict(
-                "already_posted",
-                format!("This {kind} {id} is already posted as {}.", existing.number),
-            ));
-        }
-    }
     let now = Utc::now().trunc_subsecs(6);
     let number = numbering::next_number(conn, org, "JE").await?;
     let (source_type, source_id) = e.source.clone().unzip();
@@ -288,46 +271,88 @@ pub async fn write_entry(
     journal_entry::Entity::insert(journal_entry::ActiveModel::from(entry.clone()))
         .exec_without_returning(conn)
         .await
+        // One entry per source document (the unique index decides, also
+        // between concurrent posts of the same document).
         .map_err(crate::platform::error::unique_violation(
             "already_posted",
             "This source document is already posted.",
         ))?;
-    check_accounts(conn, org, &e.lines).await?;
+    let accounts = check_accounts(conn, org, &e.lines).await?;
     if e.check_period && e.post {
         check_open(conn, org, e.date).await?;
     }
-    insert_lines(conn, &entry, &e.lines).await?;
-    if e.post {
-        return post_draft(conn, entry, now).await;
+    let lines = insert_lines(conn, &entry, &e.lines).await?;
+    let entry = if e.post {
+        post_draft(conn, entry, now).await?
+    } else {
+        entry
+    };
+    let lines = lines
+        .into_iter()
+        .map(|l| {
+            let a = accounts.iter().find(|a| a.id == l.account_id);
+            line_out(l, a)
+        })
+        .collect();
+    Ok(Written { entry, lines })
+}
+
+/// An entry as written, with its lines as the API shows them.
+pub struct Written {
+    /// The entry.
+    pub entry: journal_entry::Model,
+    /// Its lines, in order.
+    pub lines: Vec<JournalLineOut>,
+}
+
+impl Written {
+    /// The response body.
+    pub fn out(self) -> JournalEntryOut {
+        JournalEntryOut::new(self.entry, self.lines)
     }
-    Ok(entry)
+}
+
+fn line_out(l: journal_line::Model, a: Option<&account::Model>) -> JournalLineOut {
+    JournalLineOut {
+        id: l.id,
+        line_no: l.line_no,
+        account_id: l.account_id,
+        account_code: a.map(|a| a.code.clone()).unwrap_or_default(),
+        account_name: a.map(|a| a.name.clone()).unwrap_or_default(),
+        debit: l.debit,
+        credit: l.credit,
+        description: l.description,
+        party_type: l.party_type,
+        party_id: l.party_id,
+    }
 }
 
 async fn insert_lines(
     conn: &impl ConnectionTrait,
     entry: &journal_entry::Model,
     lines: &[NewLine],
-) -> Result<(), AppError> {
-    let rows = lines
+) -> Result<Vec<journal_line::Model>, AppError> {
+    let rows: Vec<journal_line::Model> = lines
         .iter()
         .enumerate()
-        .map(|(i, l)| journal_line::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(entry.organization_id),
-            entry_id: Set(entry.id),
-            line_no: Set(i32::try_from(i + 1).unwrap_or(i32::MAX)),
-            account_id: Set(l.account_id),
-            entry_date: Set(entry.entry_date),
-            debit: Set(l.debit),
-            credit: Set(l.credit),
-            description: Set(l.description.clone()),
-            party_type: Set(l.party.map(|p| p.0)),
-            party_id: Set(l.party.map(|p| p.1)),
-        });
-    journal_line::Entity::insert_many(rows)
+        .map(|(i, l)| journal_line::Model {
+            id: Uuid::now_v7(),
+            organization_id: entry.organization_id,
+            entry_id: entry.id,
+            line_no: i32::try_from(i + 1).unwrap_or(i32::MAX),
+            account_id: l.account_id,
+            entry_date: entry.entry_date,
+            debit: l.debit,
+            credit: l.credit,
+            description: l.description.clone(),
+            party_type: l.party.map(|p| p.0),
+            party_id: l.party.map(|p| p.1),
+        })
+        .collect();
+    journal_line::Entity::insert_many(rows.iter().cloned().map(journal_line::ActiveModel::from))
         .exec_without_returning(conn)
         .await?;
-    Ok(())
+    Ok(rows)
 }
 
 /// Flips a draft to posted: one conditional UPDATE on its state (the
@@ -503,13 +528,9 @@ pub async fn create_entry(
     } else {
         "accounting.journal_entry.created"
     };
-    audit::record(&tx, entry_audit(p, action, &entry)).await?;
-    let out = outs(&tx, vec![entry])
-        .await?
-        .pop()
-        .unwrap_or_else(|| unreachable!());
+    audit::record(&tx, entry_audit(p, action, &entry.entry)).await?;
     tx.commit().await?;
-    Ok(out)
+    Ok(entry.out())
 }
 
 fn entry_audit(p: &Principal, action: &str, e: &journal_entry::Model) -> AuditEntry {
@@ -729,10 +750,13 @@ pub async fn reverse_entry(
         }
     })?;
     let linked = journal_entry::Entity::update_many()
-        .col_expr(journal_entry::Column::ReversedBy, Expr::value(mirror.id))
+        .col_expr(
+            journal_entry::Column::ReversedBy,
+            Expr::value(mirror.entry.id),
+        )
         .col_expr(
             journal_entry::Column::UpdatedAt,
-            Expr::value(mirror.created_at),
+            Expr::value(mirror.entry.created_at),
         )
         .col_expr(
             journal_entry::Column::Version,
@@ -751,15 +775,11 @@ pub async fn reverse_entry(
     }
     audit::record(
         &tx,
-        entry_audit(p, "accounting.journal_entry.reversed", &mirror),
+        entry_audit(p, "accounting.journal_entry.reversed", &mirror.entry),
     )
     .await?;
-    let out = outs(&tx, vec![mirror])
-        .await?
-        .pop()
-        .unwrap_or_else(|| unreachable!());
     tx.commit().await?;
-    Ok(out)
+    Ok(mirror.out())
 }
 
 /// `GET /accounting/journal`: newest date first, cursor over (date, id).

@@ -324,7 +324,7 @@ pub async fn close_year(
             },
         )
         .await?;
-        Some(entry.id)
+        Some(entry.entry.id)
     };
     let now = Utc::now();
     fiscal_period::Entity::update_many()
