@@ -1827,3 +1827,32 @@ async fn reports_over_any_range_equal_the_sum_of_their_lines() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_same_idempotency_key_posts_one_entry() {
+    let (app, owner, chart) = books().await;
+    let body = json!({ "date": "2025-03-03", "post": true, "lines": lines_json(&[
+        (chart["6010"].as_str(), "75.00", ""),
+        (chart["1020"].as_str(), "", "75.00"),
+    ]) });
+    let send = || {
+        app.client
+            .post(app.url("/api/v1/accounting/journal"))
+            .bearer_auth(&owner.token)
+            .header("Idempotency-Key", "rent-2025-03")
+            .json(&body)
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    let journal = app
+        .get_json("/api/v1/accounting/journal?source=manual", &owner.token)
+        .await;
+    assert_eq!(journal["data"].as_array().unwrap().len(), 1, "{journal}");
+}
