@@ -573,6 +573,72 @@ END $$;
 CREATE TRIGGER journal_entries_guard BEFORE INSERT OR UPDATE OR DELETE ON journal_entries
   FOR EACH ROW EXECUTE FUNCTION journal_entry_guard();
 
+-- One round trip for a whole posting (the service's hot path on
+-- PostgreSQL): the next JE number, the entry (a draft), the checks the
+-- service would make (every line on a live posting account of the
+-- organization; the date not in a closed period) AFTER the entry row is
+-- written (see the service's `periods` module for why), the lines, and the
+-- flip to posted (which the guard above checks). A failed check returns its
+-- name and writes nothing more (the caller rolls back and explains it), or,
+-- with p_raise (a call that is its own transaction), raises
+-- `accounting:<check>` so nothing at all is kept.
+-- Returns the number, the problem (NULL when posted) and the accounts of
+-- the lines (id, code, name) for the answer.
+CREATE FUNCTION accounting_write_entry(p_id uuid, p_org uuid, p_date date, p_memo text,
+    p_source_type text, p_source_id text, p_reversal_of uuid, p_total bigint,
+    p_created_by uuid, p_now timestamptz, p_post boolean, p_check_period boolean, p_lines jsonb,
+    p_raise boolean)
+  RETURNS TABLE (number text, problem text, accounts jsonb) LANGUAGE plpgsql AS $$
+DECLARE
+  v bigint;
+  n text;
+BEGIN
+  INSERT INTO document_sequences (organization_id, series, last_value, updated_at)
+    VALUES (p_org, 'JE', 1, p_now)
+    ON CONFLICT (organization_id, series) DO UPDATE
+      SET last_value = document_sequences.last_value + 1, updated_at = EXCLUDED.updated_at
+    RETURNING last_value INTO v;
+  n := 'JE-' || CASE WHEN v >= 100000 THEN v::text ELSE lpad(v::text, 6, '0') END;
+  INSERT INTO journal_entries (id, organization_id, number, entry_date, memo, state, source_type,
+      source_id, reversal_of, reversed_by, total, created_by, posted_at, created_at, updated_at, version)
+    VALUES (p_id, p_org, n, p_date, p_memo, 'draft', p_source_type, p_source_id, p_reversal_of,
+      NULL, p_total, p_created_by, NULL, p_now, p_now, 1);
+  IF EXISTS (SELECT 1 FROM jsonb_to_recordset(p_lines) AS x(account_id uuid)
+             LEFT JOIN accounts a ON a.id = x.account_id AND a.organization_id = p_org
+               AND NOT a.is_group AND a.active
+             WHERE a.id IS NULL) THEN
+    IF p_raise THEN
+      RAISE EXCEPTION 'accounting:invalid_account' USING ERRCODE = 'P0001';
+    END IF;
+    RETURN QUERY SELECT n, 'invalid_account'::text, NULL::jsonb;
+    RETURN;
+  END IF;
+  IF p_post AND p_check_period AND EXISTS (
+       SELECT 1 FROM fiscal_periods WHERE organization_id = p_org AND start_date <= p_date
+         AND end_date >= p_date AND state = 'closed') THEN
+    IF p_raise THEN
+      RAISE EXCEPTION 'accounting:period_closed' USING ERRCODE = 'P0001';
+    END IF;
+    RETURN QUERY SELECT n, 'period_closed'::text, NULL::jsonb;
+    RETURN;
+  END IF;
+  INSERT INTO journal_lines (id, organization_id, entry_id, line_no, account_id, entry_date, debit,
+      credit, description, party_type, party_id)
+    SELECT x.id, p_org, p_id, x.line_no, x.account_id, p_date, x.debit, x.credit, x.description,
+      x.party_type, x.party_id
+    FROM jsonb_to_recordset(p_lines) AS x(id uuid, line_no int, account_id uuid, debit bigint,
+      credit bigint, description text, party_type text, party_id uuid);
+  IF p_post THEN
+    UPDATE journal_entries SET state = 'posted', posted_at = p_now, updated_at = p_now,
+        version = version + 1
+      WHERE id = p_id;
+  END IF;
+  RETURN QUERY SELECT n, NULL::text,
+    (SELECT jsonb_agg(jsonb_build_object('id', a.id, 'code', a.code, 'name', a.name))
+     FROM accounts a WHERE a.organization_id = p_org
+       AND a.id IN (SELECT x.account_id FROM jsonb_to_recordset(p_lines) AS x(account_id uuid)));
+END $$;
+
 CREATE FUNCTION journal_line_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' AND EXISTS (
@@ -715,6 +781,8 @@ impl MigrationTrait for Migration {
                 "DROP TRIGGER IF EXISTS journal_lines_guard ON journal_lines;
                  DROP TRIGGER IF EXISTS journal_entries_guard ON journal_entries;
                  DROP FUNCTION IF EXISTS journal_line_guard();
+                 DROP FUNCTION IF EXISTS accounting_write_entry(uuid, uuid, date, text, text, text,
+                   uuid, bigint, uuid, timestamptz, boolean, boolean, jsonb, boolean);
                  DROP FUNCTION IF EXISTS journal_entry_guard();",
             )
             .await?;

@@ -1856,3 +1856,30 @@ async fn the_same_idempotency_key_posts_one_entry() {
         .await;
     assert_eq!(journal["data"].as_array().unwrap().len(), 1, "{journal}");
 }
+
+#[tokio::test]
+async fn a_posted_entry_is_audited_with_its_number() {
+    let (app, owner, chart) = books().await;
+    let posted = entry(
+        &app,
+        &owner.token,
+        "2025-04-04",
+        &[
+            (chart["6030"].as_str(), "40.00", ""),
+            (chart["1020"].as_str(), "", "40.00"),
+        ],
+        true,
+    )
+    .await;
+    let id = id(&posted);
+    let logs = app
+        .get_json(&format!("/api/v1/audit-logs?entity_id={id}"), &owner.token)
+        .await;
+    let records = logs["data"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "{logs}");
+    assert_eq!(records[0]["action"], "accounting.journal_entry.posted");
+    assert_eq!(records[0]["entity_type"], "journal_entry");
+    assert_eq!(records[0]["actor_id"], owner.user_id.to_string());
+    assert_eq!(records[0]["changes"]["number"], posted["number"]);
+    assert_eq!(records[0]["changes"]["total"], "40.00");
+}

@@ -127,9 +127,12 @@ pub async fn post(
     if lines.is_empty() {
         return Ok(None);
     }
-    let needs_settings = lines
-        .iter()
-        .any(|l| matches!(l.account, AccountRef::Role(_)));
+    // On PostgreSQL the posting's own statement maps roles to accounts.
+    let in_statement = conn.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let needs_settings = !in_statement
+        && lines
+            .iter()
+            .any(|l| matches!(l.account, AccountRef::Role(_)));
     let settings = if needs_settings {
         Some(load_settings(conn, org).await?)
     } else {
@@ -137,26 +140,28 @@ pub async fn post(
     };
     let mut resolved = Vec::with_capacity(lines.len());
     for l in lines {
-        let account_id = match l.account {
-            AccountRef::Id(id) => id,
-            AccountRef::Role(role) => settings
-                .as_ref()
-                .and_then(|s| role_account(s, role))
-                .ok_or_else(|| {
-                    AppError::conflict(
-                        "account_role_unmapped",
-                        format!(
-                            "Map {} in PATCH /api/v1/accounting/settings before posting.",
-                            role.field()
-                        ),
-                    )
-                })?,
+        let (account_id, role) = match l.account {
+            AccountRef::Id(id) => (id, None),
+            AccountRef::Role(role) if in_statement => (Uuid::nil(), Some(role.field())),
+            AccountRef::Role(role) => (
+                settings
+                    .as_ref()
+                    .and_then(|s| role_account(s, role))
+                    .ok_or_else(|| {
+                        AppError::conflict(
+                            "account_role_unmapped",
+                            format!(
+                                "Map {} in PATCH /api/v1/accounting/settings before posting.",
+                                role.field()
+                            ),
+                        )
+                    })?,
+                None,
+            ),
         };
-        resolved.push(NewLine::one_sided(
-            account_id,
-            l.amount.units(),
-            &l.description,
-        ));
+        let mut line = NewLine::one_sided(account_id, l.amount.units(), &l.description);
+        line.role = role;
+        resolved.push(line);
     }
     let entry = journal::write_entry(
         conn,
@@ -177,19 +182,7 @@ pub async fn post(
 }
 
 fn role_account(s: &super::entities::settings::Model, role: Role) -> Option<Uuid> {
-    match role {
-        Role::Cash => s.cash_account_id,
-        Role::Bank => s.bank_account_id,
-        Role::Receivable => s.receivable_account_id,
-        Role::Payable => s.payable_account_id,
-        Role::Inventory => s.inventory_account_id,
-        Role::GoodsReceived => s.goods_received_account_id,
-        Role::CostOfGoodsSold => s.cost_of_goods_sold_account_id,
-        Role::StockAdjustment => s.stock_adjustment_account_id,
-        Role::SalesRevenue => s.sales_revenue_account_id,
-        Role::SalesTax => s.sales_tax_account_id,
-        Role::RetainedEarnings => s.retained_earnings_account_id,
-    }
+    super::service::chart::mapped(s, role.field())
 }
 
 /// The balance (debit minus credit) of the account mapped to `role`, over

@@ -296,6 +296,24 @@ async fn check_archivable(
     Ok(())
 }
 
+/// The account mapped to a role, by its settings column name.
+pub fn mapped(s: &settings::Model, column: &str) -> Option<Uuid> {
+    match column {
+        "cash_account_id" => s.cash_account_id,
+        "bank_account_id" => s.bank_account_id,
+        "receivable_account_id" => s.receivable_account_id,
+        "payable_account_id" => s.payable_account_id,
+        "inventory_account_id" => s.inventory_account_id,
+        "goods_received_account_id" => s.goods_received_account_id,
+        "cost_of_goods_sold_account_id" => s.cost_of_goods_sold_account_id,
+        "stock_adjustment_account_id" => s.stock_adjustment_account_id,
+        "sales_revenue_account_id" => s.sales_revenue_account_id,
+        "sales_tax_account_id" => s.sales_tax_account_id,
+        "retained_earnings_account_id" => s.retained_earnings_account_id,
+        _ => None,
+    }
+}
+
 fn role_ids(s: &settings::Model) -> [Option<Uuid>; 11] {
     [
         s.cash_account_id,

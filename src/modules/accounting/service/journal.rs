@@ -9,8 +9,8 @@
 
 use chrono::{NaiveDate, SubsecRound, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, Statement,
     sea_query::{Expr, ExprTrait, Query},
 };
 use serde_json::json;
@@ -44,6 +44,10 @@ pub struct NewLine {
     pub description: String,
     /// Customer or supplier.
     pub party: Option<(PartyType, Uuid)>,
+    /// On PostgreSQL, a posting role (an `accounting_settings` column)
+    /// resolved to its account in the posting's own statement; elsewhere
+    /// `account_id` is already the role's account.
+    pub role: Option<&'static str>,
 }
 
 impl NewLine {
@@ -60,6 +64,7 @@ impl NewLine {
             credit: Amount::from_units(credit),
             description: description.to_string(),
             party: None,
+            role: None,
         }
     }
 }
@@ -126,6 +131,7 @@ pub fn lines_from_input(input: &[JournalLineIn]) -> Result<Vec<NewLine>, AppErro
             credit: l.credit.unwrap_or(Amount::ZERO),
             description: l.description.clone(),
             party: l.party_type.zip(l.party_id),
+            role: None,
         });
     }
     if errors.is_empty() {
@@ -248,6 +254,9 @@ pub async fn write_entry(conn: &impl ConnectionTrait, e: NewEntry) -> Result<Wri
     let org = e.organization_id;
     let total = balanced_total(&e.lines)?;
     let now = Utc::now().trunc_subsecs(6);
+    if conn.get_database_backend() == DbBackend::Postgres {
+        return write_entry_in_one_call(conn, e, total, now, None).await;
+    }
     let number = numbering::next_number(conn, org, "JE").await?;
     let (source_type, source_id) = e.source.clone().unzip();
     let entry = journal_entry::Model {
@@ -291,10 +300,227 @@ pub async fn write_entry(conn: &impl ConnectionTrait, e: NewEntry) -> Result<Wri
         .into_iter()
         .map(|l| {
             let a = accounts.iter().find(|a| a.id == l.account_id);
-            line_out(l, a)
+            line_out(l, a.map(|a| (a.code.as_str(), a.name.as_str())))
         })
         .collect();
     Ok(Written { entry, lines })
+}
+
+/// [`write_entry`] on PostgreSQL: one call of the database function
+/// `accounting_write_entry` (migration 000014) does the numbering, the
+/// entry, the checks (after the entry row is written), the lines and the
+/// flip to posted; a line on a posting role takes the account the
+/// organization's settings map it to, in the same statement. When a check
+/// fails the function says which, and the same check here names the line,
+/// the role or the period in the answer.
+///
+/// `standalone`: the call is its own transaction (no BEGIN, no COMMIT: one
+/// round trip), writing this audit record with the entry (its entity id
+/// and number are the entry's); a failed check then raises, so nothing is
+/// kept.
+pub(crate) async fn write_entry_in_one_call(
+    conn: &impl ConnectionTrait,
+    e: NewEntry,
+    total: Amount,
+    now: chrono::DateTime<Utc>,
+    standalone: Option<crate::platform::audit::Stamped>,
+) -> Result<Written, AppError> {
+    let org = e.organization_id;
+    let id = Uuid::now_v7();
+    let lines: Vec<journal_line::Model> = e
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| journal_line::Model {
+            id: Uuid::now_v7(),
+            organization_id: org,
+            entry_id: id,
+            line_no: i32::try_from(i + 1).unwrap_or(i32::MAX),
+            account_id: l.account_id,
+            entry_date: e.date,
+            debit: l.debit,
+            credit: l.credit,
+            description: l.description.clone(),
+            party_type: l.party.map(|p| p.0),
+            party_id: l.party.map(|p| p.1),
+        })
+        .collect();
+    let json_lines: Vec<serde_json::Value> = lines
+        .iter()
+        .zip(&e.lines)
+        .map(|(l, new)| {
+            let mut j = json!({
+                "id": l.id, "line_no": l.line_no, "account_id": l.account_id,
+                "debit": l.debit.units(), "credit": l.credit.units(),
+                "description": l.description, "party_type": l.party_type, "party_id": l.party_id,
+            });
+            if let Some(role) = new.role {
+                j["role"] = json!(role);
+            }
+            j
+        })
+        .collect();
+    let (source_type, source_id) = e.source.clone().unzip();
+    let mut values: Vec<sea_orm::Value> = vec![
+        id.into(),
+        org.into(),
+        e.date.into(),
+        e.memo.clone().into(),
+        source_type.clone().into(),
+        source_id.clone().into(),
+        e.reversal_of.into(),
+        total.units().into(),
+        e.actor.into(),
+        now.into(),
+        e.post.into(),
+        e.check_period.into(),
+        serde_json::Value::Array(json_lines).into(),
+        standalone.is_some().into(),
+    ];
+    // Lines on a role take the account mapped in the settings row.
+    let call = "WITH w AS (SELECT * FROM accounting_write_entry($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+        $10, $11, $12, (SELECT jsonb_agg(CASE WHEN jsonb_exists(x.l, 'role') \
+          THEN x.l || jsonb_build_object('account_id', to_jsonb(s) -> (x.l ->> 'role')) \
+          ELSE x.l END ORDER BY x.n) \
+        FROM jsonb_array_elements($13) WITH ORDINALITY AS x(l, n) \
+        LEFT JOIN accounting_settings s ON s.organization_id = $2), $14))";
+    let text = match &standalone {
+        None => format!("{call} SELECT number, problem, accounts FROM w"),
+        Some(audit) => {
+            values.extend([
+                audit.id.into(),
+                audit.entry.actor_id.into(),
+                audit.entry.action.clone().into(),
+                audit.entry.entity_type.clone().into(),
+                audit.entry.changes.clone().into(),
+                audit.request_id.clone().into(),
+            ]);
+            format!(
+                "{call}, audited AS (INSERT INTO audit_logs (id, organization_id, actor_id, action, \
+                 entity_type, entity_id, changes, request_id, created_at) \
+                 SELECT $15, $2, $16, $17, $18, $1::text, \
+                 $19::jsonb || jsonb_build_object('number', w.number), $20, $10 \
+                 FROM w WHERE w.problem IS NULL) \
+                 SELECT number, problem, accounts FROM w"
+            )
+        }
+    };
+    let answer = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            text,
+            values,
+        ))
+        .await;
+    let problem_of = |message: &str| {
+        ["invalid_account", "period_closed"]
+            .into_iter()
+            .find(|p| message.contains(&format!("accounting:{p}")))
+    };
+    let row = match answer {
+        Ok(Some(row)) => row,
+        Ok(None) => {
+            return Err(AppError::internal(anyhow::anyhow!(
+                "accounting_write_entry returned no row"
+            )));
+        }
+        Err(err) => {
+            if let Some(problem) = problem_of(&err.to_string()) {
+                return Err(explain(conn, &e, problem).await);
+            }
+            return Err(crate::platform::error::unique_violation(
+                "already_posted",
+                "This source document is already posted.",
+            )(err));
+        }
+    };
+    let number: String = row.try_get("", "number")?;
+    if let Some(problem) = row.try_get::<Option<String>>("", "problem")? {
+        return Err(explain(conn, &e, &problem).await);
+    }
+    #[derive(serde::Deserialize)]
+    struct Named {
+        id: Uuid,
+        code: String,
+        name: String,
+    }
+    let accounts: Vec<Named> = row
+        .try_get::<Option<serde_json::Value>>("", "accounts")?
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|err| AppError::internal(anyhow::anyhow!("accounts of a posting: {err}")))?
+        .unwrap_or_default();
+    let (state, posted_at, version) = if e.post {
+        (EntryState::Posted, Some(now), 2)
+    } else {
+        (EntryState::Draft, None, 1)
+    };
+    let entry = journal_entry::Model {
+        id,
+        organization_id: org,
+        number,
+        entry_date: e.date,
+        memo: e.memo,
+        state,
+        source_type,
+        source_id,
+        reversal_of: e.reversal_of,
+        reversed_by: None,
+        total,
+        created_by: e.actor,
+        posted_at,
+        created_at: now,
+        updated_at: now,
+        version,
+    };
+    // A role's line answers with a nil account id (`api::post` returns only
+    // the entry's id).
+    let lines = lines
+        .into_iter()
+        .map(|l| {
+            let a = accounts.iter().find(|a| a.id == l.account_id);
+            line_out(l, a.map(|a| (a.code.as_str(), a.name.as_str())))
+        })
+        .collect();
+    Ok(Written { entry, lines })
+}
+
+/// Why the database function refused a posting, as precisely as the
+/// service's own checks say it: the role that is not mapped, the line whose
+/// account is not a live posting account, or the closed period. Should the
+/// cause be gone meanwhile (reopened, re-activated), it was a race.
+async fn explain(conn: &impl ConnectionTrait, e: &NewEntry, problem: &str) -> AppError {
+    let found = async {
+        if problem == "period_closed" {
+            return check_open(conn, e.organization_id, e.date).await;
+        }
+        let mut lines = e.lines.clone();
+        if lines.iter().any(|l| l.role.is_some()) {
+            let settings = super::chart::load_settings(conn, e.organization_id).await?;
+            for l in &mut lines {
+                if let Some(role) = l.role {
+                    l.account_id = super::chart::mapped(&settings, role).ok_or_else(|| {
+                        AppError::conflict(
+                            "account_role_unmapped",
+                            format!(
+                                "Map {role} in PATCH /api/v1/accounting/settings before posting."
+                            ),
+                        )
+                    })?;
+                }
+            }
+        }
+        check_accounts(conn, e.organization_id, &lines)
+            .await
+            .map(|_| ())
+    };
+    match found.await {
+        Err(e) => e,
+        Ok(()) => AppError::conflict(
+            "concurrent_change",
+            "The period or an account changed while this entry was posted; retry.",
+        ),
+    }
 }
 
 /// An entry as written, with its lines as the API shows them.
@@ -312,13 +538,14 @@ impl Written {
     }
 }
 
-fn line_out(l: journal_line::Model, a: Option<&account::Model>) -> JournalLineOut {
+/// A stored line as the API shows it, with its account's (code, name).
+fn line_out(l: journal_line::Model, account: Option<(&str, &str)>) -> JournalLineOut {
     JournalLineOut {
         id: l.id,
         line_no: l.line_no,
         account_id: l.account_id,
-        account_code: a.map(|a| a.code.clone()).unwrap_or_default(),
-        account_name: a.map(|a| a.name.clone()).unwrap_or_default(),
+        account_code: account.map(|a| a.0.to_string()).unwrap_or_default(),
+        account_name: account.map(|a| a.1.to_string()).unwrap_or_default(),
         debit: l.debit,
         credit: l.credit,
         description: l.description,
@@ -412,6 +639,7 @@ async fn stored_lines(
                 credit,
                 description: l.description,
                 party: l.party_type.zip(l.party_id),
+                role: None,
             }
         })
         .collect())
@@ -507,27 +735,46 @@ pub async fn create_entry(
 ) -> Result<JournalEntryOut, AppError> {
     let lines = lines_from_input(&input.lines)?;
     let org = p.organization_id;
-    let tx = begin_write(&state.db).await?;
-    let entry = write_entry(
-        &tx,
-        NewEntry {
-            organization_id: org,
-            actor: Some(p.user_id),
-            date: input.date,
-            memo: input.memo.clone(),
-            source: None,
-            reversal_of: None,
-            lines,
-            post: input.post,
-            check_period: true,
-        },
-    )
-    .await?;
     let action = if input.post {
         "accounting.journal_entry.posted"
     } else {
         "accounting.journal_entry.created"
     };
+    let new = NewEntry {
+        organization_id: org,
+        actor: Some(p.user_id),
+        date: input.date,
+        memo: input.memo.clone(),
+        source: None,
+        reversal_of: None,
+        lines,
+        post: input.post,
+        check_period: true,
+    };
+    if state.db.get_database_backend() == DbBackend::Postgres {
+        // One statement, its own transaction: the entry and its audit record.
+        let total = balanced_total(&new.lines)?;
+        let now = Utc::now().trunc_subsecs(6);
+        let entry_state = if new.post {
+            EntryState::Posted
+        } else {
+            EntryState::Draft
+        };
+        let audit = AuditEntry::by(
+            p,
+            action,
+            "journal_entry",
+            Uuid::nil(),
+            json!({
+                "date": new.date, "total": total, "state": entry_state,
+            }),
+        );
+        let written =
+            write_entry_in_one_call(&state.db, new, total, now, Some(audit.stamp(now))).await?;
+        return Ok(written.out());
+    }
+    let tx = begin_write(&state.db).await?;
+    let entry = write_entry(&tx, new).await?;
     audit::record(&tx, entry_audit(p, action, &entry.entry)).await?;
     tx.commit().await?;
     Ok(entry.out())
