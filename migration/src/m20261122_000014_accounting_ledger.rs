@@ -640,24 +640,25 @@ BEGIN
 END $$;
 
 CREATE FUNCTION journal_line_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  entry record;
 BEGIN
   IF TG_OP <> 'INSERT' AND EXISTS (
        SELECT 1 FROM journal_entries WHERE id = OLD.entry_id AND state = 'posted') THEN
     RAISE EXCEPTION 'lines of posted journal entry % are immutable', OLD.entry_id
       USING ERRCODE = 'check_violation';
   END IF;
-  IF TG_OP <> 'DELETE' AND EXISTS (
-       SELECT 1 FROM journal_entries WHERE id = NEW.entry_id AND state = 'posted') THEN
+  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+  SELECT state, organization_id, entry_date INTO entry FROM journal_entries WHERE id = NEW.entry_id;
+  IF entry.state = 'posted' THEN
     RAISE EXCEPTION 'lines of posted journal entry % are immutable', NEW.entry_id
       USING ERRCODE = 'check_violation';
   END IF;
-  IF TG_OP <> 'DELETE' AND NOT EXISTS (
-       SELECT 1 FROM journal_entries WHERE id = NEW.entry_id
-         AND organization_id = NEW.organization_id AND entry_date = NEW.entry_date) THEN
+  IF entry.organization_id IS DISTINCT FROM NEW.organization_id
+     OR entry.entry_date IS DISTINCT FROM NEW.entry_date THEN
     RAISE EXCEPTION 'a line must carry its entry''s organization and date (entry %)', NEW.entry_id
       USING ERRCODE = 'check_violation';
   END IF;
-  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
   RETURN NEW;
 END $$;
 CREATE TRIGGER journal_lines_guard BEFORE INSERT OR UPDATE OR DELETE ON journal_lines
