@@ -1871,6 +1871,9 @@ async fn a_posted_entry_is_audited_with_its_number() {
         true,
     )
     .await;
+    // The organization's first entry: numbers are gapless from JE-000001,
+    // on either path (the PostgreSQL function formats them itself).
+    assert_eq!(posted["number"], "JE-000001");
     let id = id(&posted);
     let logs = app
         .get_json(&format!("/api/v1/audit-logs?entity_id={id}"), &owner.token)

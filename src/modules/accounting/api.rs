@@ -13,7 +13,7 @@ use super::{
     entities::tax_rate,
     service::{
         chart::load_settings,
-        journal::{self, NewEntry, NewLine},
+        posting::{self, NewEntry, NewLine},
     },
 };
 use crate::platform::{
@@ -163,7 +163,7 @@ pub async fn post(
         line.role = role;
         resolved.push(line);
     }
-    let entry = journal::write_entry(
+    let entry = posting::write_entry(
         conn,
         NewEntry {
             organization_id: org,

@@ -8,10 +8,7 @@ use super::{
     dto::*,
     entities::PeriodState,
     permissions::*,
-    service::{
-        chart, journal, periods,
-        reports::{self, Csv},
-    },
+    service::{chart, csv::Csv, journal, periods, reports},
 };
 use crate::platform::{
     auth::Principal,

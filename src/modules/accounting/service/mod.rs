@@ -1,8 +1,10 @@
 //! Business rules of the accounting module, by topic.
 
 pub mod chart;
+pub mod csv;
 pub mod journal;
 pub mod periods;
+pub mod posting;
 pub mod reports;
 
 use sea_orm::{DbBackend, Statement, Value};

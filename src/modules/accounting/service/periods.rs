@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::{
     chart::load_settings,
-    journal::{self, NewEntry, NewLine},
+    posting::{self, NewEntry, NewLine},
 };
 use crate::{
     modules::accounting::{
@@ -309,7 +309,7 @@ pub async fn close_year(
     let closing_entry = if lines.is_empty() {
         None
     } else {
-        let entry = journal::write_entry(
+        let entry = posting::write_entry(
             &tx,
             NewEntry {
                 organization_id: org,
