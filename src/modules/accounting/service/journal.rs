@@ -119,6 +119,18 @@ async fn outs(
         .collect())
 }
 
+/// One entry with its lines.
+async fn entry_out(
+    conn: &impl ConnectionTrait,
+    e: journal_entry::Model,
+) -> Result<JournalEntryOut, AppError> {
+    let lines = line_outs(conn, &[e.id]).await?;
+    Ok(JournalEntryOut::new(
+        e,
+        lines.into_iter().map(|(_, l)| l).collect(),
+    ))
+}
+
 /// One entry with its lines, or 404.
 pub async fn get_entry(
     conn: &impl ConnectionTrait,
@@ -126,10 +138,7 @@ pub async fn get_entry(
     id: Uuid,
 ) -> Result<JournalEntryOut, AppError> {
     let e = tenant::find::<journal_entry::Entity>(conn, org, id).await?;
-    Ok(outs(conn, vec![e])
-        .await?
-        .pop()
-        .unwrap_or_else(|| unreachable!()))
+    entry_out(conn, e).await
 }
 
 /// `POST /accounting/journal`.
@@ -262,10 +271,7 @@ pub async fn patch_entry(
         entry_audit(p, "accounting.journal_entry.updated", &updated),
     )
     .await?;
-    let out = outs(&tx, vec![updated])
-        .await?
-        .pop()
-        .unwrap_or_else(|| unreachable!());
+    let out = entry_out(&tx, updated).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -336,10 +342,7 @@ pub async fn post_entry(
         entry_audit(p, "accounting.journal_entry.posted", &posted),
     )
     .await?;
-    let out = outs(&tx, vec![posted])
-        .await?
-        .pop()
-        .unwrap_or_else(|| unreachable!());
+    let out = entry_out(&tx, posted).await?;
     tx.commit().await?;
     Ok(out)
 }

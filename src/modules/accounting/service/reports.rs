@@ -50,7 +50,10 @@ struct Scope {
 
 /// Later than any posting (and written the same way as every date on
 /// SQLite, where dates compare as text).
-const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
+const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(day) => day,
+    None => NaiveDate::MAX, // unreachable: 9999-12-31 is a valid date
+};
 
 /// Debit minus credit of one account's sums (zero without any).
 fn net(s: Option<&Sums>) -> Result<i64, AppError> {
