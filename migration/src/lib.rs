@@ -18,9 +18,11 @@ mod m20261122_000011_platform_list_indexes;
 mod m20261122_000012_auth_session_revocations;
 mod m20261122_000013_platform_idempotency_headers;
 mod m20261122_000014_accounting_ledger;
+mod m20261205_000015_crm_relationships;
 mod util;
 
 pub mod chart;
+pub mod crm;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -43,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000012_auth_session_revocations::Migration),
             Box::new(m20261122_000013_platform_idempotency_headers::Migration),
             Box::new(m20261122_000014_accounting_ledger::Migration),
+            Box::new(m20261205_000015_crm_relationships::Migration),
         ]
     }
 }

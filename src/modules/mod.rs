@@ -7,6 +7,7 @@ use crate::platform::{auth::Catalogue, state::FoundedHook};
 
 pub mod accounting;
 pub mod auth;
+pub mod crm;
 pub mod inventory;
 
 /// Every module's permissions (each module declares its own).
@@ -14,14 +15,19 @@ pub const PERMISSIONS: Catalogue = Catalogue::new(&[
     auth::api::PERMISSIONS,
     accounting::api::PERMISSIONS,
     inventory::api::PERMISSIONS,
+    crm::api::PERMISSIONS,
 ]);
 
 /// What each module does when an organization is founded.
-pub const FOUNDED: &[FoundedHook] = &[accounting::api::organization_founded];
+pub const FOUNDED: &[FoundedHook] = &[
+    accounting::api::organization_founded,
+    crm::api::organization_founded,
+];
 
 /// Mounts every module's routes (called inside the `/api/v1` scope).
 pub fn configure(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     accounting::configure(cfg);
     inventory::configure(cfg);
+    crm::configure(cfg);
 }

@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 
 /// Tags, in the order Swagger UI shows them.
-const TAGS: [(&str, &str); 10] = [
+const TAGS: [(&str, &str); 11] = [
     (
         "organizations",
         "Start here: onboarding creates an organization and its owner and returns tokens; \
@@ -47,6 +47,12 @@ const TAGS: [(&str, &str); 10] = [
         "inventory",
         "Products, categories, warehouses, stock levels and movements, transfers, purchase \
          orders and receipts.",
+    ),
+    (
+        "crm",
+        "Customers, contacts, custom fields, leads with explainable scores and one-step \
+         conversion, pipelines and deals with boards and forecasts, activities and the \
+         timeline of customers and contacts.",
     ),
     (
         "accounting",

@@ -139,3 +139,22 @@ pub fn spawn_revocation_delivery(state: AppState) {
 pub fn spawn_mail_dispatcher(state: AppState) {
     super::service::outbox::spawn_dispatcher(state);
 }
+
+/// True if `user_id` is an active member of the organization (owners,
+/// assignees and authors named in other modules' input must be).
+pub async fn is_active_member(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<bool, AppError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    use super::entities::membership;
+    Ok(membership::Entity::find()
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::IsActive.eq(true))
+        .count(conn)
+        .await?
+        > 0)
+}
