@@ -249,8 +249,12 @@ enum CrmTimeline {
 
 fn org_fk(table: impl IntoIden + 'static, col: impl IntoIden) -> ForeignKeyCreateStatement {
     let table = table.into_iden();
-    let name = format!("fk_{}_org", table.to_string());
-    fk(&name, (table, col), (Organizations::Table, Organizations::Id))
+    let name = format!("fk_{table}_org");
+    fk(
+        &name,
+        (table, col),
+        (Organizations::Table, Organizations::Id),
+    )
 }
 
 fn idx(cols: &[&str]) -> Vec<DynIden> {
@@ -264,20 +268,23 @@ async fn create_custom_fields(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .table(T::Table)
             .col(uuid(T::Id).primary_key())
             .col(uuid(T::OrganizationId))
-            .col(string_len(T::Entity, 16).check(Expr::col(T::Entity).is_in([
-                "customer", "contact", "lead", "deal",
-            ])))
+            .col(
+                string_len(T::Entity, 16)
+                    .check(Expr::col(T::Entity).is_in(["customer", "contact", "lead", "deal"])),
+            )
             .col(string_len(T::Key, 64))
             .col(string_len(T::Label, 200))
-            .col(string_len(T::FieldType, 16).check(Expr::col(T::FieldType).is_in([
-                "text",
-                "number",
-                "decimal",
-                "date",
-                "boolean",
-                "select",
-                "multi_select",
-            ])))
+            .col(
+                string_len(T::FieldType, 16).check(Expr::col(T::FieldType).is_in([
+                    "text",
+                    "number",
+                    "decimal",
+                    "date",
+                    "boolean",
+                    "select",
+                    "multi_select",
+                ])),
+            )
             .col(json_binary(T::Options))
             .col(boolean(T::Required).default(false))
             .col(json_binary_null(T::DefaultValue))
@@ -333,9 +340,30 @@ async fn create_customers(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .to_owned(),
     )
     .await?;
-    index(m, "ix_customers_org_active_id", T::Table, idx(&["organization_id", "active", "id"]), false).await?;
-    index(m, "ix_customers_org_owner_id", T::Table, idx(&["organization_id", "owner_id", "id"]), false).await?;
-    index(m, "ix_customers_org_name", T::Table, idx(&["organization_id", "name", "id"]), false).await
+    index(
+        m,
+        "ix_customers_org_active_id",
+        T::Table,
+        idx(&["organization_id", "active", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_customers_org_owner_id",
+        T::Table,
+        idx(&["organization_id", "owner_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_customers_org_name",
+        T::Table,
+        idx(&["organization_id", "name", "id"]),
+        false,
+    )
+    .await
 }
 
 async fn create_contacts(m: &SchemaManager<'_>) -> Result<(), DbErr> {
@@ -367,11 +395,46 @@ async fn create_contacts(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .to_owned(),
     )
     .await?;
-    index(m, "ux_contacts_org_email_key", T::Table, idx(&["organization_id", "email_key"]), true).await?;
-    index(m, "ix_contacts_org_active_id", T::Table, idx(&["organization_id", "active", "id"]), false).await?;
-    index(m, "ix_contacts_org_customer_id", T::Table, idx(&["organization_id", "customer_id", "id"]), false).await?;
-    index(m, "ix_contacts_org_owner_id", T::Table, idx(&["organization_id", "owner_id", "id"]), false).await?;
-    index(m, "ix_contacts_org_last_name", T::Table, idx(&["organization_id", "last_name", "id"]), false).await
+    index(
+        m,
+        "ux_contacts_org_email_key",
+        T::Table,
+        idx(&["organization_id", "email_key"]),
+        true,
+    )
+    .await?;
+    index(
+        m,
+        "ix_contacts_org_active_id",
+        T::Table,
+        idx(&["organization_id", "active", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_contacts_org_customer_id",
+        T::Table,
+        idx(&["organization_id", "customer_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_contacts_org_owner_id",
+        T::Table,
+        idx(&["organization_id", "owner_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_contacts_org_last_name",
+        T::Table,
+        idx(&["organization_id", "last_name", "id"]),
+        false,
+    )
+    .await
 }
 
 async fn create_leads(m: &SchemaManager<'_>) -> Result<(), DbErr> {
@@ -409,9 +472,46 @@ async fn create_leads(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .to_owned(),
     )
     .await?;
-    index(m, "ix_leads_org_status_id", T::Table, idx(&["organization_id", "status", "id"]), false).await?;
-    index(m, "ix_leads_org_owner_id", T::Table, idx(&["organization_id", "owner_id", "id"]), false).await?;
-    index(m, "ix_leads_org_score_id", T::Table, idx(&["organization_id", "score", "id"]), false).await?;
+    index(
+        m,
+        "ix_leads_org_id",
+        T::Table,
+        idx(&["organization_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_leads_org_source_id",
+        T::Table,
+        idx(&["organization_id", "source", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_leads_org_status_id",
+        T::Table,
+        idx(&["organization_id", "status", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_leads_org_owner_id",
+        T::Table,
+        idx(&["organization_id", "owner_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_leads_org_score_id",
+        T::Table,
+        idx(&["organization_id", "score", "id"]),
+        false,
+    )
+    .await?;
     m.create_table(
         Table::create()
             .table(LeadScoringRules::Table)
@@ -419,20 +519,28 @@ async fn create_leads(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .col(uuid(LeadScoringRules::OrganizationId))
             .col(string_len(LeadScoringRules::Name, 200))
             .col(string_len(LeadScoringRules::Subject, 16).check(
-                Expr::col(LeadScoringRules::Subject).is_in(["field", "custom_field", "activity_count"]),
+                Expr::col(LeadScoringRules::Subject).is_in([
+                    "field",
+                    "custom_field",
+                    "activity_count",
+                ]),
             ))
             .col(string_len(LeadScoringRules::Field, 64))
             .col(string_len(LeadScoringRules::Operator, 16))
             .col(json_binary_null(LeadScoringRules::Value))
             .col(integer_null(LeadScoringRules::WithinDays))
-            .col(integer(LeadScoringRules::Points).check(
-                Expr::col(LeadScoringRules::Points).between(-1000, 1000),
-            ))
+            .col(
+                integer(LeadScoringRules::Points)
+                    .check(Expr::col(LeadScoringRules::Points).between(-1000, 1000)),
+            )
             .col(boolean(LeadScoringRules::Active).default(true))
             .col(timestamp_with_time_zone(LeadScoringRules::CreatedAt))
             .col(timestamp_with_time_zone(LeadScoringRules::UpdatedAt))
             .col(integer(LeadScoringRules::Version).default(1))
-            .foreign_key(&mut org_fk(LeadScoringRules::Table, LeadScoringRules::OrganizationId))
+            .foreign_key(&mut org_fk(
+                LeadScoringRules::Table,
+                LeadScoringRules::OrganizationId,
+            ))
             .to_owned(),
     )
     .await?;
@@ -462,7 +570,14 @@ async fn create_pipelines(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .to_owned(),
     )
     .await?;
-    index(m, "ux_pipelines_org_name", Pipelines::Table, idx(&["organization_id", "name"]), true).await?;
+    index(
+        m,
+        "ux_pipelines_org_name",
+        Pipelines::Table,
+        idx(&["organization_id", "name"]),
+        true,
+    )
+    .await?;
     use PipelineStages as S;
     m.create_table(
         Table::create()
@@ -486,7 +601,14 @@ async fn create_pipelines(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .to_owned(),
     )
     .await?;
-    index(m, "ix_pipeline_stages_org_pipeline", S::Table, idx(&["organization_id", "pipeline_id", "position"]), false).await?;
+    index(
+        m,
+        "ix_pipeline_stages_org_pipeline",
+        S::Table,
+        idx(&["organization_id", "pipeline_id", "position"]),
+        false,
+    )
+    .await?;
     m.create_table(
         Table::create()
             .table(LostReasons::Table)
@@ -501,7 +623,14 @@ async fn create_pipelines(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .to_owned(),
     )
     .await?;
-    index(m, "ux_lost_reasons_org_name", LostReasons::Table, idx(&["organization_id", "name"]), true).await
+    index(
+        m,
+        "ux_lost_reasons_org_name",
+        LostReasons::Table,
+        idx(&["organization_id", "name"]),
+        true,
+    )
+    .await
 }
 
 async fn create_deals(m: &SchemaManager<'_>) -> Result<(), DbErr> {
@@ -516,8 +645,14 @@ async fn create_deals(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .col(uuid_null(T::ContactId))
             .col(uuid(T::PipelineId))
             .col(uuid(T::StageId))
-            .col(string_len(T::Status, 8).check(Expr::col(T::Status).is_in(["open", "won", "lost"])))
-            .col(big_integer(T::Amount).default(0).check(Expr::col(T::Amount).gte(0)))
+            .col(
+                string_len(T::Status, 8).check(Expr::col(T::Status).is_in(["open", "won", "lost"])),
+            )
+            .col(
+                big_integer(T::Amount)
+                    .default(0)
+                    .check(Expr::col(T::Amount).gte(0)),
+            )
             .col(string_len(T::Currency, 3))
             .col(date_null(T::ExpectedCloseDate))
             .col(uuid_null(T::OwnerId))
@@ -542,12 +677,78 @@ async fn create_deals(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .to_owned(),
     )
     .await?;
-    index(m, "ix_deals_org_stage_id", T::Table, idx(&["organization_id", "stage_id", "id"]), false).await?;
-    index(m, "ix_deals_org_pipeline_id", T::Table, idx(&["organization_id", "pipeline_id", "id"]), false).await?;
-    index(m, "ix_deals_org_status_id", T::Table, idx(&["organization_id", "status", "id"]), false).await?;
-    index(m, "ix_deals_org_customer_id", T::Table, idx(&["organization_id", "customer_id", "id"]), false).await?;
-    index(m, "ix_deals_org_owner_id", T::Table, idx(&["organization_id", "owner_id", "id"]), false).await?;
-    index(m, "ix_deals_org_close", T::Table, idx(&["organization_id", "status", "expected_close_date"]), false).await?;
+    index(
+        m,
+        "ix_deals_org_id",
+        T::Table,
+        idx(&["organization_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_deals_org_contact_id",
+        T::Table,
+        idx(&["organization_id", "contact_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_deals_org_amount_id",
+        T::Table,
+        idx(&["organization_id", "amount", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_deals_org_stage_id",
+        T::Table,
+        idx(&["organization_id", "stage_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_deals_org_pipeline_id",
+        T::Table,
+        idx(&["organization_id", "pipeline_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_deals_org_status_id",
+        T::Table,
+        idx(&["organization_id", "status", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_deals_org_customer_id",
+        T::Table,
+        idx(&["organization_id", "customer_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_deals_org_owner_id",
+        T::Table,
+        idx(&["organization_id", "owner_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_deals_org_close",
+        T::Table,
+        idx(&["organization_id", "status", "expected_close_date"]),
+        false,
+    )
+    .await?;
     use DealStageHistory as H;
     m.create_table(
         Table::create()
@@ -567,7 +768,14 @@ async fn create_deals(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .to_owned(),
     )
     .await?;
-    index(m, "ix_deal_stage_history_org_deal", H::Table, idx(&["organization_id", "deal_id", "id"]), false).await
+    index(
+        m,
+        "ix_deal_stage_history_org_deal",
+        H::Table,
+        idx(&["organization_id", "deal_id", "id"]),
+        false,
+    )
+    .await
 }
 
 async fn create_activities(m: &SchemaManager<'_>) -> Result<(), DbErr> {
@@ -577,12 +785,13 @@ async fn create_activities(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .table(T::Table)
             .col(uuid(T::Id).primary_key())
             .col(uuid(T::OrganizationId))
-            .col(string_len(T::Kind, 16).check(Expr::col(T::Kind).is_in([
-                "note", "call", "email", "meeting", "sms", "task",
-            ])))
-            .col(string_len_null(T::Direction, 16).check(
-                Expr::col(T::Direction).is_in(["inbound", "outbound"]),
+            .col(string_len(T::Kind, 16).check(
+                Expr::col(T::Kind).is_in(["note", "call", "email", "meeting", "sms", "task"]),
             ))
+            .col(
+                string_len_null(T::Direction, 16)
+                    .check(Expr::col(T::Direction).is_in(["inbound", "outbound"])),
+            )
             .col(string_len(T::Subject, 300))
             .col(text(T::Body).default(""))
             .col(timestamp_with_time_zone_null(T::DueAt))
@@ -601,11 +810,54 @@ async fn create_activities(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .to_owned(),
     )
     .await?;
-    index(m, "ix_activities_org_assignee_open", T::Table, idx(&["organization_id", "assignee_id", "done", "due_at"]), false).await?;
-    index(m, "ix_activities_org_lead_id", T::Table, idx(&["organization_id", "lead_id", "id"]), false).await?;
-    index(m, "ix_activities_org_contact_id", T::Table, idx(&["organization_id", "contact_id", "id"]), false).await?;
-    index(m, "ix_activities_org_customer_id", T::Table, idx(&["organization_id", "customer_id", "id"]), false).await?;
-    index(m, "ix_activities_org_deal_id", T::Table, idx(&["organization_id", "deal_id", "id"]), false).await?;
+    index(
+        m,
+        "ix_activities_org_id",
+        T::Table,
+        idx(&["organization_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_activities_org_assignee_open",
+        T::Table,
+        idx(&["organization_id", "assignee_id", "done", "due_at", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_activities_org_lead_id",
+        T::Table,
+        idx(&["organization_id", "lead_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_activities_org_contact_id",
+        T::Table,
+        idx(&["organization_id", "contact_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_activities_org_customer_id",
+        T::Table,
+        idx(&["organization_id", "customer_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_activities_org_deal_id",
+        T::Table,
+        idx(&["organization_id", "deal_id", "id"]),
+        false,
+    )
+    .await?;
     use CrmTimeline as E;
     m.create_table(
         Table::create()
@@ -624,8 +876,22 @@ async fn create_activities(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .to_owned(),
     )
     .await?;
-    index(m, "ix_crm_timeline_org_customer", E::Table, idx(&["organization_id", "customer_id", "id"]), false).await?;
-    index(m, "ix_crm_timeline_org_contact", E::Table, idx(&["organization_id", "contact_id", "id"]), false).await
+    index(
+        m,
+        "ix_crm_timeline_org_customer",
+        E::Table,
+        idx(&["organization_id", "customer_id", "id"]),
+        false,
+    )
+    .await?;
+    index(
+        m,
+        "ix_crm_timeline_org_contact",
+        E::Table,
+        idx(&["organization_id", "contact_id", "id"]),
+        false,
+    )
+    .await
 }
 
 /// JSONB containment and prefix-search indexes (PostgreSQL only: SQLite
@@ -663,7 +929,10 @@ impl MigrationTrait for Migration {
             db.execute_unprepared(PG_INDEXES).await?;
         }
         let orgs = db
-            .query_all_raw(Statement::from_string(backend, "SELECT id FROM organizations"))
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT id FROM organizations",
+            ))
             .await?;
         let now = chrono::Utc::now();
         for row in orgs {

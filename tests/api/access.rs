@@ -189,6 +189,7 @@ struct Fixtures {
     supplier: Uuid,
     purchase_order: Uuid,
     accounting: AccountingFixtures,
+    crm: CrmFixtures,
 }
 
 /// One of each accounting resource with an id.
@@ -198,6 +199,92 @@ struct AccountingFixtures {
     fiscal_year: Uuid,
     period: Uuid,
     entry: Uuid,
+}
+
+/// One of each CRM resource with an id.
+struct CrmFixtures {
+    customer: Uuid,
+    contact: Uuid,
+    custom_field: Uuid,
+    lead: Uuid,
+    scoring_rule: Uuid,
+    pipeline: Uuid,
+    stage: Uuid,
+    lost_reason: Uuid,
+    deal: Uuid,
+    activity: Uuid,
+}
+
+impl CrmFixtures {
+    async fn build(app: &TestApp, owner: &Member) -> Self {
+        let t = Some(owner.token.as_str());
+        let post = |path: &'static str, body: Value| async move {
+            created_id(app.post_as(path, t, body).await).await
+        };
+        let customer = post(
+            "/api/v1/customers",
+            json!({ "name": "Fixture Ltd", "currency": "EUR" }),
+        )
+        .await;
+        let contact = post(
+            "/api/v1/contacts",
+            json!({ "first_name": "Fix", "last_name": "Ture", "customer_id": customer }),
+        )
+        .await;
+        let custom_field = post(
+            "/api/v1/crm/custom-fields",
+            json!({ "entity": "lead", "key": "fixture", "label": "Fixture", "type": "text" }),
+        )
+        .await;
+        let lead = post("/api/v1/leads", json!({ "name": "Fixture lead" })).await;
+        let scoring_rule = post(
+            "/api/v1/crm/lead-scoring-rules",
+            json!({ "name": "Fixture", "subject": "field", "field": "source", "operator": "eq", "value": "web", "points": 5 }),
+        )
+        .await;
+        let pipeline = app
+            .post_as(
+                "/api/v1/pipelines",
+                t,
+                json!({ "name": "Fixture pipeline", "stages": [
+                    { "name": "Open", "probability": 10, "kind": "open" },
+                    { "name": "Later", "probability": 50, "kind": "open" },
+                    { "name": "Won", "probability": 100, "kind": "won" },
+                    { "name": "Lost", "probability": 0, "kind": "lost" }
+                ] }),
+            )
+            .await;
+        assert_eq!(pipeline.status(), 201, "fixture pipeline");
+        let pipeline: Value = pipeline.json().await.unwrap();
+        let lost_reason = post(
+            "/api/v1/crm/lost-reasons",
+            json!({ "name": "Fixture reason" }),
+        )
+        .await;
+        let deal = post(
+            "/api/v1/deals",
+            json!({ "title": "Fixture deal", "currency": "EUR", "customer_id": customer }),
+        )
+        .await;
+        let activity = post(
+            "/api/v1/activities",
+            json!({ "kind": "note", "subject": "Fixture", "contact_id": contact }),
+        )
+        .await;
+        let id = |v: &Value| v.as_str().unwrap().parse().unwrap();
+        Self {
+            customer,
+            contact,
+            custom_field,
+            lead,
+            scoring_rule,
+            pipeline: id(&pipeline["id"]),
+            stage: id(&pipeline["stages"][1]["id"]),
+            lost_reason,
+            deal,
+            activity,
+        }
+    }
 }
 
 async fn created_id(res: reqwest::Response) -> Uuid {
@@ -364,6 +451,7 @@ impl Fixtures {
             supplier: supplier["id"].as_str().unwrap().parse().unwrap(),
             purchase_order: purchase_order["id"].as_str().unwrap().parse().unwrap(),
             accounting: AccountingFixtures::build(app, owner).await,
+            crm: CrmFixtures::build(app, owner).await,
             category: category["id"].as_str().unwrap().parse().unwrap(),
             product: product["id"].as_str().unwrap().parse().unwrap(),
             warehouse: warehouse["id"].as_str().unwrap().parse().unwrap(),
@@ -394,6 +482,16 @@ impl Fixtures {
             ("fiscal-years", "id") => self.accounting.fiscal_year,
             ("periods", "id") => self.accounting.period,
             ("journal", "id") => self.accounting.entry,
+            ("customers", "id") => self.crm.customer,
+            ("contacts", "id") => self.crm.contact,
+            ("custom-fields", "id") => self.crm.custom_field,
+            ("leads", "id") => self.crm.lead,
+            ("lead-scoring-rules", "id") => self.crm.scoring_rule,
+            ("pipelines", "id") => self.crm.pipeline,
+            ("stages", "stage_id") => self.crm.stage,
+            ("lost-reasons", "id") => self.crm.lost_reason,
+            ("deals", "id") => self.crm.deal,
+            ("activities", "id") => self.crm.activity,
             _ => panic!("no fixture for path parameter {param} of /{kind}: add one to Fixtures"),
         }
         .to_string()
@@ -453,6 +551,41 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         ] }),
         ("PATCH", "/api/v1/accounting/journal/{id}") => json!({ "memo": "Hijacked" }),
         ("POST", "/api/v1/accounting/journal/{id}/reverse") => json!({ "date": "2031-03-01" }),
+        ("POST", "/api/v1/customers") => json!({ "name": "Sneaky", "currency": "EUR" }),
+        ("PATCH", "/api/v1/customers/{id}")
+        | ("PATCH", "/api/v1/leads/{id}")
+        | ("PATCH", "/api/v1/pipelines/{id}")
+        | ("PATCH", "/api/v1/pipelines/{id}/stages/{stage_id}")
+        | ("PATCH", "/api/v1/crm/lost-reasons/{id}")
+        | ("PATCH", "/api/v1/crm/lead-scoring-rules/{id}") => json!({ "name": "Hijacked" }),
+        ("POST", "/api/v1/contacts") => json!({ "first_name": "Sneaky", "last_name": "Person" }),
+        ("PATCH", "/api/v1/contacts/{id}") => json!({ "first_name": "Hijacked" }),
+        ("POST", "/api/v1/crm/custom-fields") => {
+            json!({ "entity": "deal", "key": "sneaky", "label": "Sneaky", "type": "text" })
+        }
+        ("PATCH", "/api/v1/crm/custom-fields/{id}") => json!({ "label": "Hijacked" }),
+        ("POST", "/api/v1/leads") => json!({ "name": "Sneaky lead" }),
+        ("POST", "/api/v1/leads/{id}/convert") => {
+            json!({ "customer": { "currency": "EUR" }, "create_contact": false })
+        }
+        ("POST", "/api/v1/crm/lead-scoring-rules") => json!({
+            "name": "Sneaky", "subject": "field", "field": "source", "operator": "eq", "value": "x", "points": 1
+        }),
+        ("POST", "/api/v1/pipelines") => json!({ "name": "Sneaky", "stages": [
+            { "name": "Open", "probability": 10, "kind": "open" },
+            { "name": "Won", "probability": 100, "kind": "won" },
+            { "name": "Lost", "probability": 0, "kind": "lost" }
+        ] }),
+        ("POST", "/api/v1/pipelines/{id}/stages") => {
+            json!({ "name": "Sneaky", "probability": 20, "kind": "open" })
+        }
+        ("POST", "/api/v1/pipelines/{id}/stages/reorder") => json!({ "stage_ids": [Uuid::nil()] }),
+        ("POST", "/api/v1/crm/lost-reasons") => json!({ "name": "Sneaky" }),
+        ("POST", "/api/v1/deals") => json!({ "title": "Sneaky", "currency": "EUR" }),
+        ("PATCH", "/api/v1/deals/{id}") => json!({ "title": "Hijacked" }),
+        ("POST", "/api/v1/deals/{id}/move") => json!({ "stage_id": Uuid::nil() }),
+        ("POST", "/api/v1/activities") => json!({ "kind": "note", "subject": "Sneaky" }),
+        ("PATCH", "/api/v1/activities/{id}") => json!({ "subject": "Hijacked" }),
         ("POST", "/api/v1/roles") => json!({ "name": "Sneaky", "permissions": [] }),
         ("POST", "/api/v1/users/invite") => {
             json!({ "email": "sneaky@example.com", "role_ids": [Uuid::nil()] })
@@ -495,6 +628,16 @@ async fn snapshot(app: &TestApp, owner: &Member) -> Value {
         "tax_rates": app.get_json("/api/v1/accounting/tax-rates", &owner.token).await,
         "fiscal_years": app.get_json("/api/v1/accounting/fiscal-years", &owner.token).await,
         "journal": app.get_json("/api/v1/accounting/journal", &owner.token).await,
+        "customers": app.get_json("/api/v1/customers?active=true", &owner.token).await,
+        "archived_customers": app.get_json("/api/v1/customers?active=false", &owner.token).await,
+        "contacts": app.get_json("/api/v1/contacts", &owner.token).await,
+        "custom_fields": app.get_json("/api/v1/crm/custom-fields", &owner.token).await,
+        "leads": app.get_json("/api/v1/leads", &owner.token).await,
+        "scoring_rules": app.get_json("/api/v1/crm/lead-scoring-rules", &owner.token).await,
+        "pipelines": app.get_json("/api/v1/pipelines", &owner.token).await,
+        "lost_reasons": app.get_json("/api/v1/crm/lost-reasons", &owner.token).await,
+        "deals": app.get_json("/api/v1/deals", &owner.token).await,
+        "activities": app.get_json("/api/v1/activities", &owner.token).await,
     })
 }
 

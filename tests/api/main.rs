@@ -8,6 +8,7 @@ mod auth;
 mod cache;
 mod cli;
 mod contract;
+mod crm;
 mod crm_activities;
 mod crm_deals;
 mod crm_leads;

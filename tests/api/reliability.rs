@@ -597,15 +597,44 @@ async fn every_list_order_and_filter_is_an_index_range_scan() {
         ("journal_entries", "AND created_by = $2"),
         ("journal_entries", "AND entry_date >= '2026-01-01'"),
         ("journal_lines", "AND account_id = $2"),
+        ("customers", "AND active = true"),
+        ("customers", "AND owner_id = $2"),
+        ("contacts", "AND active = true"),
+        ("contacts", "AND customer_id = $2"),
+        ("contacts", "AND owner_id = $2"),
+        ("leads", ""),
+        ("leads", "AND status = 'new'"),
+        ("leads", "AND owner_id = $2"),
+        ("leads_by_score", ""),
+        ("deals", ""),
+        ("deals", "AND stage_id = $2"),
+        ("deals", "AND pipeline_id = $2"),
+        ("deals", "AND status = 'open'"),
+        ("deals", "AND customer_id = $2"),
+        ("deals", "AND owner_id = $2"),
+        ("deals", "AND contact_id = $2"),
+        ("deals_by_amount", ""),
+        ("activities", ""),
+        ("activities", "AND lead_id = $2"),
+        ("activities", "AND contact_id = $2"),
+        ("activities", "AND customer_id = $2"),
+        ("activities", "AND deal_id = $2"),
+        ("open_tasks", "AND assignee_id = $2 AND done = false"),
+        ("crm_timeline", "AND customer_id = $2"),
+        ("crm_timeline", "AND contact_id = $2"),
     ];
-    for (table, filter) in lists {
+    for (list, filter) in lists {
         // Stock levels list by their key; everything else newest first.
-        // The journal by date (newest first), an account's ledger by date.
-        let order = match table {
-            "stock_levels" => "product_id, warehouse_id",
-            "journal_entries" => "entry_date DESC, id DESC",
-            "journal_lines" => "entry_date, id",
-            _ => "id DESC",
+        // The journal by date (newest first), an account's ledger by date,
+        // leads by score, a member's open tasks by due time.
+        let (table, order) = match list {
+            "stock_levels" => (list, "product_id, warehouse_id"),
+            "journal_entries" => (list, "entry_date DESC, id DESC"),
+            "journal_lines" => (list, "entry_date, id"),
+            "leads_by_score" => ("leads", "score DESC, id DESC"),
+            "open_tasks" => ("activities", "due_at, id"),
+            "deals_by_amount" => ("deals", "amount DESC, id DESC"),
+            _ => (list, "id DESC"),
         };
         let sql = format!(
             "SELECT * FROM {table} WHERE organization_id = $1 {filter} ORDER BY {order} LIMIT 51"

@@ -419,3 +419,98 @@ async fn twenty_concurrent_patches_and_deletes_of_a_draft_entry_with_one_etag_ap
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_patches_and_archives_of_a_customer_with_one_etag_apply_exactly_once() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let id = create(
+        &app,
+        &owner,
+        "/api/v1/customers",
+        json!({ "name": "Acme", "currency": "EUR" }),
+    )
+    .await;
+    let path = format!("/api/v1/customers/{id}");
+    let version = patch_race(&app, &owner, &path, "name", "crm.customer.updated").await;
+    delete_race(&app, &owner, &path, version, "crm.customer.archived").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_patches_and_archives_of_a_contact_with_one_etag_apply_exactly_once() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let id = create(
+        &app,
+        &owner,
+        "/api/v1/contacts",
+        json!({ "first_name": "Ada", "last_name": "Lovelace" }),
+    )
+    .await;
+    let path = format!("/api/v1/contacts/{id}");
+    let version = patch_race(&app, &owner, &path, "first_name", "crm.contact.updated").await;
+    delete_race(&app, &owner, &path, version, "crm.contact.archived").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_patches_of_a_lead_and_of_a_deal_with_one_etag_apply_exactly_once() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let lead = create(&app, &owner, "/api/v1/leads", json!({ "name": "Grace" })).await;
+    patch_race(
+        &app,
+        &owner,
+        &format!("/api/v1/leads/{lead}"),
+        "name",
+        "crm.lead.updated",
+    )
+    .await;
+    let deal = create(
+        &app,
+        &owner,
+        "/api/v1/deals",
+        json!({ "title": "Rollout", "currency": "EUR" }),
+    )
+    .await;
+    patch_race(
+        &app,
+        &owner,
+        &format!("/api/v1/deals/{deal}"),
+        "title",
+        "crm.deal.updated",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_patches_and_deletes_of_an_activity_with_one_etag_apply_exactly_once() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let id = create(
+        &app,
+        &owner,
+        "/api/v1/activities",
+        json!({ "kind": "note", "subject": "First" }),
+    )
+    .await;
+    let path = format!("/api/v1/activities/{id}");
+    let version = patch_race(&app, &owner, &path, "subject", "crm.activity.updated").await;
+    delete_race(&app, &owner, &path, version, "crm.activity.deleted").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_patches_and_archives_of_a_lost_reason_with_one_etag_apply_exactly_once()
+{
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let id = create(
+        &app,
+        &owner,
+        "/api/v1/crm/lost-reasons",
+        json!({ "name": "Timing" }),
+    )
+    .await;
+    let path = format!("/api/v1/crm/lost-reasons/{id}");
+    let version = patch_race(&app, &owner, &path, "name", "crm.lost_reason.updated").await;
+    delete_race(&app, &owner, &path, version, "crm.lost_reason.archived").await;
+}

@@ -58,7 +58,12 @@ pub struct CustomFieldIn {
     pub entity: CustomFieldEntity,
     /// Key: lower-case letters, digits and `_`, starting with a letter.
     #[validate(length(min = 1, max = 64), custom(function = "valid_key"))]
-    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z][a-z0-9_]*$", example = "industry")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[a-z][a-z0-9_]*$",
+        example = "industry"
+    )]
     pub key: String,
     /// Label.
     #[validate(length(min = 1, max = 200))]
@@ -128,8 +133,9 @@ pub fn valid_key(key: &str) -> Result<(), validator::ValidationError> {
     if first_ok && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
         Ok(())
     } else {
-        Err(validator::ValidationError::new("pattern")
-            .with_message("must be lower-case letters, digits and _, starting with a letter".into()))
+        Err(validator::ValidationError::new("pattern").with_message(
+            "must be lower-case letters, digits and _, starting with a letter".into(),
+        ))
     }
 }
 
@@ -144,7 +150,11 @@ impl From<custom_field::Model> for CustomFieldOut {
             options: m
                 .options
                 .as_array()
-                .map(|a| a.iter().filter_map(|o| o.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|o| o.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default(),
             required: m.required,
             default: m.default_value,

@@ -35,7 +35,11 @@ pub(super) async fn list_custom_fields(
 ) -> AppResult<web::Json<Page<CustomFieldOut>>> {
     principal.require(SETTINGS_READ)?;
     let data = custom_fields::list(&state.db, principal.organization_id, &filter).await?;
-    Ok(web::Json(Page { data, next_cursor: None, has_more: false }))
+    Ok(web::Json(Page {
+        data,
+        next_cursor: None,
+        has_more: false,
+    }))
 }
 
 /// Define a custom field.
@@ -61,7 +65,11 @@ pub(super) async fn create_custom_field(
 ) -> AppResult<HttpResponse> {
     principal.require(SETTINGS_MANAGE)?;
     let out = custom_fields::create(&state, &principal, &body).await?;
-    Ok(created(format!("/api/v1/crm/custom-fields/{}", out.id), out.version, &out))
+    Ok(created(
+        format!("/api/v1/crm/custom-fields/{}", out.id),
+        out.version,
+        &out,
+    ))
 }
 
 /// One custom field definition.
@@ -133,7 +141,14 @@ pub(super) async fn archive_custom_field(
     if_match: IfMatch,
 ) -> AppResult<HttpResponse> {
     principal.require(SETTINGS_MANAGE)?;
-    let archive = CustomFieldPatch { label: None, options: None, required: None, default: None, position: None, active: Some(false) };
+    let archive = CustomFieldPatch {
+        label: None,
+        options: None,
+        required: None,
+        default: None,
+        position: None,
+        active: Some(false),
+    };
     custom_fields::patch(&state, &principal, id.into_inner(), &archive, if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -42,7 +42,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// 201 with `Location` and `ETag`.
-pub(super) fn created<T: serde::Serialize>(location: String, version: i32, body: &T) -> HttpResponse {
+pub(super) fn created<T: serde::Serialize>(
+    location: String,
+    version: i32,
+    body: &T,
+) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((header::LOCATION, location))
         .insert_header(etag(version))

@@ -51,10 +51,7 @@ fn options_of(def: &custom_field::Model) -> Vec<&str> {
 /// One value checked against its definition and put in its stored shape
 /// (numbers as JSON integers, decimals as canonical strings, dates as
 /// `YYYY-MM-DD`). `Err` is the field error's code and message.
-pub fn typed_value(
-    def: &custom_field::Model,
-    v: &Value,
-) -> Result<Value, (&'static str, String)> {
+pub fn typed_value(def: &custom_field::Model, v: &Value) -> Result<Value, (&'static str, String)> {
     let wrong = |what: &str| ("invalid_type", format!("must be {what}"));
     match def.field_type {
         CustomFieldType::Text => match v.as_str() {
@@ -83,12 +80,18 @@ pub fn typed_value(
             .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
             .map(|d| json!(d.format("%Y-%m-%d").to_string()))
             .ok_or_else(|| wrong("a date (YYYY-MM-DD)")),
-        CustomFieldType::Boolean => v.as_bool().map(|b| json!(b)).ok_or_else(|| wrong("true or false")),
+        CustomFieldType::Boolean => v
+            .as_bool()
+            .map(|b| json!(b))
+            .ok_or_else(|| wrong("true or false")),
         CustomFieldType::Select => {
             let options = options_of(def);
             match v.as_str() {
                 Some(s) if options.contains(&s) => Ok(json!(s)),
-                Some(_) => Err(("not_an_option", format!("must be one of {}", options.join(", ")))),
+                Some(_) => Err((
+                    "not_an_option",
+                    format!("must be one of {}", options.join(", ")),
+                )),
                 None => Err(wrong("one of the field's options")),
             }
         }
@@ -140,7 +143,11 @@ pub fn validate(
         for (key, v) in input {
             let field = format!("custom_fields.{key}");
             let Some(def) = defs.iter().find(|d| &d.key == key) else {
-                errors.push(FieldError::new(field, "unknown_field", "is not a custom field of this record type"));
+                errors.push(FieldError::new(
+                    field,
+                    "unknown_field",
+                    "is not a custom field of this record type",
+                ));
                 continue;
             };
             if v.is_null() {
@@ -156,18 +163,18 @@ pub fn validate(
         }
     }
     for def in defs {
-        if creating && !out.contains_key(&def.key) {
-            if let Some(d) = def.default_value.as_ref().filter(|d| !d.is_null()) {
-                out.insert(def.key.clone(), d.clone());
-            }
+        let field = format!("custom_fields.{}", def.key);
+        if creating
+            && !out.contains_key(&def.key)
+            && let Some(d) = def.default_value.as_ref().filter(|d| !d.is_null())
+        {
+            out.insert(def.key.clone(), d.clone());
         }
         let given = input.is_some_and(|i| i.contains_key(&def.key));
-        if def.required && !out.contains_key(&def.key) && (creating || given) {
-            errors.push(FieldError::new(
-                format!("custom_fields.{}", def.key),
-                "required",
-                "is required",
-            ));
+        // A value already refused above is one error, not two.
+        let refused = errors.iter().any(|e| e.field == field);
+        if def.required && !out.contains_key(&def.key) && (creating || given) && !refused {
+            errors.push(FieldError::new(field, "required", "is required"));
         }
     }
     if errors.is_empty() {
@@ -175,6 +182,33 @@ pub fn validate(
     } else {
         Err(AppError::validation(errors))
     }
+}
+
+/// [`validate`] for a new record of `entity` nested in a larger body: the
+/// definitions are loaded here, and each error's field is put under
+/// `prefix` (`customer.custom_fields.tier`).
+pub async fn validate_new_at(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    entity: CustomFieldEntity,
+    input: Option<&Map<String, Value>>,
+    prefix: &str,
+) -> Result<Value, AppError> {
+    let defs = definitions(conn, org, entity).await?;
+    validate(&defs, None, input).map_err(|e| {
+        AppError::validation(
+            e.field_errors()
+                .iter()
+                .map(|f| {
+                    FieldError::new(
+                        format!("{prefix}.{}", f.field),
+                        f.code.clone(),
+                        f.message.clone(),
+                    )
+                })
+                .collect(),
+        )
+    })
 }
 
 /// How a `cf.` filter compares.
@@ -258,7 +292,11 @@ pub fn filter_condition(
         })
         .unwrap_or((f.name.as_str(), FilterOp::Eq));
         let Some(def) = defs.iter().find(|d| d.key == key) else {
-            errors.push(FieldError::new(field, "unknown_field", "is not a custom field of this record type"));
+            errors.push(FieldError::new(
+                field,
+                "unknown_field",
+                "is not a custom field of this record type",
+            ));
             continue;
         };
         match one_condition(backend, def, op, &f.value) {
@@ -282,12 +320,19 @@ fn one_condition(
     use CustomFieldType as T;
     let ranged = matches!(def.field_type, T::Number | T::Decimal | T::Date);
     if op != FilterOp::Eq && !ranged {
-        return Err(("invalid_operator", "only numbers, decimals and dates compare by range".into()));
+        return Err((
+            "invalid_operator",
+            "only numbers, decimals and dates compare by range".into(),
+        ));
     }
     // The query value as the field's JSON shape (a multi-select filter names
     // one option and matches records holding it).
     let as_json = match def.field_type {
-        T::Number => raw.trim().parse::<i64>().map(|n| json!(n)).map_err(|_| ("invalid_type", "must be a whole number".to_string()))?,
+        T::Number => raw
+            .trim()
+            .parse::<i64>()
+            .map(|n| json!(n))
+            .map_err(|_| ("invalid_type", "must be a whole number".to_string()))?,
         T::Boolean => match raw {
             "true" => json!(true),
             "false" => json!(false),
@@ -299,39 +344,58 @@ fn one_condition(
     let key = def.key.as_str();
     let pg = backend == DatabaseBackend::Postgres;
     Ok(match (op, def.field_type) {
-        (FilterOp::Eq, _) if pg => {
-            Expr::cust_with_values("custom_fields @> $1::jsonb", [json!({ key: as_json }).to_string()])
-        }
+        (FilterOp::Eq, _) if pg => Expr::cust_with_values(
+            "custom_fields @> $1::jsonb",
+            [json!({ key: as_json }).to_string()],
+        ),
         (FilterOp::Eq, T::MultiSelect) => Expr::cust_with_values(
             "EXISTS (SELECT 1 FROM json_each(custom_fields, ?) WHERE value = ?)",
             [format!("$.{key}"), raw.to_string()],
         ),
         (FilterOp::Eq, T::Boolean) => Expr::cust_with_values(
             "json_extract(custom_fields, ?) = ?",
-            [sea_orm::Value::from(format!("$.{key}")), sea_orm::Value::from(i64::from(as_json == json!(true)))],
+            [
+                sea_orm::Value::from(format!("$.{key}")),
+                sea_orm::Value::from(i64::from(as_json == json!(true))),
+            ],
         ),
         (FilterOp::Eq, T::Number) => Expr::cust_with_values(
             "json_extract(custom_fields, ?) = ?",
-            [sea_orm::Value::from(format!("$.{key}")), sea_orm::Value::from(as_json.as_i64())],
+            [
+                sea_orm::Value::from(format!("$.{key}")),
+                sea_orm::Value::from(as_json.as_i64()),
+            ],
         ),
         (FilterOp::Eq, _) => Expr::cust_with_values(
             "json_extract(custom_fields, ?) = ?",
-            [format!("$.{key}"), as_json.as_str().unwrap_or_default().to_string()],
+            [
+                format!("$.{key}"),
+                as_json.as_str().unwrap_or_default().to_string(),
+            ],
         ),
         (op, T::Date) if pg => Expr::cust_with_values(
             format!("(custom_fields ->> $1) {} $2", op.sql()),
-            [key.to_string(), as_json.as_str().unwrap_or_default().to_string()],
+            [
+                key.to_string(),
+                as_json.as_str().unwrap_or_default().to_string(),
+            ],
         ),
         (op, T::Date) => Expr::cust_with_values(
             format!("json_extract(custom_fields, ?) {} ?", op.sql()),
-            [format!("$.{key}"), as_json.as_str().unwrap_or_default().to_string()],
+            [
+                format!("$.{key}"),
+                as_json.as_str().unwrap_or_default().to_string(),
+            ],
         ),
         (op, _) if pg => Expr::cust_with_values(
             format!("(custom_fields ->> $1)::numeric {} $2::numeric", op.sql()),
             [key.to_string(), number_text(&as_json)],
         ),
         (op, _) => Expr::cust_with_values(
-            format!("CAST(json_extract(custom_fields, ?) AS NUMERIC) {} CAST(? AS NUMERIC)", op.sql()),
+            format!(
+                "CAST(json_extract(custom_fields, ?) AS NUMERIC) {} CAST(? AS NUMERIC)",
+                op.sql()
+            ),
             [format!("$.{key}"), number_text(&as_json)],
         ),
     })
@@ -350,7 +414,10 @@ pub fn has_tag(backend: DatabaseBackend, tag: &str) -> Expr {
     if backend == DatabaseBackend::Postgres {
         Expr::cust_with_values("tags @> $1::jsonb", [json!([tag]).to_string()])
     } else {
-        Expr::cust_with_values("EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)", [tag])
+        Expr::cust_with_values(
+            "EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)",
+            [tag],
+        )
     }
 }
 
@@ -362,17 +429,32 @@ fn check_definition(
     default: Option<&Value>,
     key: &str,
 ) -> Result<Value, AppError> {
-    let choice = matches!(field_type, CustomFieldType::Select | CustomFieldType::MultiSelect);
+    let choice = matches!(
+        field_type,
+        CustomFieldType::Select | CustomFieldType::MultiSelect
+    );
     if choice && options.is_empty() {
-        return Err(AppError::invalid_field("options", "required", "a select field needs at least one option"));
+        return Err(AppError::invalid_field(
+            "options",
+            "required",
+            "a select field needs at least one option",
+        ));
     }
     if !choice && !options.is_empty() {
-        return Err(AppError::invalid_field("options", "not_allowed", "only select fields have options"));
+        return Err(AppError::invalid_field(
+            "options",
+            "not_allowed",
+            "only select fields have options",
+        ));
     }
     let mut unique: Vec<&String> = Vec::new();
     for o in options {
         if o.trim().is_empty() || unique.contains(&o) {
-            return Err(AppError::invalid_field("options", "invalid", "options must be non-empty and distinct"));
+            return Err(AppError::invalid_field(
+                "options",
+                "invalid",
+                "options must be non-empty and distinct",
+            ));
         }
         unique.push(o);
     }
@@ -393,7 +475,8 @@ fn check_definition(
         version: 1,
     };
     match default.filter(|d| !d.is_null()) {
-        Some(d) => typed_value(&probe, d).map_err(|(code, message)| AppError::invalid_field("default", code, message)),
+        Some(d) => typed_value(&probe, d)
+            .map_err(|(code, message)| AppError::invalid_field("default", code, message)),
         None => Ok(Value::Null),
     }
 }
@@ -422,15 +505,30 @@ pub async fn list(
 }
 
 /// `GET /crm/custom-fields/{id}`.
-pub async fn get(conn: &impl ConnectionTrait, org: Uuid, id: Uuid) -> Result<CustomFieldOut, AppError> {
-    tenant::find::<custom_field::Entity>(conn, org, id).await.map(CustomFieldOut::from)
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<CustomFieldOut, AppError> {
+    tenant::find::<custom_field::Entity>(conn, org, id)
+        .await
+        .map(CustomFieldOut::from)
 }
 
 /// `POST /crm/custom-fields`: key unique per organization and entity.
 #[tracing::instrument(skip_all, fields(organization_id = %p.organization_id))]
-pub async fn create(state: &AppState, p: &Principal, input: &CustomFieldIn) -> Result<CustomFieldOut, AppError> {
+pub async fn create(
+    state: &AppState,
+    p: &Principal,
+    input: &CustomFieldIn,
+) -> Result<CustomFieldOut, AppError> {
     let org = p.organization_id;
-    let default = check_definition(input.field_type, &input.options, input.default.as_ref(), &input.key)?;
+    let default = check_definition(
+        input.field_type,
+        &input.options,
+        input.default.as_ref(),
+        &input.key,
+    )?;
     let tx = begin_write(&state.db).await?;
     let now = Utc::now();
     let m = custom_field::ActiveModel {
@@ -451,8 +549,21 @@ pub async fn create(state: &AppState, p: &Principal, input: &CustomFieldIn) -> R
     }
     .insert(&tx)
     .await
-    .map_err(unique_violation("custom_field_key_taken", "This record type already has a custom field with this key."))?;
-    audit::record(&tx, AuditEntry::by(p, "crm.custom_field.created", "custom_field", m.id, json!({ "entity": m.entity, "key": m.key, "type": m.field_type }))).await?;
+    .map_err(unique_violation(
+        "custom_field_key_taken",
+        "This record type already has a custom field with this key.",
+    ))?;
+    audit::record(
+        &tx,
+        AuditEntry::by(
+            p,
+            "crm.custom_field.created",
+            "custom_field",
+            m.id,
+            json!({ "entity": m.entity, "key": m.key, "type": m.field_type }),
+        ),
+    )
+    .await?;
     tx.commit().await?;
     Ok(m.into())
 }
@@ -472,7 +583,10 @@ pub async fn patch(
     let current = tenant::find::<custom_field::Entity>(&tx, org, id).await?;
     let options: Vec<String> = match &patch.options {
         Some(o) => o.clone(),
-        None => options_of(&current).into_iter().map(str::to_string).collect(),
+        None => options_of(&current)
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
     };
     let default = match &patch.default {
         Some(d) => d.clone(),
@@ -486,10 +600,18 @@ pub async fn patch(
     if patch.default.is_some() {
         changes.default_value = Set((!default.is_null()).then_some(default));
     }
-    let updated = tenant::update::<custom_field::Entity>(&tx, Target::new(org, id, if_match), changes, None)
-        .await
-        .map_err(conflict_as("custom_field_key_taken", "This record type already has a custom field with this key."))?;
-    let action = if patch.active == Some(false) { "crm.custom_field.archived" } else { "crm.custom_field.updated" };
+    let updated =
+        tenant::update::<custom_field::Entity>(&tx, Target::new(org, id, if_match), changes, None)
+            .await
+            .map_err(conflict_as(
+                "custom_field_key_taken",
+                "This record type already has a custom field with this key.",
+            ))?;
+    let action = if patch.active == Some(false) {
+        "crm.custom_field.archived"
+    } else {
+        "crm.custom_field.updated"
+    };
     audit::record(&tx, AuditEntry::by(p, action, "custom_field", id, json!({
         "label": [current.label, updated.label], "required": [current.required, updated.required],
         "options": [current.options, updated.options], "active": [current.active, updated.active],

@@ -1,17 +1,39 @@
 //! Deals: opportunities moving through a pipeline's stages, with their stage
-//! history.
+//! history. The board and the forecast are in `forecast`.
+//!
+//! A deal's status is its stage's kind. Deals enter a stage (opened or
+//! moved) while holding their pipeline's row `FOR SHARE`, which stage writes
+//! (a compare-and-set on the pipeline) and archiving exclude: a stage cannot
+//! change kind or disappear under a deal entering it.
+
+use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, Func, IntoCondition},
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Subjects, record_timeline};
+use super::{
+    Subjects, check_member, contacts::check_contact, custom_fields, customers::check_customer,
+    pipelines::lock_pipeline, record_timeline,
+};
 use crate::{
-    modules::crm::entities::{StageKind, deal, pipeline, stage, stage_change},
-    platform::{money::Amount, prelude::*},
+    modules::crm::{
+        dto::*,
+        entities::{
+            CustomFieldEntity, StageKind, deal, lost_reason, pipeline, stage, stage_change,
+            timeline,
+        },
+    },
+    platform::{
+        money::Amount,
+        pagination::{Page, decode_cursor},
+        prelude::*,
+    },
 };
 
 /// A deal to open (references not yet checked, custom fields already
@@ -42,7 +64,8 @@ pub struct NewDeal {
     pub custom_fields: Value,
 }
 
-/// The organization's default pipeline (422 naming `field` if it has none).
+/// The organization's default pipeline (422 naming `field` if it has none),
+/// read `FOR SHARE` (see the module header).
 pub async fn default_pipeline(
     conn: &impl ConnectionTrait,
     org: Uuid,
@@ -52,10 +75,15 @@ pub async fn default_pipeline(
         .filter(pipeline::Column::OrganizationId.eq(org))
         .filter(pipeline::Column::IsDefault.eq(true))
         .filter(pipeline::Column::Active.eq(true))
+        .lock_shared()
         .one(conn)
         .await?
         .ok_or_else(|| {
-            AppError::invalid_field(field, "required", "the organization has no default pipeline; name one")
+            AppError::invalid_field(
+                field,
+                "required",
+                "the organization has no default pipeline; name one",
+            )
         })
 }
 
@@ -73,7 +101,6 @@ pub async fn stages_of(
         .all(conn)
         .await?)
 }
-
 /// Opens a deal inside the caller's transaction: resolves the pipeline and
 /// stage (422 naming `pipeline_id`/`stage_id` when they are not the
 /// organization's, not active, or the stage is a lost stage: losing needs a
@@ -86,58 +113,18 @@ pub async fn open_deal(
     actor: Option<Uuid>,
     d: NewDeal,
 ) -> Result<deal::Model, AppError> {
-    let pipeline = match d.pipeline_id {
-        Some(id) => tenant::find_optional::<pipeline::Entity>(conn, org, id)
-            .await?
-            .filter(|p| p.active)
-            .ok_or_else(|| {
-                AppError::invalid_field("pipeline_id", "not_found", "is not an active pipeline of this organization")
-            })?,
-        None => default_pipeline(conn, org, "pipeline_id").await?,
-    };
-    let stages = stages_of(conn, org, pipeline.id).await?;
-    let stage = match d.stage_id {
-        Some(id) => stages.iter().find(|s| s.id == id).ok_or_else(|| {
-            AppError::invalid_field("stage_id", "not_found", "is not a stage of the deal's pipeline")
-        })?,
-        None => stages.iter().find(|s| s.kind == StageKind::Open).ok_or_else(|| {
-            AppError::invalid_field("stage_id", "required", "the pipeline has no open stage")
-        })?,
-    };
-    if stage.kind == StageKind::Lost {
+    let (pipeline, stage) = entry_stage(conn, org, d.pipeline_id, d.stage_id).await?;
+    if d.amount.is_negative() {
         return Err(AppError::invalid_field(
-            "stage_id",
-            "lost_stage",
-            "a deal cannot start lost; open it, then move it with a lost reason",
+            "amount",
+            "range",
+            "must not be negative",
         ));
     }
-    if d.amount.is_negative() {
-        return Err(AppError::invalid_field("amount", "range", "must not be negative"));
-    }
     let now = Utc::now();
-    let m = deal::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(org),
-        title: Set(d.title.trim().to_string()),
-        customer_id: Set(d.customer_id),
-        contact_id: Set(d.contact_id),
-        pipeline_id: Set(pipeline.id),
-        stage_id: Set(stage.id),
-        status: Set(stage.kind),
-        amount: Set(d.amount),
-        currency: Set(d.currency),
-        expected_close_date: Set(d.expected_close_date),
-        owner_id: Set(d.owner_id),
-        lost_reason_id: Set(None),
-        lead_id: Set(d.lead_id),
-        custom_fields: Set(d.custom_fields),
-        closed_at: Set((stage.kind != StageKind::Open).then_some(now)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-    }
-    .insert(conn)
-    .await?;
+    let m = deal_row(org, d, pipeline.id, &stage, now)
+        .insert(conn)
+        .await?;
     stage_change::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(org),
@@ -152,12 +139,7 @@ pub async fn open_deal(
     record_timeline(
         conn,
         org,
-        Subjects {
-            customer_id: m.customer_id,
-            contact_id: m.contact_id,
-            lead_id: m.lead_id,
-            deal_id: Some(m.id),
-        },
+        subjects(&m),
         "stage_change",
         Some(m.id),
         json!({ "deal_id": m.id, "title": m.title, "from_stage": null, "to_stage": stage.name, "to_stage_id": stage.id }),
@@ -165,4 +147,575 @@ pub async fn open_deal(
     )
     .await?;
     Ok(m)
+}
+
+/// The pipeline and stage a new deal enters: the named pipeline (read `FOR
+/// SHARE`, active) or the default one, and the named stage of it or its
+/// first open stage; never a lost stage (422 naming `pipeline_id` or
+/// `stage_id`).
+async fn entry_stage(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    pipeline_id: Option<Uuid>,
+    stage_id: Option<Uuid>,
+) -> Result<(pipeline::Model, stage::Model), AppError> {
+    let pipeline = match pipeline_id {
+        Some(id) => lock_pipeline(conn, org, id, false)
+            .await?
+            .filter(|p| p.active)
+            .ok_or_else(|| {
+                AppError::invalid_field(
+                    "pipeline_id",
+                    "not_found",
+                    "is not an active pipeline of this organization",
+                )
+            })?,
+        None => default_pipeline(conn, org, "pipeline_id").await?,
+    };
+    let stages = stages_of(conn, org, pipeline.id).await?;
+    let stage = match stage_id {
+        Some(id) => stages.into_iter().find(|s| s.id == id).ok_or_else(|| {
+            AppError::invalid_field(
+                "stage_id",
+                "not_found",
+                "is not a stage of the deal's pipeline",
+            )
+        })?,
+        None => stages
+            .into_iter()
+            .find(|s| s.kind == StageKind::Open)
+            .ok_or_else(|| {
+                AppError::invalid_field("stage_id", "required", "the pipeline has no open stage")
+            })?,
+    };
+    if stage.kind == StageKind::Lost {
+        return Err(AppError::invalid_field(
+            "stage_id",
+            "lost_stage",
+            "a deal cannot start lost; open it, then move it with a lost reason",
+        ));
+    }
+    Ok((pipeline, stage))
+}
+
+/// The row of a new deal `d` entering `stage` of pipeline `pipeline_id` at
+/// `now` (closed already if the stage is a won stage).
+fn deal_row(
+    org: Uuid,
+    d: NewDeal,
+    pipeline_id: Uuid,
+    stage: &stage::Model,
+    now: chrono::DateTime<Utc>,
+) -> deal::ActiveModel {
+    deal::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org),
+        title: Set(d.title.trim().to_string()),
+        customer_id: Set(d.customer_id),
+        contact_id: Set(d.contact_id),
+        pipeline_id: Set(pipeline_id),
+        stage_id: Set(stage.id),
+        status: Set(stage.kind),
+        amount: Set(d.amount),
+        currency: Set(d.currency),
+        expected_close_date: Set(d.expected_close_date),
+        owner_id: Set(d.owner_id),
+        lost_reason_id: Set(None),
+        lead_id: Set(d.lead_id),
+        custom_fields: Set(d.custom_fields),
+        closed_at: Set((stage.kind != StageKind::Open).then_some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+}
+
+fn subjects(m: &deal::Model) -> Subjects {
+    Subjects {
+        customer_id: m.customer_id,
+        contact_id: m.contact_id,
+        lead_id: m.lead_id,
+        deal_id: Some(m.id),
+    }
+}
+
+/// The deal `id` of the organization, or 404.
+pub async fn get_deal(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<DealOut, AppError> {
+    tenant::find::<deal::Entity>(conn, org, id)
+        .await
+        .map(DealOut::from)
+}
+
+/// `POST /deals`.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id))]
+pub async fn create_deal(
+    state: &AppState,
+    p: &Principal,
+    input: &DealIn,
+) -> Result<DealOut, AppError> {
+    let org = p.organization_id;
+    let owner = input.owner_id.or(Some(p.user_id));
+    let tx = begin_write(&state.db).await?;
+    check_customer(&tx, org, input.customer_id, "customer_id").await?;
+    check_contact(&tx, org, input.contact_id, "contact_id").await?;
+    check_member(&tx, org, owner, "owner_id").await?;
+    let defs = custom_fields::definitions(&tx, org, CustomFieldEntity::Deal).await?;
+    let custom = custom_fields::validate(&defs, None, input.custom_fields.as_ref())?;
+    let new = NewDeal {
+        title: input.title.clone(),
+        customer_id: input.customer_id,
+        contact_id: input.contact_id,
+        pipeline_id: input.pipeline_id,
+        stage_id: input.stage_id,
+        amount: input.amount,
+        currency: input.currency.clone(),
+        expected_close_date: input.expected_close_date,
+        owner_id: owner,
+        lead_id: None,
+        custom_fields: custom,
+    };
+    let m = open_deal(&tx, org, Some(p.user_id), new).await?;
+    audit::record(
+        &tx,
+        AuditEntry::by(
+            p,
+            "crm.deal.created",
+            "deal",
+            m.id,
+            json!({
+                "title": m.title, "pipeline_id": m.pipeline_id, "stage_id": m.stage_id,
+                "amount": m.amount, "currency": m.currency,
+            }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(m.into())
+}
+
+/// `PATCH /deals/{id}`: everything but the pipeline and stage (moves).
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
+pub async fn patch_deal(
+    state: &AppState,
+    p: &Principal,
+    id: Uuid,
+    patch: &DealPatch,
+    if_match: Option<i32>,
+) -> Result<DealOut, AppError> {
+    let org = p.organization_id;
+    if patch.amount.is_some_and(Amount::is_negative) {
+        return Err(AppError::invalid_field(
+            "amount",
+            "range",
+            "must not be negative",
+        ));
+    }
+    let tx = begin_write(&state.db).await?;
+    let current = tenant::find::<deal::Entity>(&tx, org, id).await?;
+    if let Some(c) = patch.customer_id {
+        check_customer(&tx, org, c, "customer_id").await?;
+    }
+    if let Some(c) = patch.contact_id {
+        check_contact(&tx, org, c, "contact_id").await?;
+    }
+    if let Some(o) = patch.owner_id {
+        check_member(&tx, org, o, "owner_id").await?;
+    }
+    let mut changes = patch.changes();
+    let mut guard = None;
+    if let Some(input) = &patch.custom_fields {
+        let defs = custom_fields::definitions(&tx, org, CustomFieldEntity::Deal).await?;
+        changes.custom_fields = Set(custom_fields::validate(
+            &defs,
+            Some(&current.custom_fields),
+            Some(input),
+        )?);
+        // The values were merged over the row as read: written only if it
+        // is still that version, so a concurrent change is never undone.
+        guard = Some(Guard::new(
+            deal::Column::Version.eq(current.version),
+            |_: &deal::Model| {
+                AppError::conflict(
+                    "concurrent_change",
+                    "The deal changed while this request ran; reload it and retry.",
+                )
+            },
+        ));
+    }
+    let updated =
+        tenant::update::<deal::Entity>(&tx, Target::new(org, id, if_match), changes, guard).await?;
+    audit::record(&tx, AuditEntry::by(p, "crm.deal.updated", "deal", id, json!({
+        "title": [current.title, updated.title], "amount": [current.amount, updated.amount],
+        "currency": [current.currency, updated.currency], "owner_id": [current.owner_id, updated.owner_id],
+        "customer_id": [current.customer_id, updated.customer_id], "contact_id": [current.contact_id, updated.contact_id],
+        "expected_close_date": [current.expected_close_date, updated.expected_close_date],
+        "custom_fields": [current.custom_fields, updated.custom_fields],
+    }))).await?;
+    tx.commit().await?;
+    Ok(updated.into())
+}
+
+/// The lost reason of a move to a stage of `kind` (422 naming
+/// `lost_reason_id`: required and active for a lost stage, refused otherwise).
+async fn reason_for(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    kind: StageKind,
+    reason: Option<Uuid>,
+) -> Result<Option<Uuid>, AppError> {
+    match (kind, reason) {
+        (StageKind::Lost, None) => Err(AppError::invalid_field(
+            "lost_reason_id",
+            "required",
+            "a move to a lost stage needs a lost reason",
+        )),
+        (StageKind::Lost, Some(r)) => {
+            match tenant::find_optional::<lost_reason::Entity>(conn, org, r).await? {
+                Some(m) if m.active => Ok(Some(r)),
+                _ => Err(AppError::invalid_field(
+                    "lost_reason_id",
+                    "not_found",
+                    "is not an active lost reason of this organization",
+                )),
+            }
+        }
+        (_, Some(_)) => Err(AppError::invalid_field(
+            "lost_reason_id",
+            "not_allowed",
+            "only a move to a lost stage takes a lost reason",
+        )),
+        (_, None) => Ok(None),
+    }
+}
+
+/// `POST /deals/{id}/move`: one compare-and-set guarded by the stage the
+/// deal was read in; then its stage-history row and timeline entry.
+#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
+pub async fn move_deal(
+    state: &AppState,
+    p: &Principal,
+    id: Uuid,
+    mv: &DealMove,
+    if_match: Option<i32>,
+) -> Result<DealOut, AppError> {
+    let org = p.organization_id;
+    let tx = begin_write(&state.db).await?;
+    let current = tenant::find::<deal::Entity>(&tx, org, id).await?;
+    // A stale ETag answers 412 before any rule about the stage (the
+    // compare-and-set below is what enforces it).
+    if let Some(v) = if_match.filter(|v| *v != current.version) {
+        return Err(tenant::version_mismatch(current.version, v));
+    }
+    let pipeline = lock_pipeline(&tx, org, current.pipeline_id, false).await?;
+    let stages = stages_of(&tx, org, current.pipeline_id).await?;
+    let target = stages.iter().find(|s| s.id == mv.stage_id).ok_or_else(|| {
+        AppError::invalid_field(
+            "stage_id",
+            "not_found",
+            "is not a stage of the deal's pipeline",
+        )
+    })?;
+    if target.id == current.stage_id {
+        return Err(AppError::conflict(
+            "same_stage",
+            "The deal is already in this stage.",
+        ));
+    }
+    if target.kind == StageKind::Open && !pipeline.is_some_and(|p| p.active) {
+        return Err(AppError::conflict(
+            "pipeline_archived",
+            "The pipeline is archived; its deals cannot reopen.",
+        ));
+    }
+    let reason = reason_for(&tx, org, target.kind, mv.lost_reason_id).await?;
+    let now = Utc::now();
+    let changes = deal::ActiveModel {
+        stage_id: Set(target.id),
+        status: Set(target.kind),
+        closed_at: Set((target.kind != StageKind::Open).then_some(now)),
+        lost_reason_id: Set(reason),
+        ..Default::default()
+    };
+    let guard = Guard::new(
+        deal::Column::StageId.eq(current.stage_id),
+        |_: &deal::Model| {
+            AppError::conflict(
+                "stage_changed",
+                "The deal was moved meanwhile; reload it and retry.",
+            )
+        },
+    );
+    let updated =
+        tenant::update::<deal::Entity>(&tx, Target::new(org, id, if_match), changes, Some(guard))
+            .await?;
+    let from = stages.iter().find(|s| s.id == current.stage_id);
+    record_move(&tx, org, p.user_id, &updated, from, target, now).await?;
+    audit::record(&tx, AuditEntry::by(p, "crm.deal.moved", "deal", id, json!({
+        "stage_id": [current.stage_id, updated.stage_id], "status": [current.status, updated.status],
+        "lost_reason_id": [current.lost_reason_id, updated.lost_reason_id],
+    }))).await?;
+    tx.commit().await?;
+    Ok(updated.into())
+}
+
+/// The stage-history row and timeline entry of one move.
+async fn record_move(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    actor: Uuid,
+    m: &deal::Model,
+    from: Option<&stage::Model>,
+    to: &stage::Model,
+    at: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    history_row(org, m.id, from.map(|s| s.id), to.id, at, actor)
+        .insert(conn)
+        .await?;
+    record_timeline(
+        conn,
+        org,
+        subjects(m),
+        "stage_change",
+        Some(m.id),
+        move_details(m, from, to),
+        Some(actor),
+    )
+    .await
+}
+
+fn history_row(
+    org: Uuid,
+    deal_id: Uuid,
+    from: Option<Uuid>,
+    to: Uuid,
+    at: chrono::DateTime<Utc>,
+    by: Uuid,
+) -> stage_change::ActiveModel {
+    stage_change::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org),
+        deal_id: Set(deal_id),
+        from_stage_id: Set(from),
+        to_stage_id: Set(to),
+        moved_at: Set(at),
+        moved_by: Set(Some(by)),
+    }
+}
+
+fn move_details(m: &deal::Model, from: Option<&stage::Model>, to: &stage::Model) -> Value {
+    json!({
+        "deal_id": m.id, "title": m.title,
+        "from_stage": from.map(|s| s.name.as_str()), "from_stage_id": from.map(|s| s.id),
+        "to_stage": to.name, "to_stage_id": to.id, "lost_reason_id": m.lost_reason_id,
+    })
+}
+
+/// Moves `deals` (every deal of stage `from`, locked by the caller) to `to`
+/// in one UPDATE: status follows `to`'s kind, `closed_at` is cleared for an
+/// open stage, kept between closed stages of the same kind and set
+/// otherwise; a lost reason is kept unless the deals reopen. Each move gets
+/// its stage-history row and timeline entry (written in batches).
+pub async fn move_all(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    actor: Uuid,
+    from: &stage::Model,
+    to: &stage::Model,
+    deals: &[deal::Model],
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    let mut update = deal::Entity::update_many()
+        .col_expr(deal::Column::StageId, Expr::value(to.id))
+        .col_expr(deal::Column::Status, Expr::value(to.kind.as_str()))
+        .col_expr(
+            deal::Column::Version,
+            Expr::col(deal::Column::Version).add(1),
+        )
+        .col_expr(deal::Column::UpdatedAt, Expr::value(now));
+    if to.kind == StageKind::Open {
+        update = update
+            .col_expr(
+                deal::Column::ClosedAt,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
+            .col_expr(
+                deal::Column::LostReasonId,
+                Expr::value(Option::<Uuid>::None),
+            );
+    } else if to.kind != from.kind {
+        update = update.col_expr(deal::Column::ClosedAt, Expr::value(Some(now)));
+    }
+    update
+        .filter(deal::Column::OrganizationId.eq(org))
+        .filter(deal::Column::StageId.eq(from.id))
+        .exec(conn)
+        .await?;
+    for chunk in deals.chunks(500) {
+        let rows = chunk
+            .iter()
+            .map(|d| history_row(org, d.id, Some(from.id), to.id, now, actor));
+        stage_change::Entity::insert_many(rows).exec(conn).await?;
+        let entries: Vec<timeline::ActiveModel> = chunk
+            .iter()
+            .filter(|d| d.customer_id.is_some() || d.contact_id.is_some())
+            .map(|d| timeline::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(org),
+                customer_id: Set(d.customer_id),
+                contact_id: Set(d.contact_id),
+                lead_id: Set(d.lead_id),
+                deal_id: Set(Some(d.id)),
+                kind: Set("stage_change".into()),
+                ref_id: Set(Some(d.id)),
+                details: Set(move_details(d, Some(from), to)),
+                actor_id: Set(Some(actor)),
+                occurred_at: Set(now),
+            })
+            .collect();
+        if !entries.is_empty() {
+            timeline::Entity::insert_many(entries).exec(conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `GET /deals/{id}/history`: oldest first, with the stages' names (one
+/// query for the history, one for the pipeline's stages).
+pub async fn history(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Vec<StageChangeOut>, AppError> {
+    let d = tenant::find::<deal::Entity>(conn, org, id).await?;
+    let names: HashMap<Uuid, String> = stages_of(conn, org, d.pipeline_id)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let rows = stage_change::Entity::find()
+        .filter(stage_change::Column::OrganizationId.eq(org))
+        .filter(stage_change::Column::DealId.eq(id))
+        .order_by_asc(stage_change::Column::MovedAt)
+        .order_by_asc(stage_change::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|h| StageChangeOut {
+            id: h.id,
+            from_stage_id: h.from_stage_id,
+            from_stage_name: h.from_stage_id.and_then(|s| names.get(&s).cloned()),
+            to_stage_id: h.to_stage_id,
+            to_stage_name: names.get(&h.to_stage_id).cloned(),
+            moved_at: h.moved_at,
+            moved_by: h.moved_by,
+        })
+        .collect())
+}
+
+/// `me` or a user id (the filter's validator has checked the shape).
+pub(super) fn owner_of(owner: &str, me: Uuid) -> Result<Uuid, AppError> {
+    match owner {
+        "me" => Ok(me),
+        s => Uuid::parse_str(s)
+            .map_err(|_| AppError::invalid_field("owner", "pattern", "must be a user id or `me`")),
+    }
+}
+
+/// The rows after the cursor's `(amount, id)` or `id`, in the list's order.
+fn after_cursor(cursor: &str, by_amount: bool, desc: bool) -> Result<Condition, AppError> {
+    if !by_amount {
+        let after: Uuid = decode_cursor(cursor)?;
+        return Ok(if desc {
+            deal::Column::Id.lt(after)
+        } else {
+            deal::Column::Id.gt(after)
+        }
+        .into_condition());
+    }
+    let (amount, id): (i64, Uuid) = decode_cursor(cursor)?;
+    let (beyond, beyond_id) = if desc {
+        (deal::Column::Amount.lt(amount), deal::Column::Id.lt(id))
+    } else {
+        (deal::Column::Amount.gt(amount), deal::Column::Id.gt(id))
+    };
+    let tie = Condition::all()
+        .add(deal::Column::Amount.eq(amount))
+        .add(beyond_id);
+    Ok(Condition::any().add(beyond).add(tie))
+}
+
+/// `GET /deals`: newest first by default, or by amount, with a keyset
+/// cursor; one query per page. Custom-field definitions are read only for
+/// `cf.` filters.
+pub async fn list_deals(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    me: Uuid,
+    f: &DealFilter,
+    custom: &[custom_fields::CustomFilter],
+) -> Result<Page<DealOut>, AppError> {
+    let limit = f.limit.unwrap_or(50).clamp(1, 200);
+    let mut cond = Condition::all().add(deal::Column::OrganizationId.eq(org));
+    let eq_filters = [
+        (deal::Column::PipelineId, f.pipeline),
+        (deal::Column::StageId, f.stage),
+        (deal::Column::CustomerId, f.customer),
+        (deal::Column::ContactId, f.contact),
+        (
+            deal::Column::OwnerId,
+            f.owner.as_deref().map(|o| owner_of(o, me)).transpose()?,
+        ),
+    ];
+    for (col, v) in eq_filters {
+        if let Some(v) = v {
+            cond = cond.add(col.eq(v));
+        }
+    }
+    if let Some(s) = f.status {
+        cond = cond.add(deal::Column::Status.eq(s));
+    }
+    if let Some(d) = f.close_from {
+        cond = cond.add(deal::Column::ExpectedCloseDate.gte(d));
+    }
+    if let Some(d) = f.close_to {
+        cond = cond.add(deal::Column::ExpectedCloseDate.lte(d));
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        cond = cond.add(Expr::expr(Func::lower(Expr::col(deal::Column::Title))).like(pattern));
+    }
+    if !custom.is_empty() {
+        let defs = custom_fields::definitions(conn, org, CustomFieldEntity::Deal).await?;
+        cond = cond.add(custom_fields::filter_condition(
+            conn.get_database_backend(),
+            &defs,
+            custom,
+        )?);
+    }
+    let sort = f.sort.unwrap_or_default();
+    let desc = matches!(sort, DealSort::CreatedAtDesc | DealSort::AmountDesc);
+    let by_amount = matches!(sort, DealSort::Amount | DealSort::AmountDesc);
+    if let Some(c) = &f.cursor {
+        cond = cond.add(after_cursor(c, by_amount, desc)?);
+    }
+    let order = if desc { Order::Desc } else { Order::Asc };
+    let mut query = deal::Entity::find().filter(cond);
+    if by_amount {
+        query = query.order_by(deal::Column::Amount, order.clone());
+    }
+    let rows = query
+        .order_by(deal::Column::Id, order)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    Ok(if by_amount {
+        Page::from_rows(rows, limit, |r| (r.amount.units(), r.id)).map(DealOut::from)
+    } else {
+        Page::from_rows(rows, limit, |r| r.id).map(DealOut::from)
+    })
 }

@@ -14,9 +14,11 @@ pub mod conversion;
 pub mod custom_fields;
 pub mod customers;
 pub mod deals;
+pub mod forecast;
 pub mod leads;
 pub mod pipelines;
 pub mod scoring;
+pub mod stages;
 pub mod timeline;
 
 /// 422 naming `field` unless `user_id` is an active member of the
@@ -28,9 +30,13 @@ pub async fn check_member(
     field: &str,
 ) -> Result<(), AppError> {
     match user_id {
-        Some(id) if !auth::api::is_active_member(conn, org, id).await? => Err(
-            AppError::invalid_field(field, "not_found", "is not an active member of this organization"),
-        ),
+        Some(id) if !auth::api::is_active_member(conn, org, id).await? => {
+            Err(AppError::invalid_field(
+                field,
+                "not_found",
+                "is not an active member of this organization",
+            ))
+        }
         _ => Ok(()),
     }
 }
