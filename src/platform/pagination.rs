@@ -6,7 +6,10 @@
 //! the expected key is a 400 `invalid_cursor`, never a 500.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use sea_orm::{ColumnTrait, Condition};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect, Select, sea_query::IntoCondition,
+};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -140,10 +143,11 @@ pub fn v7_floor(t: chrono::DateTime<chrono::Utc>) -> uuid::Uuid {
 /// The rows after `(key, id)` in `(col, id)` order (or before it, for a
 /// descending sort): keyset pagination on a column that may repeat, with the
 /// id breaking ties.
-pub fn after_key<C, I>(col: C, id_col: I, (key, id): (String, uuid::Uuid), desc: bool) -> Condition
+pub fn after_key<C, I, K>(col: C, id_col: I, (key, id): (K, uuid::Uuid), desc: bool) -> Condition
 where
     C: ColumnTrait,
     I: ColumnTrait,
+    K: Into<sea_orm::Value> + Clone,
 {
     let (beyond, beyond_id) = if desc {
         (col.lt(key.clone()), id_col.lt(id))
@@ -153,6 +157,91 @@ where
     Condition::any()
         .add(beyond)
         .add(Condition::all().add(col.eq(key)).add(beyond_id))
+}
+
+/// How a keyset list is ordered: by id (UUIDv7, so by creation) alone, or
+/// by a key column with the id breaking ties; ascending or descending.
+pub struct Keyset<E: EntityTrait, K> {
+    id: (E::Column, fn(&E::Model) -> uuid::Uuid),
+    key: Option<(E::Column, fn(&E::Model) -> K)>,
+    desc: bool,
+}
+
+impl<E: EntityTrait, K> Keyset<E, K> {
+    /// Ordered by the id column; `id_of` reads it from a row. (`K` is the
+    /// type of the list's other orders, so that every order of one list is
+    /// one type.)
+    pub fn by_id(id: E::Column, id_of: fn(&E::Model) -> uuid::Uuid, desc: bool) -> Self {
+        Self {
+            id: (id, id_of),
+            key: None,
+            desc,
+        }
+    }
+
+    /// Ordered by `key` (read from a row by `key_of`), then by the id.
+    pub fn by_key(
+        id: E::Column,
+        id_of: fn(&E::Model) -> uuid::Uuid,
+        key: E::Column,
+        key_of: fn(&E::Model) -> K,
+        desc: bool,
+    ) -> Self {
+        Self {
+            id: (id, id_of),
+            key: Some((key, key_of)),
+            desc,
+        }
+    }
+}
+
+/// One page of `query` in `order`, after `cursor` (a cursor made by an
+/// earlier page of the same order: the id, or the key and the id): one
+/// query of `limit + 1` rows.
+pub async fn keyset_page<E, K>(
+    conn: &impl ConnectionTrait,
+    mut query: Select<E>,
+    order: Keyset<E, K>,
+    cursor: Option<&str>,
+    limit: u64,
+) -> Result<Page<E::Model>, AppError>
+where
+    E: EntityTrait,
+    K: Serialize + DeserializeOwned + Into<sea_orm::Value> + Clone,
+{
+    let (id_col, id_of) = order.id;
+    if let Some(c) = cursor {
+        query = query.filter(match &order.key {
+            Some((col, _)) => after_key(
+                *col,
+                id_col,
+                decode_cursor::<(K, uuid::Uuid)>(c)?,
+                order.desc,
+            ),
+            None => {
+                let after: uuid::Uuid = decode_cursor(c)?;
+                if order.desc {
+                    id_col.lt(after)
+                } else {
+                    id_col.gt(after)
+                }
+                .into_condition()
+            }
+        });
+    }
+    let direction = if order.desc { Order::Desc } else { Order::Asc };
+    if let Some((col, _)) = &order.key {
+        query = query.order_by(*col, direction.clone());
+    }
+    let rows = query
+        .order_by(id_col, direction)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    Ok(match order.key {
+        Some((_, key_of)) => Page::from_rows(rows, limit, |r| (key_of(r), id_of(r))),
+        None => Page::from_rows(rows, limit, id_of),
+    })
 }
 
 #[cfg(test)]

@@ -9,9 +9,9 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter,
-    QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, ExprTrait, Func, IntoCondition},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, Func},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -28,7 +28,7 @@ use crate::{
         entities::{CustomFieldEntity, contact},
     },
     platform::{
-        pagination::{Page, after_key, decode_cursor},
+        pagination::{Keyset, Page, keyset_page},
         prelude::*,
     },
 };
@@ -273,41 +273,25 @@ pub async fn list_contacts(
         let defs = custom_fields::definitions(conn, org, CustomFieldEntity::Contact).await?;
         cond = cond.add(custom_fields::filter_condition(backend, &defs, custom)?);
     }
-    let (by_name, desc) = match f.sort.unwrap_or_default() {
-        ContactSort::CreatedAtDesc => (false, true),
-        ContactSort::CreatedAt => (false, false),
-        ContactSort::LastName => (true, false),
-        ContactSort::LastNameDesc => (true, true),
+    let id = contact::Column::Id;
+    let name = |desc| {
+        let key = contact::Column::LastName;
+        Keyset::by_key(
+            id,
+            |r: &contact::Model| r.id,
+            key,
+            |r: &contact::Model| r.last_name.clone(),
+            desc,
+        )
     };
-    if let Some(c) = &f.cursor {
-        cond = cond.add(match (by_name, desc) {
-            (true, _) => after_key(
-                contact::Column::LastName,
-                contact::Column::Id,
-                decode_cursor(c)?,
-                desc,
-            ),
-            (false, true) => contact::Column::Id
-                .lt(decode_cursor::<Uuid>(c)?)
-                .into_condition(),
-            (false, false) => contact::Column::Id
-                .gt(decode_cursor::<Uuid>(c)?)
-                .into_condition(),
-        });
-    }
-    let order = if desc { Order::Desc } else { Order::Asc };
-    let mut query = contact::Entity::find().filter(cond);
-    if by_name {
-        query = query.order_by(contact::Column::LastName, order.clone());
-    }
-    let rows = query
-        .order_by(contact::Column::Id, order)
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
-    Ok(if by_name {
-        Page::from_rows(rows, limit, |r| (r.last_name.clone(), r.id)).map(ContactOut::from)
-    } else {
-        Page::from_rows(rows, limit, |r| r.id).map(ContactOut::from)
-    })
+    let order = match f.sort.unwrap_or_default() {
+        ContactSort::CreatedAtDesc => Keyset::by_id(id, |r: &contact::Model| r.id, true),
+        ContactSort::CreatedAt => Keyset::by_id(id, |r: &contact::Model| r.id, false),
+        ContactSort::LastName => name(false),
+        ContactSort::LastNameDesc => name(true),
+    };
+    let query = contact::Entity::find().filter(cond);
+    Ok(keyset_page(conn, query, order, f.cursor.as_deref(), limit)
+        .await?
+        .map(ContactOut::from))
 }

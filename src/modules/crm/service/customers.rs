@@ -2,9 +2,9 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, ExprTrait, Func, IntoCondition},
+    sea_query::{Expr, ExprTrait, Func},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -21,7 +21,7 @@ use crate::{
     },
     platform::{
         money::Amount,
-        pagination::{Page, after_key, decode_cursor},
+        pagination::{Keyset, Page, keyset_page},
         prelude::*,
     },
 };
@@ -301,41 +301,24 @@ pub async fn list_customers(
         let defs = custom_fields::definitions(conn, org, CustomFieldEntity::Customer).await?;
         cond = cond.add(custom_fields::filter_condition(backend, &defs, custom)?);
     }
-    let (by_name, desc) = match f.sort.unwrap_or_default() {
-        CustomerSort::CreatedAtDesc => (false, true),
-        CustomerSort::CreatedAt => (false, false),
-        CustomerSort::Name => (true, false),
-        CustomerSort::NameDesc => (true, true),
+    let id = customer::Column::Id;
+    let name = |desc| {
+        Keyset::by_key(
+            id,
+            |r: &customer::Model| r.id,
+            customer::Column::Name,
+            |r: &customer::Model| r.name.clone(),
+            desc,
+        )
     };
-    if let Some(c) = &f.cursor {
-        cond = cond.add(match (by_name, desc) {
-            (true, _) => after_key(
-                customer::Column::Name,
-                customer::Column::Id,
-                decode_cursor(c)?,
-                desc,
-            ),
-            (false, true) => customer::Column::Id
-                .lt(decode_cursor::<Uuid>(c)?)
-                .into_condition(),
-            (false, false) => customer::Column::Id
-                .gt(decode_cursor::<Uuid>(c)?)
-                .into_condition(),
-        });
-    }
-    let order = if desc { Order::Desc } else { Order::Asc };
-    let mut query = customer::Entity::find().filter(cond);
-    if by_name {
-        query = query.order_by(customer::Column::Name, order.clone());
-    }
-    let rows = query
-        .order_by(customer::Column::Id, order)
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
-    Ok(if by_name {
-        Page::from_rows(rows, limit, |r| (r.name.clone(), r.id)).map(CustomerOut::from)
-    } else {
-        Page::from_rows(rows, limit, |r| r.id).map(CustomerOut::from)
-    })
+    let order = match f.sort.unwrap_or_default() {
+        CustomerSort::CreatedAtDesc => Keyset::by_id(id, |r: &customer::Model| r.id, true),
+        CustomerSort::CreatedAt => Keyset::by_id(id, |r: &customer::Model| r.id, false),
+        CustomerSort::Name => name(false),
+        CustomerSort::NameDesc => name(true),
+    };
+    let query = customer::Entity::find().filter(cond);
+    Ok(keyset_page(conn, query, order, f.cursor.as_deref(), limit)
+        .await?
+        .map(CustomerOut::from))
 }

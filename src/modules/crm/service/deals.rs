@@ -10,9 +10,9 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, ExprTrait, Func, IntoCondition},
+    sea_query::{Expr, ExprTrait, Func},
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -31,7 +31,7 @@ use crate::{
     },
     platform::{
         money::Amount,
-        pagination::{Page, decode_cursor},
+        pagination::{Keyset, Page, keyset_page},
         prelude::*,
     },
 };
@@ -626,29 +626,6 @@ pub(super) fn owner_of(owner: &str, me: Uuid) -> Result<Uuid, AppError> {
     }
 }
 
-/// The rows after the cursor's `(amount, id)` or `id`, in the list's order.
-fn after_cursor(cursor: &str, by_amount: bool, desc: bool) -> Result<Condition, AppError> {
-    if !by_amount {
-        let after: Uuid = decode_cursor(cursor)?;
-        return Ok(if desc {
-            deal::Column::Id.lt(after)
-        } else {
-            deal::Column::Id.gt(after)
-        }
-        .into_condition());
-    }
-    let (amount, id): (i64, Uuid) = decode_cursor(cursor)?;
-    let (beyond, beyond_id) = if desc {
-        (deal::Column::Amount.lt(amount), deal::Column::Id.lt(id))
-    } else {
-        (deal::Column::Amount.gt(amount), deal::Column::Id.gt(id))
-    };
-    let tie = Condition::all()
-        .add(deal::Column::Amount.eq(amount))
-        .add(beyond_id);
-    Ok(Condition::any().add(beyond).add(tie))
-}
-
 /// `GET /deals`: newest first by default, or by amount, with a keyset
 /// cursor; one query per page. Custom-field definitions are read only for
 /// `cf.` filters.
@@ -697,25 +674,25 @@ pub async fn list_deals(
             custom,
         )?);
     }
-    let sort = f.sort.unwrap_or_default();
-    let desc = matches!(sort, DealSort::CreatedAtDesc | DealSort::AmountDesc);
-    let by_amount = matches!(sort, DealSort::Amount | DealSort::AmountDesc);
-    if let Some(c) = &f.cursor {
-        cond = cond.add(after_cursor(c, by_amount, desc)?);
-    }
-    let order = if desc { Order::Desc } else { Order::Asc };
-    let mut query = deal::Entity::find().filter(cond);
-    if by_amount {
-        query = query.order_by(deal::Column::Amount, order.clone());
-    }
-    let rows = query
-        .order_by(deal::Column::Id, order)
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
-    Ok(if by_amount {
-        Page::from_rows(rows, limit, |r| (r.amount.units(), r.id)).map(DealOut::from)
-    } else {
-        Page::from_rows(rows, limit, |r| r.id).map(DealOut::from)
-    })
+    let id = deal::Column::Id;
+    let amount = |desc| {
+        let key = deal::Column::Amount;
+        Keyset::by_key(
+            id,
+            |r: &deal::Model| r.id,
+            key,
+            |r: &deal::Model| r.amount.units(),
+            desc,
+        )
+    };
+    let order = match f.sort.unwrap_or_default() {
+        DealSort::CreatedAtDesc => Keyset::by_id(id, |r: &deal::Model| r.id, true),
+        DealSort::CreatedAt => Keyset::by_id(id, |r: &deal::Model| r.id, false),
+        DealSort::AmountDesc => amount(true),
+        DealSort::Amount => amount(false),
+    };
+    let query = deal::Entity::find().filter(cond);
+    Ok(keyset_page(conn, query, order, f.cursor.as_deref(), limit)
+        .await?
+        .map(DealOut::from))
 }

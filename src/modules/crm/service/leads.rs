@@ -3,9 +3,9 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, Order,
-    QueryFilter, QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, ExprTrait, Func, IntoCondition},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, Func},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -17,7 +17,7 @@ use crate::{
         entities::{CustomFieldEntity, LeadStatus, lead},
     },
     platform::{
-        pagination::{Page, decode_cursor},
+        pagination::{Keyset, Page, keyset_page},
         prelude::*,
     },
 };
@@ -196,55 +196,25 @@ pub async fn list_leads(
             custom,
         )?);
     }
-    let (by_score, desc) = match f.sort.unwrap_or_default() {
-        LeadSort::CreatedAtDesc => (false, true),
-        LeadSort::CreatedAt => (false, false),
-        LeadSort::ScoreDesc => (true, true),
-        LeadSort::Score => (true, false),
+    let id = lead::Column::Id;
+    let score = |desc| {
+        let key = lead::Column::Score;
+        Keyset::by_key(
+            id,
+            |r: &lead::Model| r.id,
+            key,
+            |r: &lead::Model| r.score,
+            desc,
+        )
     };
-    if let Some(c) = &f.cursor {
-        cond = cond.add(if by_score {
-            after_score(decode_cursor(c)?, desc)
-        } else {
-            after_id(decode_cursor(c)?, desc)
-        });
-    }
-    let order = if desc { Order::Desc } else { Order::Asc };
-    let mut query = lead::Entity::find().filter(cond);
-    if by_score {
-        query = query.order_by(lead::Column::Score, order.clone());
-    }
-    let rows = query
-        .order_by(lead::Column::Id, order)
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
-    Ok(if by_score {
-        Page::from_rows(rows, limit, |r| (r.score, r.id)).map(LeadOut::from)
-    } else {
-        Page::from_rows(rows, limit, |r| r.id).map(LeadOut::from)
-    })
-}
-
-fn after_id(id: Uuid, desc: bool) -> Condition {
-    if desc {
-        lead::Column::Id.lt(id).into_condition()
-    } else {
-        lead::Column::Id.gt(id).into_condition()
-    }
-}
-
-/// The rows after `(score, id)` in that order (before it, descending): the
-/// integer key keeps its type in the comparison.
-fn after_score((score, id): (i32, Uuid), desc: bool) -> Condition {
-    let (beyond, beyond_id) = if desc {
-        (lead::Column::Score.lt(score), lead::Column::Id.lt(id))
-    } else {
-        (lead::Column::Score.gt(score), lead::Column::Id.gt(id))
+    let order = match f.sort.unwrap_or_default() {
+        LeadSort::CreatedAtDesc => Keyset::by_id(id, |r: &lead::Model| r.id, true),
+        LeadSort::CreatedAt => Keyset::by_id(id, |r: &lead::Model| r.id, false),
+        LeadSort::ScoreDesc => score(true),
+        LeadSort::Score => score(false),
     };
-    Condition::any().add(beyond).add(
-        Condition::all()
-            .add(lead::Column::Score.eq(score))
-            .add(beyond_id),
-    )
+    let query = lead::Entity::find().filter(cond);
+    Ok(keyset_page(conn, query, order, f.cursor.as_deref(), limit)
+        .await?
+        .map(LeadOut::from))
 }

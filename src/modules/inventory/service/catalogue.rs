@@ -434,7 +434,12 @@ pub async fn list_products(
                     product::Column::Id.gt(after).into_condition()
                 }
             }
-            Some(col) => after_key(col, product::Column::Id, decode_cursor(c)?, desc),
+            Some(col) => after_key(
+                col,
+                product::Column::Id,
+                decode_cursor::<(String, Uuid)>(c)?,
+                desc,
+            ),
         });
     }
     let order = if desc { Order::Desc } else { Order::Asc };

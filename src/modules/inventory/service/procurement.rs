@@ -64,7 +64,7 @@ pub async fn list_suppliers(
         cond = cond.add(after_key(
             supplier::Column::Name,
             supplier::Column::Id,
-            decode_cursor(c)?,
+            decode_cursor::<(String, Uuid)>(c)?,
             false,
         ));
     }
