@@ -410,7 +410,10 @@ pub fn example_of(schema: &Value, components: &Value, depth: usize) -> Value {
             if let Some(props) = schema.get("properties").and_then(Value::as_object) {
                 for (name, prop) in props {
                     let v = example_of(prop, components, depth + 1);
-                    if !v.is_null() {
+                    // A property of any type (a JSON value whose shape
+                    // depends on another field) shows `null`, which it
+                    // accepts, rather than going missing.
+                    if !v.is_null() || is_any_value(prop) {
                         out.insert(name.clone(), v);
                     }
                 }
@@ -441,6 +444,23 @@ pub fn example_of(schema: &Value, components: &Value, depth: usize) -> Value {
         "boolean" => json!(true),
         _ => Value::Null,
     }
+}
+
+/// A schema that accepts any JSON value: no type, reference or composition.
+fn is_any_value(schema: &Value) -> bool {
+    [
+        "type",
+        "$ref",
+        "properties",
+        "allOf",
+        "oneOf",
+        "anyOf",
+        "items",
+        "enum",
+        "const",
+    ]
+    .iter()
+    .all(|k| schema.get(k).is_none())
 }
 
 fn string_example(schema: &Value) -> String {

@@ -162,10 +162,16 @@ where
 /// How a keyset list is ordered: by id (UUIDv7, so by creation) alone, or
 /// by a key column with the id breaking ties; ascending or descending.
 pub struct Keyset<E: EntityTrait, K> {
-    id: (E::Column, fn(&E::Model) -> uuid::Uuid),
-    key: Option<(E::Column, fn(&E::Model) -> K)>,
+    id: KeyColumn<E, uuid::Uuid>,
+    key: Option<KeyColumn<E, K>>,
     desc: bool,
 }
+
+/// A column a list is ordered by, and how to read its value from a row.
+type KeyColumn<E, K> = (
+    <E as EntityTrait>::Column,
+    fn(&<E as EntityTrait>::Model) -> K,
+);
 
 impl<E: EntityTrait, K> Keyset<E, K> {
     /// Ordered by the id column; `id_of` reads it from a row. (`K` is the

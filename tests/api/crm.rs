@@ -21,14 +21,14 @@ async fn a_custom_field_is_defined_listed_changed_and_archived_with_its_etag() {
         &app,
         &owner.token,
         json!({ "entity": "contact", "key": "industry", "label": "Industry", "type": "select",
-                "options": ["retail", "services"], "default": "retail" }),
+                "options": ["retail", "services"], "default_value": "retail" }),
     )
     .await;
     assert_eq!(res.status(), 201);
     assert_eq!(res.headers()["etag"], "\"1\"");
     let field: Value = res.json().await.unwrap();
     assert_eq!(field["type"], "select");
-    assert_eq!(field["default"], "retail");
+    assert_eq!(field["default_value"], "retail");
     let path = format!(
         "/api/v1/crm/custom-fields/{}",
         field["id"].as_str().unwrap()
@@ -100,16 +100,16 @@ async fn custom_field_definitions_are_checked() {
             "options",
         ),
         (
-            json!({ "entity": "lead", "key": "size", "label": "x", "type": "number", "default": "ten" }),
-            "default",
+            json!({ "entity": "lead", "key": "size", "label": "x", "type": "number", "default_value": "ten" }),
+            "default_value",
         ),
         (
-            json!({ "entity": "lead", "key": "day", "label": "x", "type": "date", "default": "2026-02-30" }),
-            "default",
+            json!({ "entity": "lead", "key": "day", "label": "x", "type": "date", "default_value": "2026-02-30" }),
+            "default_value",
         ),
         (
-            json!({ "entity": "lead", "key": "tier", "label": "x", "type": "select", "options": ["a"], "default": "b" }),
-            "default",
+            json!({ "entity": "lead", "key": "tier", "label": "x", "type": "select", "options": ["a"], "default_value": "b" }),
+            "default_value",
         ),
     ];
     for (body, field) in cases {

@@ -485,7 +485,7 @@ async fn define_contact_fields(app: &TestApp, owner: &Member) {
         json!({ "key": "employees", "type": "number" }),
         json!({ "key": "revenue", "type": "decimal" }),
         json!({ "key": "since", "type": "date" }),
-        json!({ "key": "vip", "type": "boolean", "default": false }),
+        json!({ "key": "vip", "type": "boolean", "default_value": false }),
         json!({ "key": "channels", "type": "multi_select", "options": ["email", "phone", "post"] }),
         json!({ "key": "notes", "type": "text" }),
     ] {

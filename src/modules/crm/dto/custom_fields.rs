@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use super::FieldValue;
 use crate::{
     apply_patch,
     modules::crm::entities::{CustomFieldEntity, CustomFieldType, custom_field},
@@ -31,9 +32,9 @@ pub struct CustomFieldOut {
     pub options: Vec<String>,
     /// Every new record must carry a value (changes may not remove it).
     pub required: bool,
-    /// Value given to new records that carry none.
-    #[schema(value_type = Object, nullable)]
-    pub default: Option<Value>,
+    /// Value given to new records that carry none (of the field's type).
+    #[schema(value_type = Option<FieldValue>, example = json!("retail"))]
+    pub default_value: Option<Value>,
     /// Display order.
     pub position: i32,
     /// Archived fields are no longer accepted in writes.
@@ -51,7 +52,7 @@ pub struct CustomFieldOut {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "entity": "contact", "key": "industry", "label": "Industry", "type": "select",
-    "options": ["retail", "manufacturing", "services"], "required": false, "default": "retail"
+    "options": ["retail", "manufacturing", "services"], "required": false, "default_value": "retail"
 }))]
 pub struct CustomFieldIn {
     /// Record type: customer, contact, lead or deal.
@@ -81,8 +82,8 @@ pub struct CustomFieldIn {
     #[serde(default)]
     pub required: bool,
     /// Default for new records (of the field's type).
-    #[schema(value_type = Object, nullable)]
-    pub default: Option<Value>,
+    #[schema(value_type = Option<FieldValue>, example = json!("retail"))]
+    pub default_value: Option<Value>,
     /// Display order (default 0).
     pub position: Option<i32>,
 }
@@ -104,8 +105,8 @@ pub struct CustomFieldPatch {
     pub required: Option<bool>,
     /// New default (`null` clears it).
     #[serde(default, deserialize_with = "crate::platform::extract::double_option")]
-    #[schema(value_type = Object, nullable)]
-    pub default: Option<Option<Value>>,
+    #[schema(value_type = Option<FieldValue>, example = json!("services"))]
+    pub default_value: Option<Option<Value>>,
     /// New display order.
     pub position: Option<i32>,
     /// Re-activate (archive with DELETE).
@@ -157,7 +158,7 @@ impl From<custom_field::Model> for CustomFieldOut {
                 })
                 .unwrap_or_default(),
             required: m.required,
-            default: m.default_value,
+            default_value: m.default_value,
             position: m.position,
             active: m.active,
             created_at: m.created_at,

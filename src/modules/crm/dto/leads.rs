@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use super::currency_code;
+use super::{FieldValue, currency_code};
 use crate::{
     apply_patch,
     modules::crm::entities::{
@@ -215,7 +215,7 @@ pub struct LeadScoreOut {
 }
 
 /// One rule a lead matched, with the rule's current description.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MatchedRuleOut {
     /// The rule.
     pub rule_id: Uuid,
@@ -228,6 +228,7 @@ pub struct MatchedRuleOut {
     /// How it compares.
     pub operator: ScoringOperator,
     /// What it compares with.
+    #[schema(value_type = Option<FieldValue>, example = json!("web"))]
     pub value: Option<Value>,
     /// The points it gave.
     pub points: i32,
@@ -247,6 +248,7 @@ pub struct ScoringRuleOut {
     /// How it compares.
     pub operator: ScoringOperator,
     /// What it compares with (`null` for `is_set` and `is_not_set`; a list for `in`).
+    #[schema(value_type = Option<FieldValue>, example = json!("web"))]
     pub value: Option<Value>,
     /// For `activity_count`: counts activities created in the last this many days.
     pub within_days: Option<i32>,
@@ -285,6 +287,7 @@ pub struct ScoringRuleIn {
     /// How it compares. Text compares case-insensitively; `ne` also matches a lead without a value.
     pub operator: ScoringOperator,
     /// What to compare with: the field's type (amounts and decimals as strings, dates `YYYY-MM-DD`), a list of those for `in`, absent for `is_set` and `is_not_set`, a whole number for activity counts.
+    #[schema(value_type = Option<FieldValue>, example = json!("web"))]
     pub value: Option<Value>,
     /// `activity_count` only: the window in days (default 30).
     #[validate(range(min = 1, max = 3650))]
@@ -318,6 +321,7 @@ pub struct ScoringRulePatch {
     pub operator: Option<ScoringOperator>,
     /// New value (`null` clears it, for `is_set` and `is_not_set`).
     #[serde(default, deserialize_with = "crate::platform::extract::double_option")]
+    #[schema(value_type = Option<FieldValue>, example = json!("referral"))]
     pub value: Option<Option<Value>>,
     /// New window in days (`activity_count` only; `null` resets it to 30).
     #[serde(default, deserialize_with = "crate::platform::extract::double_option")]

@@ -25,3 +25,20 @@ pub fn currency_code(code: &str) -> Result<(), validator::ValidationError> {
             .with_message("must be a three-letter ISO 4217 code in capitals, like EUR".into()))
     }
 }
+
+/// A custom-field or scoring-rule value: text (also decimals as strings and
+/// dates `YYYY-MM-DD`), a whole number, true or false, or a list of texts.
+/// (Documentation only: the value is checked against its field's type.)
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum FieldValue {
+    /// Text, a decimal as a string, or a date.
+    Text(String),
+    /// A whole number.
+    Number(i64),
+    /// True or false.
+    Boolean(bool),
+    /// Options of a multi-select, or the values of an `in` rule.
+    List(Vec<String>),
+}

@@ -145,7 +145,7 @@ pub(super) async fn archive_custom_field(
         label: None,
         options: None,
         required: None,
-        default: None,
+        default_value: None,
         position: None,
         active: Some(false),
     };

@@ -112,17 +112,20 @@ pub async fn check_links(
     }
 }
 
-/// Rescores each distinct lead named (the old and the new lead of a change).
+/// Rescores each distinct lead named (the old and the new lead of a
+/// change), in ascending id order: rescoring locks each lead, and a rule
+/// change locks the organization's leads in that order too, so two
+/// transactions never wait on each other's leads in a cycle.
 async fn rescore(
     conn: &impl ConnectionTrait,
     org: Uuid,
     leads: [Option<Uuid>; 2],
 ) -> Result<(), AppError> {
-    if let Some(a) = leads[0] {
-        rescore_lead(conn, org, a).await?;
-    }
-    if let Some(b) = leads[1].filter(|b| Some(*b) != leads[0]) {
-        rescore_lead(conn, org, b).await?;
+    let mut ids: Vec<Uuid> = leads.into_iter().flatten().collect();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        rescore_lead(conn, org, id).await?;
     }
     Ok(())
 }

@@ -74,6 +74,16 @@ pub async fn convert_lead(
         None => None,
     };
     record_links(&tx, &mut l, customer.id, contact_id, deal_id).await?;
+    record_created(
+        &tx,
+        p,
+        &l,
+        customer_created.then_some(customer.id),
+        input,
+        contact_id,
+        deal_id,
+    )
+    .await?;
     let details = json!({
         "lead_id": l.id, "lead_name": l.name, "customer_id": customer.id, "customer_created": customer_created,
         "contact_id": contact_id, "deal_id": deal_id,
@@ -350,6 +360,31 @@ fn split_name(name: &str) -> (String, String) {
     };
     let cut = |s: &str| s.chars().take(100).collect::<String>();
     (cut(first), cut(last))
+}
+
+/// The creation records of what the conversion made, so each new record's
+/// audit trail starts where it was born (`crm.customer.created`, ...).
+async fn record_created(
+    conn: &impl ConnectionTrait,
+    p: &Principal,
+    l: &lead::Model,
+    customer: Option<Uuid>,
+    input: &LeadConvertIn,
+    contact: Option<Uuid>,
+    deal: Option<Uuid>,
+) -> Result<(), AppError> {
+    let from = json!({ "from_lead": l.id });
+    let created_contact = contact.filter(|_| input.contact_id.is_none());
+    for (action, entity, id) in [
+        ("crm.customer.created", "customer", customer),
+        ("crm.contact.created", "contact", created_contact),
+        ("crm.deal.created", "deal", deal),
+    ] {
+        if let Some(id) = id {
+            audit::record(conn, AuditEntry::by(p, action, entity, id, from.clone())).await?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
-    QueryFilter, QueryOrder, Set, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -476,7 +476,7 @@ fn check_definition(
     };
     match default.filter(|d| !d.is_null()) {
         Some(d) => typed_value(&probe, d)
-            .map_err(|(code, message)| AppError::invalid_field("default", code, message)),
+            .map_err(|(code, message)| AppError::invalid_field("default_value", code, message)),
         None => Ok(Value::Null),
     }
 }
@@ -526,7 +526,7 @@ pub async fn create(
     let default = check_definition(
         input.field_type,
         &input.options,
-        input.default.as_ref(),
+        input.default_value.as_ref(),
         &input.key,
     )?;
     let tx = begin_write(&state.db).await?;
@@ -580,7 +580,14 @@ pub async fn patch(
 ) -> Result<CustomFieldOut, AppError> {
     let org = p.organization_id;
     let tx = begin_write(&state.db).await?;
-    let current = tenant::find::<custom_field::Entity>(&tx, org, id).await?;
+    // Locked: the options and the default are checked together against
+    // what is stored, so a concurrent change of either must wait.
+    let current = custom_field::Entity::find_by_id(id)
+        .filter(custom_field::Column::OrganizationId.eq(org))
+        .lock_exclusive()
+        .one(&tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such custom field in this organization."))?;
     let options: Vec<String> = match &patch.options {
         Some(o) => o.clone(),
         None => options_of(&current)
@@ -588,7 +595,7 @@ pub async fn patch(
             .map(str::to_string)
             .collect(),
     };
-    let default = match &patch.default {
+    let default = match &patch.default_value {
         Some(d) => d.clone(),
         None => current.default_value.clone(),
     };
@@ -597,7 +604,7 @@ pub async fn patch(
     if patch.options.is_some() {
         changes.options = Set(json!(options));
     }
-    if patch.default.is_some() {
+    if patch.default_value.is_some() {
         changes.default_value = Set((!default.is_null()).then_some(default));
     }
     let updated =

@@ -240,12 +240,13 @@ pub async fn summary(
         .filter(contact::Column::Active.eq(true))
         .count(conn)
         .await?;
-    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back to read it as units.
-    let open: Vec<(String, i64, i64)> = deal::Entity::find()
+    let (whole, rest) = super::money_sum("amount");
+    let open: Vec<(String, i64, i64, i64)> = deal::Entity::find()
         .select_only()
         .column(deal::Column::Currency)
         .column_as(Expr::col(deal::Column::Id).count(), "deals")
-        .column_as(Expr::cust("CAST(SUM(amount) AS BIGINT)"), "total")
+        .column_as(whole, "whole")
+        .column_as(rest, "rest")
         .filter(deal::Column::OrganizationId.eq(org))
         .filter(deal::Column::CustomerId.eq(id))
         .filter(deal::Column::Status.eq(StageKind::Open))
@@ -258,15 +259,17 @@ pub async fn summary(
         contacts,
         open_deals: open
             .iter()
-            .map(|(_, n, _)| u64::try_from(*n).unwrap_or(0))
+            .map(|(_, n, _, _)| u64::try_from(*n).unwrap_or(0))
             .sum(),
         open_deal_value: open
             .into_iter()
-            .map(|(currency, _, total)| CurrencyTotal {
-                currency,
-                amount: Amount::from_units(total),
+            .map(|(currency, _, whole, rest)| {
+                Ok(CurrencyTotal {
+                    currency,
+                    amount: super::money_total(super::money_units(whole, rest))?,
+                })
             })
-            .collect(),
+            .collect::<Result<_, AppError>>()?,
     })
 }
 

@@ -549,6 +549,13 @@ pub async fn move_all(
     } else if to.kind != from.kind {
         update = update.col_expr(deal::Column::ClosedAt, Expr::value(Some(now)));
     }
+    if to.kind == StageKind::Won {
+        // A won deal has no lost reason (lost deals moved to a won stage).
+        update = update.col_expr(
+            deal::Column::LostReasonId,
+            Expr::value(Option::<Uuid>::None),
+        );
+    }
     update
         .filter(deal::Column::OrganizationId.eq(org))
         .filter(deal::Column::StageId.eq(from.id))
@@ -663,7 +670,7 @@ pub async fn list_deals(
         cond = cond.add(deal::Column::ExpectedCloseDate.lte(d));
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_', '\\'], ""));
         cond = cond.add(Expr::expr(Func::lower(Expr::col(deal::Column::Title))).like(pattern));
     }
     if !custom.is_empty() {

@@ -10,7 +10,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::deals::{owner_of, stages_of};
+use super::{
+    deals::{owner_of, stages_of},
+    money_sum, money_total, money_units,
+};
 use crate::{
     modules::crm::{
         dto::*,
@@ -23,10 +26,7 @@ use crate::{
 /// probability` in units, rounded half-up to 4 decimals (amounts are never
 /// negative). Exact integer arithmetic.
 pub fn weigh(numerator: i128) -> Result<Amount, AppError> {
-    let rounded = (numerator + 50).div_euclid(100);
-    i64::try_from(rounded)
-        .map(Amount::from_units)
-        .map_err(|_| AppError::internal(anyhow::anyhow!("weighted amount out of range")))
+    money_total((numerator + 50).div_euclid(100))
 }
 
 /// `GET /pipelines/{id}/board`: one GROUP BY (stage, currency) over the
@@ -37,12 +37,14 @@ pub async fn board(conn: &impl ConnectionTrait, org: Uuid, id: Uuid) -> Result<B
     let pipeline = tenant::find::<pipeline::Entity>(conn, org, id).await?;
     let stages = stages_of(conn, org, id).await?;
     let bigint = |e: Expr| Expr::expr(Func::cast_as(e, Alias::new("BIGINT")));
-    let groups: Vec<(Uuid, String, i64, i64, i64)> = deal::Entity::find()
+    let (whole, rest) = money_sum("amount");
+    let groups: Vec<(Uuid, String, i64, i64, i64, i64)> = deal::Entity::find()
         .select_only()
         .column(deal::Column::StageId)
         .column(deal::Column::Currency)
         .column_as(bigint(Expr::col(deal::Column::Id).count()), "n")
-        .column_as(bigint(Expr::col(deal::Column::Amount).sum()), "amount")
+        .column_as(whole, "whole")
+        .column_as(rest, "rest")
         .column_as(bigint(Expr::col(deal::Column::Version).sum()), "versions")
         .filter(deal::Column::OrganizationId.eq(org))
         .filter(deal::Column::PipelineId.eq(id))
@@ -57,13 +59,14 @@ pub async fn board(conn: &impl ConnectionTrait, org: Uuid, id: Uuid) -> Result<B
     for s in stages {
         let mut count = 0;
         let mut totals = Vec::new();
-        for (_, currency, n, amount, versions) in groups.iter().filter(|g| g.0 == s.id) {
+        for (_, currency, n, whole, rest, versions) in groups.iter().filter(|g| g.0 == s.id) {
             count += n;
             version += versions;
+            let units = money_units(*whole, *rest);
             totals.push(BoardTotal {
                 currency: currency.clone(),
-                amount: Amount::from_units(*amount),
-                weighted: weigh(i128::from(*amount) * i128::from(s.probability))?,
+                amount: money_total(units)?,
+                weighted: weigh(units * i128::from(s.probability))?,
             });
         }
         columns.push(BoardStage {
@@ -82,6 +85,10 @@ pub async fn board(conn: &impl ConnectionTrait, org: Uuid, id: Uuid) -> Result<B
         version,
     })
 }
+
+/// One SQL group of the forecast: close date, owner, currency, stage
+/// probability, count, and the money sum (whole units, rest).
+type ForecastGroup = (NaiveDate, Option<Uuid>, String, i32, i64, i64, i64);
 
 /// A forecast row's key: month (`YYYY-MM`), owner, currency.
 type ForecastKey = (String, Option<Uuid>, String);
@@ -121,7 +128,8 @@ pub async fn forecast(
         .from(deal::Column::StageId)
         .to(stage::Column::Id)
         .into();
-    let groups: Vec<(NaiveDate, Option<Uuid>, String, i32, i64, i64)> = deal::Entity::find()
+    let (whole, rest) = money_sum("deals.amount");
+    let groups: Vec<ForecastGroup> = deal::Entity::find()
         .select_only()
         .column(deal::Column::ExpectedCloseDate)
         .column(deal::Column::OwnerId)
@@ -131,10 +139,8 @@ pub async fn forecast(
             bigint(Expr::col((deal::Entity, deal::Column::Id)).count()),
             "n",
         )
-        .column_as(
-            bigint(Expr::col((deal::Entity, deal::Column::Amount)).sum()),
-            "amount",
-        )
+        .column_as(whole, "whole")
+        .column_as(rest, "rest")
         .join(sea_orm::JoinType::InnerJoin, on_stage)
         .filter(cond)
         .group_by(deal::Column::ExpectedCloseDate)
@@ -146,24 +152,23 @@ pub async fn forecast(
         .await?;
     // (month, owner, currency) -> (count, amount, amount x probability)
     let mut rows: BTreeMap<ForecastKey, (i64, i128, i128)> = BTreeMap::new();
-    for (date, owner, currency, probability, n, amount) in groups {
+    for (date, owner, currency, probability, n, whole, rest) in groups {
         let e = rows
             .entry((date.format("%Y-%m").to_string(), owner, currency))
             .or_default();
+        let units = money_units(whole, rest);
         e.0 += n;
-        e.1 += i128::from(amount);
-        e.2 += i128::from(amount) * i128::from(probability);
+        e.1 += units;
+        e.2 += units * i128::from(probability);
     }
     let mut out = Vec::with_capacity(rows.len());
     for ((month, owner_id, currency), (count, amount, weighted)) in rows {
-        let amount = i64::try_from(amount)
-            .map_err(|_| AppError::internal(anyhow::anyhow!("forecast amount out of range")))?;
         out.push(ForecastRow {
             month,
             owner_id,
             currency,
             count,
-            amount: Amount::from_units(amount),
+            amount: money_total(amount)?,
             weighted: weigh(weighted)?,
         });
     }

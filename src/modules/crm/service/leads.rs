@@ -176,7 +176,7 @@ pub async fn list_leads(
         cond = cond.add(lead::Column::Source.eq(s.trim()));
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_', '\\'], ""));
         let like = |c: lead::Column| Expr::expr(Func::lower(Expr::col(c))).like(pattern.clone());
         cond = cond.add(
             Condition::any()

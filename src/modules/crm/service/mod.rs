@@ -1,12 +1,18 @@
 //! Use cases and building blocks of the CRM module, one file per topic.
 //! This file holds the checks several topics share.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, Set,
+    sea_query::{Expr, SimpleExpr},
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::entities::timeline as timeline_entry;
-use crate::{modules::auth, platform::error::AppError};
+use crate::{
+    modules::auth,
+    platform::{error::AppError, money::Amount},
+};
 
 pub mod activities;
 pub mod contacts;
@@ -73,6 +79,33 @@ pub fn tags_of(v: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `SUM(col)` of a money column (units, never negative) as two BIGINT
+/// sums, whole currency units and the 4-decimal rest, so that no database
+/// sum overflows (SQLite raises on an i64 overflow; PostgreSQL's NUMERIC sum
+/// would overflow the cast back); [`money_total`] adds them in i128.
+pub fn money_sum(col: &'static str) -> (SimpleExpr, SimpleExpr) {
+    (
+        Expr::cust(format!("CAST(SUM({col} / 10000) AS BIGINT)")),
+        Expr::cust(format!("CAST(SUM({col} % 10000) AS BIGINT)")),
+    )
+}
+
+/// The units of a [`money_sum`] pair.
+pub fn money_units(whole: i64, rest: i64) -> i128 {
+    i128::from(whole) * 10_000 + i128::from(rest)
+}
+
+/// A total in units as an amount, or a 422 `total_out_of_range` (beyond
+/// 922 trillion: no real book gets there, but a request never answers 500).
+pub fn money_total(units: i128) -> Result<Amount, AppError> {
+    i64::try_from(units).map(Amount::from_units).map_err(|_| {
+        AppError::unprocessable(
+            "total_out_of_range",
+            "The total is beyond 922,337,203,685,477.5807 and cannot be shown.",
+        )
+    })
 }
 
 /// What a timeline entry is about (customer, contact, lead, deal; any may be

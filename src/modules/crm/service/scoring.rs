@@ -257,8 +257,13 @@ impl Scorer {
             };
             if matches(shape, rule.operator, actual.as_ref(), rule.value.as_ref()) {
                 total += i64::from(rule.points);
-                matched
-                    .push(json!({ "rule_id": rule.id, "name": rule.name, "points": rule.points }));
+                // The rule as it scored: the explanation stays true after the
+                // rule changes or goes (converted leads are not rescored).
+                matched.push(json!({
+                    "rule_id": rule.id, "name": rule.name, "subject": rule.subject,
+                    "field": rule.field, "operator": rule.operator, "value": rule.value,
+                    "points": rule.points,
+                }));
             }
         }
         let total = i32::try_from(total).unwrap_or(if total < 0 { i32::MIN } else { i32::MAX });
@@ -322,23 +327,6 @@ async fn activity_counts(
     Ok(counts)
 }
 
-/// The rules matched, as `(rule_id, points)`: what tells two explanations apart.
-fn explanation_key(breakdown: &Value) -> Vec<(String, i64)> {
-    breakdown
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|m| {
-                    (
-                        m["rule_id"].as_str().unwrap_or_default().to_string(),
-                        m["points"].as_i64().unwrap_or(0),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Writes a score and its explanation in one UPDATE when they differ from
 /// the stored ones; `bump` moves the version (the representation changed
 /// outside a write that already moved it). Returns the lead as stored.
@@ -348,7 +336,7 @@ async fn store(
     (score, breakdown): (i32, Value),
     bump: bool,
 ) -> Result<lead::Model, AppError> {
-    if l.score == score && explanation_key(&l.score_breakdown) == explanation_key(&breakdown) {
+    if l.score == score && l.score_breakdown == breakdown {
         return Ok(l);
     }
     let mut update = lead::Entity::update_many()
@@ -360,11 +348,15 @@ async fn store(
         .filter(lead::Column::Id.eq(l.id))
         .filter(lead::Column::OrganizationId.eq(l.organization_id));
     if bump {
-        update = update.col_expr(
-            lead::Column::Version,
-            Expr::col(lead::Column::Version).add(1),
-        );
+        let now = chrono::Utc::now();
+        update = update
+            .col_expr(
+                lead::Column::Version,
+                Expr::col(lead::Column::Version).add(1),
+            )
+            .col_expr(lead::Column::UpdatedAt, Expr::value(now));
         l.version += 1;
+        l.updated_at = now;
     }
     update.exec(conn).await?;
     l.score = score;
@@ -501,34 +493,18 @@ pub async fn lead_score(
     id: Uuid,
 ) -> Result<LeadScoreOut, AppError> {
     let l = tenant::find::<lead::Entity>(conn, org, id).await?;
-    let items = l.score_breakdown.as_array().cloned().unwrap_or_default();
-    let ids: Vec<Uuid> = items
-        .iter()
-        .filter_map(|m| m["rule_id"].as_str()?.parse().ok())
-        .collect();
-    let rules: HashMap<Uuid, scoring_rule::Model> = scoring_rule::Entity::find()
-        .filter(scoring_rule::Column::OrganizationId.eq(org))
-        .filter(scoring_rule::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-    let matched = items
-        .iter()
-        .filter_map(|m| {
-            let rule = rules.get(&m["rule_id"].as_str()?.parse().ok()?)?;
-            Some(MatchedRuleOut {
-                rule_id: rule.id,
-                name: rule.name.clone(),
-                subject: rule.subject,
-                field: rule.field.clone(),
-                operator: rule.operator,
-                value: rule.value.clone(),
-                points: i32::try_from(m["points"].as_i64()?).ok()?,
-            })
+    // Built from the stored explanation alone, written in the same UPDATE
+    // as the score: it always adds up to it.
+    let matched = l
+        .score_breakdown
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|m| serde_json::from_value::<MatchedRuleOut>(m.clone()).ok())
+                .collect()
         })
-        .collect();
+        .unwrap_or_default();
     Ok(LeadScoreOut {
         lead_id: l.id,
         score: l.score,

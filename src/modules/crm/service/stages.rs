@@ -282,6 +282,7 @@ pub async fn delete_stage(
             ));
         }
         (Some(t), false) => {
+            check_bulk_target(&pipeline, &current, t)?;
             move_all(&tx, org, p.user_id, &current, t, &held).await?;
             held.len()
         }
@@ -331,4 +332,29 @@ pub async fn reorder_stages(
         json!({ "stage_ids": ids }),
     )
     .await
+}
+
+/// Where the deals of a deleted stage may go in one step: not into a lost
+/// stage from another kind (losing a deal needs a reason, given deal by deal
+/// through a move), and not back open in an archived pipeline (which holds
+/// no open deals).
+fn check_bulk_target(
+    pipeline: &pipeline::Model,
+    from: &stage::Model,
+    to: &stage::Model,
+) -> Result<(), AppError> {
+    if to.kind == StageKind::Lost && from.kind != StageKind::Lost {
+        return Err(AppError::invalid_field(
+            "move_to",
+            "lost_stage",
+            "deals are lost one by one with a lost reason (POST /deals/{id}/move); name an open or won stage",
+        ));
+    }
+    if to.kind == StageKind::Open && !pipeline.active {
+        return Err(AppError::conflict(
+            "pipeline_archived",
+            "The pipeline is archived: its deals cannot be reopened; name a won or lost stage.",
+        ));
+    }
+    Ok(())
 }
