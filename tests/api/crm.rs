@@ -185,3 +185,193 @@ async fn the_crm_migration_gives_existing_organizations_the_default_pipeline() {
     assert!(rows[0].try_get::<bool>("", "is_default").unwrap());
     assert_eq!(rows[0].try_get::<i64>("", "stages").unwrap(), 6);
 }
+
+async fn created(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let res = app.post_as(path, Some(token), body).await;
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 201, "POST {path}: {body}");
+    body
+}
+
+async fn default_pipeline(app: &TestApp, token: &str) -> Value {
+    let list = app.get_json("/api/v1/pipelines", token).await;
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["is_default"] == true)
+        .cloned()
+        .expect("a default pipeline")
+}
+
+fn stage_named(pipeline: &Value, name: &str) -> String {
+    pipeline["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn totals_beyond_the_largest_amount_are_a_422_never_a_500() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let customer = created(
+        &app,
+        &owner.token,
+        "/api/v1/customers",
+        json!({ "name": "Big spender", "currency": "EUR" }),
+    )
+    .await;
+    // Each fits an amount; together they are beyond 922 trillion.
+    for _ in 0..2 {
+        created(
+            &app,
+            &owner.token,
+            "/api/v1/deals",
+            json!({ "title": "Huge", "currency": "EUR", "amount": "500000000000000",
+                    "customer_id": customer["id"], "expected_close_date": "2027-01-15" }),
+        )
+        .await;
+    }
+    let pipeline = default_pipeline(&app, &owner.token).await;
+    let board = app
+        .get_as(
+            &format!(
+                "/api/v1/pipelines/{}/board",
+                pipeline["id"].as_str().unwrap()
+            ),
+            &owner.token,
+        )
+        .await;
+    assert_problem(board, 422, "total_out_of_range").await;
+    let forecast = app
+        .get_as(
+            "/api/v1/deals/forecast?from=2027-01-01&to=2027-01-31",
+            &owner.token,
+        )
+        .await;
+    assert_problem(forecast, 422, "total_out_of_range").await;
+    let summary = app
+        .get_as(
+            &format!("/api/v1/customers/{}", customer["id"].as_str().unwrap()),
+            &owner.token,
+        )
+        .await;
+    assert_problem(summary, 422, "total_out_of_range").await;
+
+    // One of them alone totals exactly.
+    let other = app.onboard().await;
+    created(
+        &app,
+        &other.token,
+        "/api/v1/deals",
+        json!({ "title": "Huge", "currency": "EUR", "amount": "922337203685477.5807" }),
+    )
+    .await;
+    let pipeline = default_pipeline(&app, &other.token).await;
+    let board = app
+        .get_json(
+            &format!(
+                "/api/v1/pipelines/{}/board",
+                pipeline["id"].as_str().unwrap()
+            ),
+            &other.token,
+        )
+        .await;
+    let first = &board["stages"][0];
+    assert_eq!(first["totals"][0]["amount"], "922337203685477.5807");
+    // 10% of it, rounded half-up to 4 decimals.
+    assert_eq!(first["totals"][0]["weighted"], "92233720368547.7581");
+}
+
+#[tokio::test]
+async fn deleting_a_stage_never_loses_its_deals_without_a_reason() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let pipeline = default_pipeline(&app, &owner.token).await;
+    let pid = pipeline["id"].as_str().unwrap();
+    let deal = created(
+        &app,
+        &owner.token,
+        "/api/v1/deals",
+        json!({ "title": "Open", "currency": "EUR" }),
+    )
+    .await;
+    assert_eq!(deal["stage_id"], stage_named(&pipeline, "Qualification"));
+    let path = format!(
+        "/api/v1/pipelines/{pid}/stages/{}?move_to={}",
+        stage_named(&pipeline, "Qualification"),
+        stage_named(&pipeline, "Lost")
+    );
+    let res = app
+        .call(Method::DELETE, &path, Some(&owner.token), None)
+        .await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "move_to");
+    let after = app
+        .get_json(
+            &format!("/api/v1/deals/{}", deal["id"].as_str().unwrap()),
+            &owner.token,
+        )
+        .await;
+    assert_eq!(after["status"], "open", "nothing moved");
+    assert!(after["lost_reason_id"].is_null());
+}
+
+#[tokio::test]
+async fn a_converted_leads_explanation_still_adds_up_after_its_rule_is_deleted() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let rule = created(
+        &app,
+        &owner.token,
+        "/api/v1/crm/lead-scoring-rules",
+        json!({ "name": "From the web", "subject": "field", "field": "source",
+                "operator": "eq", "value": "web", "points": 10 }),
+    )
+    .await;
+    let lead = created(
+        &app,
+        &owner.token,
+        "/api/v1/leads",
+        json!({ "name": "Grace Hopper", "source": "web" }),
+    )
+    .await;
+    assert_eq!(lead["score"], 10);
+    let lead_id = lead["id"].as_str().unwrap();
+    let res = app
+        .post_as(
+            &format!("/api/v1/leads/{lead_id}/convert"),
+            Some(&owner.token),
+            json!({ "customer": { "currency": "EUR" } }),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let res = app
+        .call(
+            Method::DELETE,
+            &format!(
+                "/api/v1/crm/lead-scoring-rules/{}",
+                rule["id"].as_str().unwrap()
+            ),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    let score = app
+        .get_json(&format!("/api/v1/leads/{lead_id}/score"), &owner.token)
+        .await;
+    assert_eq!(score["score"], 10, "converted leads keep their score");
+    let matched = score["matched"].as_array().unwrap();
+    assert_eq!(matched.len(), 1);
+    assert_eq!(matched[0]["name"], "From the web");
+    assert_eq!(matched[0]["value"], "web");
+    assert_eq!(matched[0]["points"], 10);
+}
