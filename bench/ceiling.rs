@@ -8,6 +8,9 @@
 //!   organization by the same index Mainstay's list uses, as JSON, the
 //!   ceiling for `GET /api/v1/inventory/movements?limit=50` (`?product_id=`
 //!   for the by-product page).
+//! - `GET /contacts/{organization}`: the newest 51 active contacts of an
+//!   organization, every column, by the index Mainstay's list uses, as JSON:
+//!   the ceiling for `GET /api/v1/contacts?limit=50`.
 //!
 //! `cargo build --release --example ceiling`;
 //! `PORT=8081 DATABASE_URL=postgres://... target/release/examples/ceiling`.
@@ -101,6 +104,51 @@ async fn movements(
     }
 }
 
+#[get("/contacts/{org}")]
+async fn contacts(
+    db: web::Data<Option<DatabaseConnection>>,
+    org: web::Path<uuid::Uuid>,
+) -> HttpResponse {
+    let Some(db) = db.get_ref() else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    let stmt = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "SELECT id, first_name, last_name, email, phone, title, customer_id, owner_id, tags, \
+         custom_fields, do_not_contact, active, created_at, updated_at, version \
+         FROM contacts WHERE organization_id = $1 AND active = true ORDER BY id DESC LIMIT 51",
+        [org.into_inner().into()],
+    );
+    match db.query_all_raw(stmt).await {
+        Ok(rows) => {
+            let data: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.try_get::<uuid::Uuid>("", "id").ok(),
+                        "first_name": r.try_get::<String>("", "first_name").ok(),
+                        "last_name": r.try_get::<String>("", "last_name").ok(),
+                        "email": r.try_get::<Option<String>>("", "email").ok(),
+                        "phone": r.try_get::<Option<String>>("", "phone").ok(),
+                        "title": r.try_get::<Option<String>>("", "title").ok(),
+                        "customer_id": r.try_get::<Option<uuid::Uuid>>("", "customer_id").ok(),
+                        "owner_id": r.try_get::<Option<uuid::Uuid>>("", "owner_id").ok(),
+                        "tags": r.try_get::<serde_json::Value>("", "tags").ok(),
+                        "custom_fields": r.try_get::<serde_json::Value>("", "custom_fields").ok(),
+                        "do_not_contact": r.try_get::<bool>("", "do_not_contact").ok(),
+                        "active": r.try_get::<bool>("", "active").ok(),
+                        "created_at": r.try_get::<chrono::DateTime<chrono::Utc>>("", "created_at").ok(),
+                        "updated_at": r.try_get::<chrono::DateTime<chrono::Utc>>("", "updated_at").ok(),
+                        "version": r.try_get::<i32>("", "version").ok(),
+                    })
+                })
+                .collect();
+            HttpResponse::Ok().json(serde_json::json!({ "data": data }))
+        }
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let port: u16 = std::env::var("PORT")
@@ -122,6 +170,7 @@ async fn main() -> std::io::Result<()> {
             .service(health)
             .service(pk)
             .service(movements)
+            .service(contacts)
     })
     .bind(("127.0.0.1", port))?
     .run()
