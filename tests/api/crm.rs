@@ -352,7 +352,7 @@ async fn a_converted_leads_explanation_still_adds_up_after_its_rule_is_deleted()
             json!({ "customer": { "currency": "EUR" } }),
         )
         .await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let res = app
         .call(
             Method::DELETE,

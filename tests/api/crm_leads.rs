@@ -202,7 +202,7 @@ async fn a_converted_lead_cannot_be_changed() {
         json!({ "customer": { "currency": "EUR" } }),
     )
     .await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 201);
     let path = format!("/api/v1/leads/{}", lead["id"].as_str().unwrap());
     let res = send(
         &app,
@@ -672,7 +672,7 @@ async fn conversion_creates_and_links_a_customer_a_contact_and_a_deal() {
         json!({ "customer": { "currency": "USD" }, "deal": { "expected_close_date": "2027-03-31" } }),
     )
     .await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 201);
     let out: Value = res.json().await.unwrap();
     assert_eq!(out["lead"]["status"], "converted");
     assert!(out["lead"]["converted_at"].is_string());
@@ -761,7 +761,7 @@ async fn conversion_links_an_existing_customer_and_skips_the_contact_on_request(
         json!({ "customer_id": customer["id"], "create_contact": false, "deal": { "title": "Acme rollout" } }),
     )
     .await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 201);
     let out: Value = res.json().await.unwrap();
     assert_eq!(out["customer_id"], customer["id"]);
     assert!(out["contact_id"].is_null());
@@ -791,7 +791,7 @@ async fn converting_twice_is_a_conflict() {
         json!({ "customer": { "currency": "EUR" } }),
     )
     .await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 201);
     let res = convert(
         &app,
         &owner,
@@ -826,7 +826,7 @@ async fn ten_concurrent_conversions_of_one_lead_make_one_customer() {
     let mut refused = 0;
     for res in responses {
         match res.status().as_u16() {
-            200 => won += 1,
+            201 => won += 1,
             409 => {
                 assert_problem(res, 409, "lead_converted").await;
                 refused += 1;
@@ -890,7 +890,7 @@ async fn a_forced_failure_after_the_customer_insert_leaves_nothing() {
         json!({ "customer": { "currency": "EUR" }, "contact_id": existing["id"] }),
     )
     .await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 201);
     let out: Value = res.json().await.unwrap();
     assert_eq!(out["contact_id"], existing["id"]);
 }

@@ -187,8 +187,8 @@ pub(super) async fn get_lead_score(
     ),
     request_body = LeadConvertIn,
     responses(
-        (status = 200, description = "Converted", body = LeadConversionOut,
-            headers(("ETag" = String, description = "The lead's new version"))),
+        (status = 201, description = "Converted: what the conversion made or linked, and the lead (its new version in `lead.version`)", body = LeadConversionOut,
+            headers(("Location" = String, description = "The customer the lead became"))),
         (status = 409, response = Conflict),
     ),
     security(("bearer_auth" = []))
@@ -204,5 +204,10 @@ pub(super) async fn convert_lead(
     principal.require(LEADS_CONVERT)?;
     let out =
         conversion::convert_lead(&state, &principal, id.into_inner(), &body, if_match.0).await?;
-    Ok(versioned(out.lead.version, &out))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/customers/{}", out.customer_id),
+        ))
+        .json(out))
 }
