@@ -760,6 +760,7 @@ async fn create_deals(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .col(uuid(H::ToStageId))
             .col(timestamp_with_time_zone(H::MovedAt))
             .col(uuid_null(H::MovedBy))
+            .foreign_key(&mut org_fk(H::Table, H::OrganizationId))
             .foreign_key(&mut fk(
                 "fk_deal_stage_history_deal",
                 (H::Table, H::DealId),
@@ -873,6 +874,7 @@ async fn create_activities(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .col(json_binary(E::Details))
             .col(uuid_null(E::ActorId))
             .col(timestamp_with_time_zone(E::OccurredAt))
+            .foreign_key(&mut org_fk(E::Table, E::OrganizationId))
             .to_owned(),
     )
     .await?;

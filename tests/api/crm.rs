@@ -375,3 +375,101 @@ async fn a_converted_leads_explanation_still_adds_up_after_its_rule_is_deleted()
     assert_eq!(matched[0]["value"], "web");
     assert_eq!(matched[0]["points"], 10);
 }
+
+#[tokio::test]
+async fn archived_customers_and_contacts_take_no_new_links() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let t = &owner.token;
+    let customer = created(
+        &app,
+        t,
+        "/api/v1/customers",
+        json!({ "name": "Old Co", "currency": "EUR" }),
+    )
+    .await;
+    let contact = created(
+        &app,
+        t,
+        "/api/v1/contacts",
+        json!({ "first_name": "Ada", "last_name": "Byron" }),
+    )
+    .await;
+    for path in [
+        format!("/api/v1/customers/{}", customer["id"].as_str().unwrap()),
+        format!("/api/v1/contacts/{}", contact["id"].as_str().unwrap()),
+    ] {
+        let res = app.call(Method::DELETE, &path, Some(t), None).await;
+        assert_eq!(res.status(), 204, "archive {path}");
+    }
+    let res = app
+        .post_as(
+            "/api/v1/contacts",
+            Some(t),
+            json!({ "first_name": "New", "last_name": "Person", "customer_id": customer["id"] }),
+        )
+        .await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "customer_id");
+    assert_eq!(problem["errors"][0]["code"], "archived");
+    let res = app
+        .post_as(
+            "/api/v1/deals",
+            Some(t),
+            json!({ "title": "Revival", "currency": "EUR", "contact_id": contact["id"] }),
+        )
+        .await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "contact_id");
+    assert_eq!(problem["errors"][0]["code"], "archived");
+}
+
+#[tokio::test]
+async fn a_conversion_cannot_link_another_customers_contact() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let t = &owner.token;
+    let other = created(
+        &app,
+        t,
+        "/api/v1/customers",
+        json!({ "name": "Other Co", "currency": "EUR" }),
+    )
+    .await;
+    let theirs = created(
+        &app,
+        t,
+        "/api/v1/contacts",
+        json!({ "first_name": "Their", "last_name": "Buyer", "customer_id": other["id"] }),
+    )
+    .await;
+    let lead = created(
+        &app,
+        t,
+        "/api/v1/leads",
+        json!({ "name": "Grace Hopper", "company": "Cobol Works" }),
+    )
+    .await;
+    let res = app
+        .post_as(
+            &format!("/api/v1/leads/{}/convert", lead["id"].as_str().unwrap()),
+            Some(t),
+            json!({ "customer": { "currency": "EUR" }, "contact_id": theirs["id"] }),
+        )
+        .await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "other_customer");
+    let after = app
+        .get_json(
+            &format!("/api/v1/leads/{}", lead["id"].as_str().unwrap()),
+            t,
+        )
+        .await;
+    assert_eq!(after["status"], "new", "nothing converted");
+    let customers = app.get_json("/api/v1/customers", t).await;
+    assert_eq!(
+        customers["data"].as_array().unwrap().len(),
+        1,
+        "no customer left behind"
+    );
+}

@@ -46,7 +46,12 @@ pub async fn check_contact(
 ) -> Result<Option<contact::Model>, AppError> {
     let Some(id) = id else { return Ok(None) };
     match tenant::find_optional::<contact::Entity>(conn, org, id).await? {
-        Some(c) => Ok(Some(c)),
+        Some(c) if c.active => Ok(Some(c)),
+        Some(_) => Err(AppError::invalid_field(
+            field,
+            "archived",
+            "is an archived contact; restore it (PATCH active: true) to link it",
+        )),
         None => Err(AppError::invalid_field(
             field,
             "not_found",

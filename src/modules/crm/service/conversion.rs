@@ -63,7 +63,15 @@ pub async fn convert_lead(
     let contact_id = match input.contact_id {
         Some(cid) => check_contact(&tx, org, Some(cid), "contact_id")
             .await?
-            .map(|c| c.id),
+            .map(|c| match c.customer_id {
+                Some(other) if other != customer.id => Err(AppError::invalid_field(
+                    "contact_id",
+                    "other_customer",
+                    "is a contact of another customer than the one the lead becomes",
+                )),
+                _ => Ok(c.id),
+            })
+            .transpose()?,
         None if input.create_contact.unwrap_or(true) => {
             Some(create_contact(&tx, &l, customer.id).await?)
         }

@@ -27,7 +27,8 @@ use crate::{
 };
 
 /// The customer `id` of the organization when one is named, or 422 naming
-/// `field` (another organization's customer is "not found" too).
+/// `field` (another organization's customer is "not found" too; an
+/// archived one takes no new links).
 pub async fn check_customer(
     conn: &impl ConnectionTrait,
     org: Uuid,
@@ -36,7 +37,12 @@ pub async fn check_customer(
 ) -> Result<Option<customer::Model>, AppError> {
     let Some(id) = id else { return Ok(None) };
     match tenant::find_optional::<customer::Entity>(conn, org, id).await? {
-        Some(c) => Ok(Some(c)),
+        Some(c) if c.active => Ok(Some(c)),
+        Some(_) => Err(AppError::invalid_field(
+            field,
+            "archived",
+            "is an archived customer; restore it (PATCH active: true) to link it",
+        )),
         None => Err(AppError::invalid_field(
             field,
             "not_found",
