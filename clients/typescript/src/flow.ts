@@ -149,4 +149,57 @@ check(
 );
 check(twice.data?.id === once.data?.id, "the replay is the same product");
 
+// 10. CRM, lead to deal: a custom field, a scored lead, its conversion,
+// the deal's move on the board, and the customer's timeline.
+const field = await authed.POST("/api/v1/crm/custom-fields", {
+  body: { entity: "lead", key: "industry", label: "Industry", type: "select", options: ["retail", "energy"] },
+});
+check(field.response.status === 201, "a lead custom field is defined");
+const rule = await authed.POST("/api/v1/crm/lead-scoring-rules", {
+  body: { name: "Retail", subject: "custom_field", field: "industry", operator: "eq", value: "retail", points: 20 },
+});
+check(rule.response.status === 201, "a scoring rule on it");
+const lead = await authed.POST("/api/v1/leads", {
+  body: { name: "Grace Hopper", company: `Cobol Works ${unique}`, custom_fields: { industry: "retail" }, estimated_value: "1200.50" },
+});
+check(lead.data !== undefined && lead.data.score === 20, `the lead scores 20 (got ${lead.data?.score})`);
+const score = await authed.GET("/api/v1/leads/{id}/score", { params: { path: { id: lead.data.id } } });
+check(
+  score.data !== undefined && score.data.matched.reduce((sum, m) => sum + m.points, 0) === score.data.score,
+  "the explanation adds up to the score",
+);
+const conversion = await authed.POST("/api/v1/leads/{id}/convert", {
+  params: { path: { id: lead.data.id } },
+  body: { customer: { currency: "EUR" }, deal: { title: "Compiler licences" } },
+});
+check(conversion.response.status === 201 && conversion.data !== undefined, "conversion answers 201");
+const dealId = conversion.data.deal_id;
+check(dealId !== null, "the conversion opened a deal");
+const again = await authed.POST("/api/v1/leads/{id}/convert", {
+  params: { path: { id: lead.data.id } },
+  body: { customer: { currency: "EUR" } },
+});
+problem(again.error, 409, "lead_converted");
+const deal = await authed.GET("/api/v1/deals/{id}", { params: { path: { id: dealId } } });
+check(deal.data !== undefined && deal.data.amount === "1200.50", "the deal carries the lead's estimated value");
+const pipeline = await authed.GET("/api/v1/pipelines/{id}", { params: { path: { id: deal.data.pipeline_id } } });
+const proposal = pipeline.data?.stages.find((s) => s.name === "Proposal");
+check(proposal !== undefined, "the default pipeline has a Proposal stage");
+const moved = await authed.POST("/api/v1/deals/{id}/move", {
+  params: { path: { id: dealId }, header: { "If-Match": `"${deal.data.version}"` } },
+  body: { stage_id: proposal.id },
+});
+check(moved.data !== undefined && moved.data.stage_id === proposal.id, "the deal moves to Proposal");
+const board = await authed.GET("/api/v1/pipelines/{id}/board", { params: { path: { id: deal.data.pipeline_id } } });
+const column = board.data?.stages.find((s) => s.stage_id === proposal.id);
+check(
+  column !== undefined && column.count === 1 && column.totals[0]?.weighted === "720.30",
+  `the board weighs it at 60% (got ${column?.totals[0]?.weighted})`,
+);
+const timeline = await authed.GET("/api/v1/customers/{id}/timeline", {
+  params: { path: { id: conversion.data.customer_id } },
+});
+const kinds = timeline.data?.data.map((e) => e.kind) ?? [];
+check(kinds.includes("conversion") && kinds.includes("stage_change"), `the customer's timeline (${kinds.join(", ")})`);
+
 console.log("contract flow: all checks passed");

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::currency_code;
+use super::{FieldValue, currency_code};
 use crate::{
     apply_patch,
     modules::crm::entities::{StageKind, deal, lost_reason, pipeline, stage},
@@ -265,7 +265,7 @@ pub struct DealOut {
     /// The lead it was converted from.
     pub lead_id: Option<Uuid>,
     /// Custom field values by key.
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, FieldValue>)]
     pub custom_fields: Value,
     /// When it was won or lost; `null` while open.
     pub closed_at: Option<DateTime<Utc>>,
@@ -315,7 +315,7 @@ pub struct DealIn {
     /// Owner (an active member); the caller when absent.
     pub owner_id: Option<Uuid>,
     /// Custom field values by key (definitions for `deal`).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<HashMap<String, FieldValue>>)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 
@@ -351,7 +351,7 @@ pub struct DealPatch {
     #[schema(value_type = Option<Uuid>)]
     pub owner_id: Option<Option<Uuid>>,
     /// Custom field values to set (`null` removes one); others stay.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<HashMap<String, FieldValue>>)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 

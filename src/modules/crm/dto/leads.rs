@@ -38,7 +38,7 @@ pub struct LeadOut {
     /// Estimated value of the business.
     pub estimated_value: Option<Amount>,
     /// Custom field values by key.
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, FieldValue>)]
     pub custom_fields: Value,
     /// Sum of the points of the active scoring rules the lead matches (explained by `GET /leads/{id}/score`).
     pub score: i32,
@@ -95,7 +95,7 @@ pub struct LeadIn {
     #[validate(custom(function = "not_negative"))]
     pub estimated_value: Option<Amount>,
     /// Custom field values by key (the lead's definitions).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<HashMap<String, FieldValue>>)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 
@@ -141,7 +141,7 @@ pub struct LeadPatch {
     #[schema(value_type = Option<Amount>)]
     pub estimated_value: Option<Option<Amount>>,
     /// Custom field values to set (`null` removes one); other keys keep their values.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<HashMap<String, FieldValue>>)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 
@@ -413,7 +413,7 @@ pub struct ConvertCustomerIn {
     pub currency: Option<String>,
     /// Custom field values of the new customer (definitions for `customer`;
     /// defaults fill the rest).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<HashMap<String, FieldValue>>)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 
@@ -449,7 +449,7 @@ pub struct ConvertDealIn {
     pub expected_close_date: Option<NaiveDate>,
     /// Custom field values of the new deal (definitions for `deal`;
     /// defaults fill the rest).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<HashMap<String, FieldValue>>)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::currency_code;
+use super::{FieldValue, currency_code};
 use crate::{
     apply_patch,
     modules::crm::{
@@ -79,7 +79,7 @@ pub struct CustomerOut {
     /// Owner (a member of the organization).
     pub owner_id: Option<Uuid>,
     /// Custom field values by key.
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, FieldValue>)]
     pub custom_fields: Value,
     /// Archived customers are hidden from lists by default.
     pub active: bool,
@@ -160,7 +160,7 @@ pub struct CustomerIn {
     /// Owner: an active member of the organization.
     pub owner_id: Option<Uuid>,
     /// Custom field values by key (see `/crm/custom-fields`, entity `customer`).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<HashMap<String, FieldValue>>)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 
@@ -228,7 +228,7 @@ pub struct CustomerPatch {
     #[schema(value_type = Option<Uuid>)]
     pub owner_id: Option<Option<Uuid>>,
     /// Custom field values to set (`null` removes one); others stay.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<HashMap<String, FieldValue>>)]
     pub custom_fields: Option<Map<String, Value>>,
     /// Re-activate (archive with DELETE).
     pub active: Option<bool>,
@@ -312,7 +312,7 @@ pub struct ContactOut {
     /// Tags (lower-case).
     pub tags: Vec<String>,
     /// Custom field values by key.
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, FieldValue>)]
     pub custom_fields: Value,
     /// The contact asked not to be contacted.
     pub do_not_contact: bool,
@@ -370,7 +370,7 @@ pub struct ContactIn {
     #[serde(default)]
     pub tags: Vec<String>,
     /// Custom field values by key (see `/crm/custom-fields`, entity `contact`).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<HashMap<String, FieldValue>>)]
     pub custom_fields: Option<Map<String, Value>>,
     /// The contact asked not to be contacted (default false).
     #[serde(default)]
@@ -424,7 +424,7 @@ pub struct ContactPatch {
     #[schema(max_items = 50)]
     pub tags: Option<Vec<String>>,
     /// Custom field values to set (`null` removes one); others stay.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<HashMap<String, FieldValue>>)]
     pub custom_fields: Option<Map<String, Value>>,
     /// New do-not-contact flag.
     pub do_not_contact: Option<bool>,
