@@ -9,7 +9,7 @@ use crate::{
     modules::crm::{
         dto::*,
         permissions::*,
-        service::{deals, forecast},
+        service::{deals, forecast, moves},
     },
     platform::{
         auth::Principal,
@@ -206,7 +206,7 @@ pub(super) async fn move_deal(
     body: ValidatedJson<DealMove>,
 ) -> AppResult<HttpResponse> {
     principal.require(DEALS_MANAGE)?;
-    let out = deals::move_deal(&state, &principal, id.into_inner(), &body, if_match.0).await?;
+    let out = moves::move_deal(&state, &principal, id.into_inner(), &body, if_match.0).await?;
     Ok(versioned(out.version, &out))
 }
 
@@ -229,7 +229,7 @@ pub(super) async fn deal_history(
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<Page<StageChangeOut>>> {
     principal.require(DEALS_READ)?;
-    let data = deals::history(&state.db, principal.organization_id, id.into_inner()).await?;
+    let data = moves::history(&state.db, principal.organization_id, id.into_inner()).await?;
     Ok(web::Json(Page {
         data,
         next_cursor: None,

@@ -22,6 +22,7 @@ pub mod customers;
 pub mod deals;
 pub mod forecast;
 pub mod leads;
+pub mod moves;
 pub mod pipelines;
 pub mod scoring;
 pub mod stages;

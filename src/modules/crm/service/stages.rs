@@ -16,7 +16,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::deals::{move_all, stages_of};
+use super::{deals::stages_of, moves::move_all};
 use crate::{
     modules::crm::{
         dto::*,
