@@ -110,8 +110,14 @@ pub async fn create_contact(
     let tx = begin_write(&state.db).await?;
     check_customer(&tx, org, input.customer_id, "customer_id").await?;
     check_member(&tx, org, input.owner_id, "owner_id").await?;
-    let defs = custom_fields::definitions(&tx, org, CustomFieldEntity::Contact).await?;
-    let custom = custom_fields::validate(&defs, None, input.custom_fields.as_ref())?;
+    let custom = custom_fields::values(
+        &tx,
+        org,
+        CustomFieldEntity::Contact,
+        None,
+        input.custom_fields.as_ref(),
+    )
+    .await?;
     let email_key = email_claim(
         &tx,
         org,
@@ -190,12 +196,14 @@ pub async fn patch_contact(
         changes.email_key = Set(key);
     }
     if let Some(input) = &patch.custom_fields {
-        let defs = custom_fields::definitions(&tx, org, CustomFieldEntity::Contact).await?;
-        changes.custom_fields = Set(custom_fields::validate(
-            &defs,
+        changes.custom_fields = Set(custom_fields::values(
+            &tx,
+            org,
+            CustomFieldEntity::Contact,
             Some(&current.custom_fields),
             Some(input),
-        )?);
+        )
+        .await?);
     }
     let target = merge_target(
         org,
@@ -274,10 +282,7 @@ pub async fn list_contacts(
                 .add(prefix(contact::Column::Email)),
         );
     }
-    if !custom.is_empty() {
-        let defs = custom_fields::definitions(conn, org, CustomFieldEntity::Contact).await?;
-        cond = cond.add(custom_fields::filter_condition(backend, &defs, custom)?);
-    }
+    cond = cond.add(custom_fields::filter(conn, org, CustomFieldEntity::Contact, custom).await?);
     let id = contact::Column::Id;
     let name = |desc| {
         let key = contact::Column::LastName;

@@ -184,6 +184,33 @@ pub fn validate(
     }
 }
 
+/// The custom fields a write of a record of `entity` stores: the
+/// organization's definitions loaded, then [`validate`].
+pub async fn values(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    entity: CustomFieldEntity,
+    current: Option<&Value>,
+    input: Option<&Map<String, Value>>,
+) -> Result<Value, AppError> {
+    validate(&definitions(conn, org, entity).await?, current, input)
+}
+
+/// The condition of a list's `cf.` filters on records of `entity` (always
+/// true without any: the definitions are then not read).
+pub async fn filter(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    entity: CustomFieldEntity,
+    custom: &[CustomFilter],
+) -> Result<Condition, AppError> {
+    if custom.is_empty() {
+        return Ok(Condition::all());
+    }
+    let defs = definitions(conn, org, entity).await?;
+    filter_condition(conn.get_database_backend(), &defs, custom)
+}
+
 /// [`validate`] for a new record of `entity` nested in a larger body: the
 /// definitions are loaded here, and each error's field is put under
 /// `prefix` (`customer.custom_fields.tier`).

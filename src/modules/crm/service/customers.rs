@@ -126,8 +126,14 @@ pub async fn create_customer(
     let tags = normalize_tags(&input.tags)?;
     let tx = begin_write(&state.db).await?;
     check_member(&tx, org, input.owner_id, "owner_id").await?;
-    let defs = custom_fields::definitions(&tx, org, CustomFieldEntity::Customer).await?;
-    let custom = custom_fields::validate(&defs, None, input.custom_fields.as_ref())?;
+    let custom = custom_fields::values(
+        &tx,
+        org,
+        CustomFieldEntity::Customer,
+        None,
+        input.custom_fields.as_ref(),
+    )
+    .await?;
     let now = Utc::now();
     let m = customer::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -190,12 +196,14 @@ pub async fn patch_customer(
         check_member(&tx, org, owner, "owner_id").await?;
     }
     if let Some(input) = &patch.custom_fields {
-        let defs = custom_fields::definitions(&tx, org, CustomFieldEntity::Customer).await?;
-        changes.custom_fields = Set(custom_fields::validate(
-            &defs,
+        changes.custom_fields = Set(custom_fields::values(
+            &tx,
+            org,
+            CustomFieldEntity::Customer,
             Some(&current.custom_fields),
             Some(input),
-        )?);
+        )
+        .await?);
     }
     let target = merge_target(
         org,
@@ -306,10 +314,7 @@ pub async fn list_customers(
     if let Some(pattern) = prefix_pattern(f.q.as_deref()) {
         cond = cond.add(Expr::expr(Func::lower(Expr::col(customer::Column::Name))).like(pattern));
     }
-    if !custom.is_empty() {
-        let defs = custom_fields::definitions(conn, org, CustomFieldEntity::Customer).await?;
-        cond = cond.add(custom_fields::filter_condition(backend, &defs, custom)?);
-    }
+    cond = cond.add(custom_fields::filter(conn, org, CustomFieldEntity::Customer, custom).await?);
     let id = customer::Column::Id;
     let name = |desc| {
         Keyset::by_key(

@@ -258,8 +258,14 @@ pub async fn create_deal(
     check_customer(&tx, org, input.customer_id, "customer_id").await?;
     check_contact(&tx, org, input.contact_id, "contact_id").await?;
     check_member(&tx, org, owner, "owner_id").await?;
-    let defs = custom_fields::definitions(&tx, org, CustomFieldEntity::Deal).await?;
-    let custom = custom_fields::validate(&defs, None, input.custom_fields.as_ref())?;
+    let custom = custom_fields::values(
+        &tx,
+        org,
+        CustomFieldEntity::Deal,
+        None,
+        input.custom_fields.as_ref(),
+    )
+    .await?;
     let new = NewDeal {
         title: input.title.clone(),
         customer_id: input.customer_id,
@@ -323,12 +329,14 @@ pub async fn patch_deal(
     let mut changes = patch.changes();
     let mut guard = None;
     if let Some(input) = &patch.custom_fields {
-        let defs = custom_fields::definitions(&tx, org, CustomFieldEntity::Deal).await?;
-        changes.custom_fields = Set(custom_fields::validate(
-            &defs,
+        changes.custom_fields = Set(custom_fields::values(
+            &tx,
+            org,
+            CustomFieldEntity::Deal,
             Some(&current.custom_fields),
             Some(input),
-        )?);
+        )
+        .await?);
         // The values were merged over the row as read: written only if it
         // is still that version, so a concurrent change is never undone.
         guard = Some(Guard::new(
@@ -403,14 +411,7 @@ pub async fn list_deals(
         let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_', '\\'], ""));
         cond = cond.add(Expr::expr(Func::lower(Expr::col(deal::Column::Title))).like(pattern));
     }
-    if !custom.is_empty() {
-        let defs = custom_fields::definitions(conn, org, CustomFieldEntity::Deal).await?;
-        cond = cond.add(custom_fields::filter_condition(
-            conn.get_database_backend(),
-            &defs,
-            custom,
-        )?);
-    }
+    cond = cond.add(custom_fields::filter(conn, org, CustomFieldEntity::Deal, custom).await?);
     let id = deal::Column::Id;
     let amount = |desc| {
         let key = deal::Column::Amount;

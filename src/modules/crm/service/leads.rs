@@ -60,8 +60,14 @@ pub async fn create_lead(
     let org = p.organization_id;
     let tx = begin_write(&state.db).await?;
     check_member(&tx, org, input.owner_id, "owner_id").await?;
-    let defs = custom_fields::definitions(&tx, org, CustomFieldEntity::Lead).await?;
-    let custom = custom_fields::validate(&defs, None, input.custom_fields.as_ref())?;
+    let custom = custom_fields::values(
+        &tx,
+        org,
+        CustomFieldEntity::Lead,
+        None,
+        input.custom_fields.as_ref(),
+    )
+    .await?;
     let now = Utc::now();
     let mut m = lead::Model {
         id: Uuid::now_v7(),
@@ -119,12 +125,14 @@ pub async fn patch_lead(
     }
     let mut changes = patch.changes();
     if let Some(input) = &patch.custom_fields {
-        let defs = custom_fields::definitions(&tx, org, CustomFieldEntity::Lead).await?;
-        changes.custom_fields = Set(custom_fields::validate(
-            &defs,
+        changes.custom_fields = Set(custom_fields::values(
+            &tx,
+            org,
+            CustomFieldEntity::Lead,
             Some(&current.custom_fields),
             Some(input),
-        )?);
+        )
+        .await?);
     }
     let updated = tenant::update::<lead::Entity>(
         &tx,
@@ -188,14 +196,7 @@ pub async fn list_leads(
     if let Some(min) = f.min_score {
         cond = cond.add(lead::Column::Score.gte(min));
     }
-    if !custom.is_empty() {
-        let defs = custom_fields::definitions(conn, org, CustomFieldEntity::Lead).await?;
-        cond = cond.add(custom_fields::filter_condition(
-            conn.get_database_backend(),
-            &defs,
-            custom,
-        )?);
-    }
+    cond = cond.add(custom_fields::filter(conn, org, CustomFieldEntity::Lead, custom).await?);
     let id = lead::Column::Id;
     let score = |desc| {
         let key = lead::Column::Score;
