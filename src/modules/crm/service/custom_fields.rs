@@ -276,6 +276,10 @@ pub struct CustomFilter {
 
 /// Splits a query string into the `cf.` parameters and the rest.
 pub fn split_query(query: &str) -> (String, Vec<CustomFilter>) {
+    // Most list requests carry none: keep the query string as it is.
+    if !query.contains("cf.") {
+        return (query.to_string(), Vec::new());
+    }
     let mut rest = form_urlencoded::Serializer::new(String::new());
     let mut custom = Vec::new();
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {

@@ -203,7 +203,10 @@ mod tests {
 
     #[test]
     fn the_forecast_window_defaults_to_twelve_months_from_this_one() {
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let d = |s: &str| match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(date) => date,
+            Err(e) => panic!("{s}: {e}"),
+        };
         assert_eq!(
             forecast_window(None, None, d("2026-12-05")),
             (d("2026-12-01"), d("2027-11-30"))

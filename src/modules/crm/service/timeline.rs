@@ -2,7 +2,7 @@
 //! (activities, deal stage changes, lead conversions), newest first. Other
 //! topics append entries with [`super::record_timeline`].
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::{
@@ -11,7 +11,7 @@ use crate::{
         entities::{contact, customer, timeline},
     },
     platform::{
-        pagination::{Page, decode_cursor},
+        pagination::{Keyset, Page, keyset_page},
         prelude::*,
     },
 };
@@ -45,16 +45,11 @@ pub async fn list_timeline(
             timeline::Column::ContactId.eq(id)
         }
     };
-    let mut query = timeline::Entity::find()
+    let query = timeline::Entity::find()
         .filter(timeline::Column::OrganizationId.eq(org))
         .filter(of_subject);
-    if let Some(c) = &f.cursor {
-        query = query.filter(timeline::Column::Id.lt(decode_cursor::<Uuid>(c)?));
-    }
-    let rows = query
-        .order_by_desc(timeline::Column::Id)
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
-    Ok(Page::from_rows(rows, limit, |r| r.id).map(TimelineEntryOut::from))
+    let order = Keyset::<_, Uuid>::by_id(timeline::Column::Id, |r: &timeline::Model| r.id, true);
+    Ok(keyset_page(conn, query, order, f.cursor.as_deref(), limit)
+        .await?
+        .map(TimelineEntryOut::from))
 }

@@ -4,8 +4,7 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter,
-    QueryOrder, QuerySelect, Set, sea_query::IntoCondition,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -22,7 +21,7 @@ use crate::{
     },
     platform::{
         money::Amount,
-        pagination::{Page, decode_cursor},
+        pagination::{Keyset, Page, keyset_page},
         prelude::*,
     },
 };
@@ -202,25 +201,15 @@ pub async fn list_rules(
     if let Some(s) = f.subject {
         cond = cond.add(scoring_rule::Column::Subject.eq(s));
     }
-    if let Some(c) = &f.cursor {
-        let after: Uuid = decode_cursor(c)?;
-        let id = scoring_rule::Column::Id;
-        cond = cond.add(if desc {
-            id.lt(after).into_condition()
-        } else {
-            id.gt(after).into_condition()
-        });
-    }
-    let rows = scoring_rule::Entity::find()
-        .filter(cond)
-        .order_by(
-            scoring_rule::Column::Id,
-            if desc { Order::Desc } else { Order::Asc },
-        )
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
-    Ok(Page::from_rows(rows, limit, |r| r.id).map(ScoringRuleOut::from))
+    let query = scoring_rule::Entity::find().filter(cond);
+    let order = Keyset::<_, Uuid>::by_id(
+        scoring_rule::Column::Id,
+        |r: &scoring_rule::Model| r.id,
+        desc,
+    );
+    Ok(keyset_page(conn, query, order, f.cursor.as_deref(), limit)
+        .await?
+        .map(ScoringRuleOut::from))
 }
 
 /// `GET /crm/lead-scoring-rules/{id}`.
