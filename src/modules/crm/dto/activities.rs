@@ -167,7 +167,7 @@ pub enum ActivitySort {
 #[serde(deny_unknown_fields)]
 pub struct ActivityFilter {
     /// Assigned to this member, or `me` (the caller).
-    #[validate(custom(function = "member_or_me"))]
+    #[validate(custom(function = "super::user_ref"))]
     #[param(
         pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
         example = "me"
@@ -198,16 +198,6 @@ pub struct ActivityFilter {
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-/// `me` or a hyphenated UUID (the shape the parameter's pattern states).
-fn member_or_me(v: &str) -> Result<(), validator::ValidationError> {
-    if v == "me" || (v.len() == 36 && Uuid::parse_str(v).is_ok()) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("pattern")
-            .with_message("must be a member id or `me`".into()))
-    }
 }
 
 impl From<activity::Model> for ActivityOut {

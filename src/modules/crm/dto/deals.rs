@@ -15,16 +15,6 @@ use crate::{
     platform::{money::Amount, tenant::trimmed},
 };
 
-/// A user reference in a filter: `me` (the caller) or a hyphenated user id.
-fn deal_owner_ref(s: &str) -> Result<(), validator::ValidationError> {
-    if s == "me" || (s.len() == 36 && Uuid::parse_str(s).is_ok()) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("pattern")
-            .with_message("must be a user id or `me`".into()))
-    }
-}
-
 // ---- pipelines and stages ----
 
 /// A stage of a pipeline.
@@ -404,7 +394,7 @@ pub struct DealFilter {
     /// Only this contact's deals.
     pub contact: Option<Uuid>,
     /// Only deals owned by this user (`me`: the caller).
-    #[validate(custom(function = "deal_owner_ref"))]
+    #[validate(custom(function = "super::user_ref"))]
     #[param(
         pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
         example = "me"
@@ -506,7 +496,7 @@ pub struct ForecastQuery {
     /// Only this pipeline.
     pub pipeline: Option<Uuid>,
     /// Only deals owned by this user (`me`: the caller).
-    #[validate(custom(function = "deal_owner_ref"))]
+    #[validate(custom(function = "super::user_ref"))]
     #[param(
         pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
         example = "me"

@@ -176,7 +176,7 @@ pub struct LeadFilter {
     /// Only this status.
     pub status: Option<LeadStatus>,
     /// Owned by this member, or `me` (the caller).
-    #[validate(custom(function = "member_or_me"))]
+    #[validate(custom(function = "super::user_ref"))]
     #[param(
         pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
         example = "me"
@@ -487,15 +487,6 @@ fn not_negative(a: &Amount) -> Result<(), ValidationError> {
         Err(ValidationError::new("range").with_message("must not be negative".into()))
     } else {
         Ok(())
-    }
-}
-
-/// `me` or a hyphenated UUID (the shape the parameter's pattern states).
-fn member_or_me(v: &str) -> Result<(), ValidationError> {
-    if v == "me" || (v.len() == 36 && Uuid::parse_str(v).is_ok()) {
-        Ok(())
-    } else {
-        Err(ValidationError::new("pattern").with_message("must be a member id or `me`".into()))
     }
 }
 

@@ -42,3 +42,14 @@ pub enum FieldValue {
     /// Options of a multi-select, or the values of an `in` rule.
     List(Vec<String>),
 }
+
+/// A member filter (`owner`, `assignee`): `me` (the caller) or a member id
+/// (hyphenated); `service::user_of` reads it.
+pub fn user_ref(s: &str) -> Result<(), validator::ValidationError> {
+    if s == "me" || (s.len() == 36 && uuid::Uuid::parse_str(s).is_ok()) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("pattern")
+            .with_message("must be a member id or `me`".into()))
+    }
+}

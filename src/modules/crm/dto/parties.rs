@@ -17,16 +17,6 @@ use crate::{
     platform::{money::Amount, tenant::trimmed},
 };
 
-/// A user filter: `me` (the caller) or a user id (hyphenated).
-pub fn user_ref(s: &str) -> Result<(), validator::ValidationError> {
-    if s == "me" || (s.len() == 36 && Uuid::parse_str(s).is_ok()) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("pattern")
-            .with_message("must be a user id or `me`".into()))
-    }
-}
-
 /// Open deals of a customer in one currency.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CurrencyTotal {
@@ -266,7 +256,7 @@ pub struct CustomerFilter {
     #[param(min_length = 1, max_length = 50)]
     pub tag: Option<String>,
     /// Only customers owned by this user (`me`: the caller).
-    #[validate(custom(function = "user_ref"))]
+    #[validate(custom(function = "super::user_ref"))]
     #[param(
         pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
         example = "me"
@@ -467,7 +457,7 @@ pub struct ContactFilter {
     #[param(min_length = 1, max_length = 50)]
     pub tag: Option<String>,
     /// Only contacts owned by this user (`me`: the caller).
-    #[validate(custom(function = "user_ref"))]
+    #[validate(custom(function = "super::user_ref"))]
     #[param(
         pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
         example = "me"

@@ -401,12 +401,7 @@ fn list_condition(org: Uuid, me: Uuid, f: &ActivityFilter) -> Result<Condition, 
     use activity::Column as C;
     let mut cond = Condition::all().add(C::OrganizationId.eq(org));
     if let Some(a) = f.assignee.as_deref() {
-        let user = match a {
-            "me" => me,
-            other => Uuid::parse_str(other).map_err(|_| {
-                AppError::invalid_field("assignee", "pattern", "must be a member id or `me`")
-            })?,
-        };
+        let user = super::user_of(a, me, "assignee")?;
         cond = cond.add(C::AssigneeId.eq(user));
     }
     if let Some(d) = f.done {

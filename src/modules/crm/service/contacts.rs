@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::{
     check_member,
     custom_fields::{self, CustomFilter},
-    customers::{check_customer, merge_refusal, merge_target, prefix_pattern, user_of},
+    customers::{check_customer, merge_refusal, merge_target, prefix_pattern},
     normalize_tags,
 };
 use crate::{
@@ -262,7 +262,7 @@ pub async fn list_contacts(
         cond = cond.add(contact::Column::CustomerId.eq(customer));
     }
     if let Some(owner) = &f.owner {
-        cond = cond.add(contact::Column::OwnerId.eq(user_of(owner, me)?));
+        cond = cond.add(contact::Column::OwnerId.eq(super::user_of(owner, me, "owner")?));
     }
     if let Some(dnc) = f.do_not_contact {
         cond = cond.add(contact::Column::DoNotContact.eq(dnc));

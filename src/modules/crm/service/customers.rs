@@ -65,15 +65,6 @@ pub(super) fn prefix_pattern(q: Option<&str>) -> Option<String> {
     (!q.is_empty()).then(|| format!("{q}%"))
 }
 
-/// The user an `owner` filter names: `me` is the caller.
-pub(super) fn user_of(owner: &str, me: Uuid) -> Result<Uuid, AppError> {
-    if owner == "me" {
-        return Ok(me);
-    }
-    Uuid::parse_str(owner)
-        .map_err(|_| AppError::invalid_field("owner", "pattern", "must be a user id or `me`"))
-}
-
 /// 422 naming `field` for a negative amount.
 pub(super) fn not_negative(field: &str, amount: Option<Amount>) -> Result<(), AppError> {
     match amount {
@@ -306,7 +297,7 @@ pub async fn list_customers(
         cond = cond.add(customer::Column::Kind.eq(kind));
     }
     if let Some(owner) = &f.owner {
-        cond = cond.add(customer::Column::OwnerId.eq(user_of(owner, me)?));
+        cond = cond.add(customer::Column::OwnerId.eq(super::user_of(owner, me, "owner")?));
     }
     if let Some(tag) = &f.tag {
         cond = cond.add(custom_fields::has_tag(backend, tag));

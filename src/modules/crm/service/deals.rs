@@ -362,15 +362,6 @@ pub async fn patch_deal(
     Ok(updated.into())
 }
 
-/// `me` or a user id (the filter's validator has checked the shape).
-pub(super) fn owner_of(owner: &str, me: Uuid) -> Result<Uuid, AppError> {
-    match owner {
-        "me" => Ok(me),
-        s => Uuid::parse_str(s)
-            .map_err(|_| AppError::invalid_field("owner", "pattern", "must be a user id or `me`")),
-    }
-}
-
 /// `GET /deals`: newest first by default, or by amount, with a keyset
 /// cursor; one query per page. Custom-field definitions are read only for
 /// `cf.` filters.
@@ -390,7 +381,10 @@ pub async fn list_deals(
         (deal::Column::ContactId, f.contact),
         (
             deal::Column::OwnerId,
-            f.owner.as_deref().map(|o| owner_of(o, me)).transpose()?,
+            f.owner
+                .as_deref()
+                .map(|o| super::user_of(o, me, "owner"))
+                .transpose()?,
         ),
     ];
     for (col, v) in eq_filters {

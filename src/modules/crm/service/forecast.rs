@@ -10,10 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
-    deals::{owner_of, stages_of},
-    money_sum, money_total, money_units,
-};
+use super::{deals::stages_of, money_sum, money_total, money_units};
 use crate::{
     modules::crm::{
         dto::*,
@@ -121,7 +118,7 @@ pub async fn forecast(
         cond = cond.add(deal::Column::PipelineId.eq(p));
     }
     if let Some(o) = &q.owner {
-        cond = cond.add(deal::Column::OwnerId.eq(owner_of(o, me)?));
+        cond = cond.add(deal::Column::OwnerId.eq(super::user_of(o, me, "owner")?));
     }
     let bigint = |e: Expr| Expr::expr(Func::cast_as(e, Alias::new("BIGINT")));
     let on_stage = deal::Entity::belongs_to(stage::Entity)

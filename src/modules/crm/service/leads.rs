@@ -171,13 +171,7 @@ pub async fn list_leads(
         cond = cond.add(lead::Column::Status.eq(s));
     }
     if let Some(o) = f.owner.as_deref() {
-        let owner = if o == "me" {
-            me_id
-        } else {
-            o.parse().map_err(|_| {
-                AppError::invalid_field("owner", "pattern", "must be a member id or `me`")
-            })?
-        };
+        let owner = super::user_of(o, me_id, "owner")?;
         cond = cond.add(lead::Column::OwnerId.eq(owner));
     }
     if let Some(s) = &f.source {

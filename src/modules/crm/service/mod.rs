@@ -48,6 +48,16 @@ pub async fn check_member(
     }
 }
 
+/// The member a filter names (`owner`, `assignee`): `me` is the caller,
+/// anything else a member id (422 naming `field` otherwise).
+pub fn user_of(value: &str, me: Uuid, field: &str) -> Result<Uuid, AppError> {
+    if value == "me" {
+        return Ok(me);
+    }
+    Uuid::parse_str(value)
+        .map_err(|_| AppError::invalid_field(field, "pattern", "must be a member id or `me`"))
+}
+
 /// Tags as stored: trimmed, lower-cased, unique, in the order given; each 1
 /// to 50 characters, at most 50 tags (422 naming `tags`).
 pub fn normalize_tags(tags: &[String]) -> Result<Value, AppError> {
