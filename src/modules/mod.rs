@@ -28,6 +28,7 @@ pub const FOUNDED: &[FoundedHook] = &[
 pub fn configure(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     accounting::configure(cfg);
+    crm::configure_foreign(cfg);
     inventory::configure(cfg);
     crm::configure(cfg);
 }

@@ -73,7 +73,7 @@ pub struct ProblemDetails {
     /// The request id (also in the `X-Request-Id` header).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// Field errors (422 only).
+    /// Field errors (422, or a 409 about named lines).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
@@ -203,6 +203,13 @@ impl AppError {
         );
         e.0.errors = errors;
         e
+    }
+
+    /// The same error naming the fields it is about (a 409 listing each
+    /// line that is short, say).
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.0.errors = errors;
+        self
     }
 
     /// 422 for a single field.

@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 
 /// Tags, in the order Swagger UI shows them.
-const TAGS: [(&str, &str); 11] = [
+const TAGS: [(&str, &str); 12] = [
     (
         "organizations",
         "Start here: onboarding creates an organization and its owner and returns tokens; \
@@ -53,6 +53,12 @@ const TAGS: [(&str, &str); 11] = [
         "Customers, contacts, custom fields, leads with explainable scores and one-step \
          conversion, pipelines and deals with boards and forecasts, activities and the \
          timeline of customers and contacts.",
+    ),
+    (
+        "sales",
+        "Quotes with revisions, sales orders that reserve stock at confirmation (all lines or \
+         none, or with backorders), and fulfilments that ship it; exact totals rounded per \
+         line to the currency's minor unit.",
     ),
     (
         "accounting",

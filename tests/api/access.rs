@@ -213,6 +213,8 @@ struct CrmFixtures {
     lost_reason: Uuid,
     deal: Uuid,
     activity: Uuid,
+    quote: Uuid,
+    sales_order: Uuid,
 }
 
 impl CrmFixtures {
@@ -271,8 +273,22 @@ impl CrmFixtures {
             json!({ "kind": "note", "subject": "Fixture", "contact_id": contact }),
         )
         .await;
+        let line =
+            json!([{ "description": "Fixture service", "quantity": "1", "unit_price": "10" }]);
+        let quote = post(
+            "/api/v1/quotes",
+            json!({ "customer_id": customer, "deal_id": deal, "lines": line }),
+        )
+        .await;
+        let sales_order = post(
+            "/api/v1/sales-orders",
+            json!({ "customer_id": customer, "lines": line }),
+        )
+        .await;
         let id = |v: &Value| v.as_str().unwrap().parse().unwrap();
         Self {
+            quote,
+            sales_order,
             customer,
             contact,
             custom_field,
@@ -492,6 +508,8 @@ impl Fixtures {
             ("lost-reasons", "id") => self.crm.lost_reason,
             ("deals", "id") => self.crm.deal,
             ("activities", "id") => self.crm.activity,
+            ("quotes", "id") => self.crm.quote,
+            ("sales-orders", "id") => self.crm.sales_order,
             _ => panic!("no fixture for path parameter {param} of /{kind}: add one to Fixtures"),
         }
         .to_string()
@@ -586,6 +604,16 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         ("POST", "/api/v1/deals/{id}/move") => json!({ "stage_id": Uuid::nil() }),
         ("POST", "/api/v1/activities") => json!({ "kind": "note", "subject": "Sneaky" }),
         ("PATCH", "/api/v1/activities/{id}") => json!({ "subject": "Hijacked" }),
+        ("POST", "/api/v1/quotes") | ("POST", "/api/v1/sales-orders") => json!({
+            "customer_id": Uuid::nil(), "lines": [{ "description": "Sneaky", "quantity": "1", "unit_price": "1" }]
+        }),
+        ("PATCH", "/api/v1/quotes/{id}") | ("PATCH", "/api/v1/sales-orders/{id}") => {
+            json!({ "notes": "Hijacked" })
+        }
+        ("POST", "/api/v1/quotes/{id}/accept") => json!({}),
+        ("POST", "/api/v1/sales-orders/{id}/fulfilments") => {
+            json!({ "lines": [{ "line_id": Uuid::nil(), "quantity": "1" }] })
+        }
         ("POST", "/api/v1/roles") => json!({ "name": "Sneaky", "permissions": [] }),
         ("POST", "/api/v1/users/invite") => {
             json!({ "email": "sneaky@example.com", "role_ids": [Uuid::nil()] })
@@ -638,6 +666,8 @@ async fn snapshot(app: &TestApp, owner: &Member) -> Value {
         "lost_reasons": app.get_json("/api/v1/crm/lost-reasons", &owner.token).await,
         "deals": app.get_json("/api/v1/deals", &owner.token).await,
         "activities": app.get_json("/api/v1/activities", &owner.token).await,
+        "quotes": app.get_json("/api/v1/quotes", &owner.token).await,
+        "sales_orders": app.get_json("/api/v1/sales-orders", &owner.token).await,
     })
 }
 

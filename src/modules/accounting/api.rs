@@ -230,6 +230,25 @@ pub async fn tax_rates(conn: &impl ConnectionTrait, org: Uuid) -> Result<Vec<Tax
         .collect())
 }
 
+/// One active tax rate of the organization, if there is one with this id.
+pub async fn tax_rate(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<TaxRate>, AppError> {
+    Ok(tax_rate::Entity::find_by_id(id)
+        .filter(tax_rate::Column::OrganizationId.eq(org))
+        .filter(tax_rate::Column::Active.eq(true))
+        .one(conn)
+        .await?
+        .map(|t| TaxRate {
+            id: t.id,
+            name: t.name,
+            rate: t.rate,
+            account_id: t.account_id,
+        }))
+}
+
 /// Seeds the standard chart and posting roles of a new organization (a
 /// [`FoundedHook`](crate::platform::state::FoundedHook)).
 pub fn organization_founded(

@@ -7,8 +7,15 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{contact, customer};
-use crate::platform::{error::AppError, money::Amount, tenant};
+use super::{
+    entities::{contact, customer},
+    sales::entities::{order_line, sales_order},
+};
+use crate::platform::{
+    error::AppError,
+    money::{Amount, Quantity},
+    tenant,
+};
 
 pub use super::permissions::PERMISSIONS;
 
@@ -123,4 +130,134 @@ pub fn organization_founded(
         migration::crm::seed(tx, org, chrono::Utc::now()).await?;
         Ok(())
     })
+}
+
+/// A sales order as billing sees it.
+#[derive(Debug, Clone)]
+pub struct SalesOrderRef {
+    /// Id.
+    pub id: Uuid,
+    /// Number (`SO-000001`).
+    pub number: String,
+    /// Customer.
+    pub customer_id: Uuid,
+    /// Currency.
+    pub currency: String,
+    /// Status (`draft`, `confirmed`, `partially_fulfilled`, `fulfilled`,
+    /// `cancelled`).
+    pub status: &'static str,
+}
+
+/// A sales-order line with what was ordered, delivered and invoiced.
+#[derive(Debug, Clone)]
+pub struct SalesOrderLine {
+    /// Id.
+    pub id: Uuid,
+    /// Position.
+    pub line_no: i32,
+    /// Product (absent for free text).
+    pub product_id: Option<Uuid>,
+    /// Description.
+    pub description: String,
+    /// Ordered.
+    pub quantity: Quantity,
+    /// Delivered so far.
+    pub delivered_quantity: Quantity,
+    /// Invoiced so far.
+    pub invoiced_quantity: Quantity,
+    /// Unit price.
+    pub unit_price: Amount,
+    /// Discount percent.
+    pub discount_percent: Quantity,
+    /// Tax rate.
+    pub tax_rate_id: Option<Uuid>,
+    /// Tax percent as ordered.
+    pub tax_percent: Quantity,
+}
+
+/// The sales order `id` of the organization, if there is one.
+pub async fn sales_order(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<SalesOrderRef>, AppError> {
+    Ok(tenant::find_optional::<sales_order::Entity>(conn, org, id)
+        .await?
+        .map(|o| SalesOrderRef {
+            id: o.id,
+            number: o.number,
+            customer_id: o.customer_id,
+            currency: o.currency,
+            status: o.status.as_str(),
+        }))
+}
+
+/// The lines of a sales order of the organization, by position (404 for
+/// another organization's order).
+pub async fn sales_order_lines(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Vec<SalesOrderLine>, AppError> {
+    tenant::find::<sales_order::Entity>(conn, org, id).await?;
+    Ok(super::sales::service::orders::order_lines(conn, org, id)
+        .await?
+        .into_iter()
+        .map(|l| SalesOrderLine {
+            id: l.id,
+            line_no: l.line_no,
+            product_id: l.product_id,
+            description: l.description,
+            quantity: l.quantity,
+            delivered_quantity: l.delivered_quantity,
+            invoiced_quantity: l.invoiced_quantity,
+            unit_price: l.unit_price,
+            discount_percent: l.discount_percent,
+            tax_rate_id: l.tax_rate_id,
+            tax_percent: l.tax_percent,
+        })
+        .collect())
+}
+
+/// Adds `qty` to a line's invoiced quantity inside the caller's transaction
+/// (negative for a credit note), only while it stays between zero and the
+/// ordered quantity: one conditional UPDATE, so two invoices racing for the
+/// same line can never bill it twice. 409 `over_invoiced` otherwise.
+pub async fn record_invoiced(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    line_id: Uuid,
+    qty: Quantity,
+) -> Result<(), AppError> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let q = qty.units();
+    let done = order_line::Entity::update_many()
+        .col_expr(
+            order_line::Column::InvoicedQuantity,
+            Expr::col(order_line::Column::InvoicedQuantity).add(q),
+        )
+        .filter(order_line::Column::OrganizationId.eq(org))
+        .filter(order_line::Column::Id.eq(line_id))
+        .filter(
+            Expr::col(order_line::Column::InvoicedQuantity)
+                .add(q)
+                .lte(Expr::col(order_line::Column::Quantity)),
+        )
+        .filter(
+            Expr::col(order_line::Column::InvoicedQuantity)
+                .add(q)
+                .gte(0),
+        )
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1;
+    if done {
+        Ok(())
+    } else {
+        Err(AppError::conflict(
+            "over_invoiced",
+            "The line would be invoiced beyond what was ordered (or below zero).",
+        ))
+    }
 }

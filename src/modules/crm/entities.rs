@@ -14,6 +14,12 @@ macro_rules! string_enum {
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vdoc])* $variant),+ }
 
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
         impl $name {
             /// The wire (and database) name.
             pub fn as_str(self) -> &'static str {
@@ -22,6 +28,8 @@ macro_rules! string_enum {
         }
     };
 }
+
+pub(crate) use string_enum;
 
 string_enum! {
     /// A company or a person.

@@ -15,4 +15,9 @@ crate::declare_permissions! {
     ACTIVITIES_MANAGE = "crm.activities.manage", Member, "Log, change and delete activities";
     SETTINGS_READ = "crm.settings.read", Viewer, "View custom fields, scoring rules, pipelines and lost reasons";
     SETTINGS_MANAGE = "crm.settings.manage", Manager, "Define custom fields, scoring rules, pipelines and lost reasons";
+    QUOTES_READ = "sales.quotes.read", Viewer, "List and view quotes";
+    QUOTES_MANAGE = "sales.quotes.manage", Member, "Write, send, revise, accept and reject quotes";
+    ORDERS_READ = "sales.orders.read", Viewer, "List and view sales orders and their fulfilments";
+    ORDERS_MANAGE = "sales.orders.manage", Member, "Write, confirm, reserve and cancel sales orders";
+    ORDERS_FULFIL = "sales.orders.fulfil", Member, "Ship sales orders (fulfilments issue reserved stock)";
 }

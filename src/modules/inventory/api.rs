@@ -2,11 +2,13 @@
 //! operations that run inside the caller's transaction (pass a
 //! `DatabaseTransaction` started with `platform::db::begin_write`).
 
-use sea_orm::ConnectionTrait;
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{
-    entities::MovementKind,
+    entities::{MovementKind, ProductKind, product, warehouse},
     service::stock::{self, MoveContext},
 };
 use crate::platform::{
@@ -127,4 +129,122 @@ pub async fn issue_reserved(
     qty: Quantity,
 ) -> Result<Uuid, AppError> {
     issue_from(conn, origin, (product_id, warehouse_id), qty, true).await
+}
+
+/// What a selling document needs of a product.
+#[derive(Debug, Clone)]
+pub struct ProductRef {
+    /// Id.
+    pub id: Uuid,
+    /// SKU.
+    pub sku: String,
+    /// Name.
+    pub name: String,
+    /// Counted in warehouses (kind `stock`); services are not.
+    pub stocked: bool,
+    /// Default selling price.
+    pub sale_price: Amount,
+    /// Archived products take no new documents.
+    pub active: bool,
+}
+
+/// The organization's products among `ids`, by id (one query); ids of
+/// another organization or of nothing are simply absent.
+pub async fn products(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, ProductRef>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(product::Entity::find()
+        .filter(product::Column::OrganizationId.eq(org))
+        .filter(product::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let r = ProductRef {
+                id: p.id,
+                sku: p.sku,
+                name: p.name,
+                stocked: p.kind == ProductKind::Stock,
+                sale_price: p.sale_price,
+                active: p.active,
+            };
+            (r.id, r)
+        })
+        .collect())
+}
+
+/// An active warehouse of the organization, or 422 naming `field`.
+pub async fn open_warehouse(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+    field: &str,
+) -> Result<(), AppError> {
+    stock::open_warehouse(conn, org, id, field)
+        .await
+        .map(|_| ())
+}
+
+/// The organization's default warehouse, if it has an active one.
+pub async fn default_warehouse(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+) -> Result<Option<Uuid>, AppError> {
+    Ok(warehouse::Entity::find()
+        .filter(warehouse::Column::OrganizationId.eq(org))
+        .filter(warehouse::Column::IsDefault.eq(true))
+        .filter(warehouse::Column::Active.eq(true))
+        .one(conn)
+        .await?
+        .map(|w| w.id))
+}
+
+/// The outcome of [`reserve_available`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reservation {
+    /// What was reserved now.
+    pub reserved: Quantity,
+    /// What was available when the reservation fell short (else `qty`).
+    pub available: Quantity,
+}
+
+/// Reserves `qty` for a document when that much is available. When it is
+/// not, reserves nothing, or with `partial` what is available. Each attempt
+/// is one conditional UPDATE, so no two callers can reserve the same unit.
+pub async fn reserve_available(
+    conn: &impl ConnectionTrait,
+    origin: &Origin<'_>,
+    (product_id, warehouse_id): (Uuid, Uuid),
+    qty: Quantity,
+    partial: bool,
+) -> Result<Reservation, AppError> {
+    let org = origin.organization_id;
+    let mut want = qty;
+    // A failed attempt means another reservation took stock meanwhile; each
+    // retry asks for less, so the loop ends.
+    for _ in 0..16 {
+        if stock::try_reserve(conn, org, product_id, warehouse_id, want).await? {
+            return Ok(Reservation {
+                reserved: want,
+                available: want,
+            });
+        }
+        let available = stock::available(conn, org, product_id, warehouse_id).await?;
+        if !partial || available.units() <= 0 {
+            return Ok(Reservation {
+                reserved: Quantity::ZERO,
+                available: Quantity::from_units(available.units().max(0)),
+            });
+        }
+        want = Quantity::from_units(available.units().min(qty.units()));
+    }
+    Ok(Reservation {
+        reserved: Quantity::ZERO,
+        available: Quantity::ZERO,
+    })
 }

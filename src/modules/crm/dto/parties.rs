@@ -35,6 +35,10 @@ pub struct CustomerSummary {
     pub open_deals: u64,
     /// The open deals' value, per currency (by currency code).
     pub open_deal_value: Vec<CurrencyTotal>,
+    /// Sales orders of the customer, cancelled ones aside.
+    pub orders: u64,
+    /// The latest order date among them.
+    pub last_order_date: Option<chrono::NaiveDate>,
 }
 
 /// A customer.

@@ -33,7 +33,8 @@ pub(super) fn mount(cfg: &mut ServiceConfig) {
             .service(get_customer)
             .service(patch_customer)
             .service(archive_customer)
-            .service(customer_timeline),
+            .service(customer_timeline)
+            .service(crate::modules::crm::sales::routes::customer_orders),
     );
 }
 

@@ -39,6 +39,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
     pipelines_routes::mount(cfg);
     deals_routes::mount(cfg);
     activities_routes::mount(cfg);
+    super::sales::routes::configure(cfg);
+}
+
+/// Mounts the CRM routes under another module's prefix (`/products/{id}/orders`):
+/// called before that module's scope, which would otherwise take the path.
+pub fn configure_foreign(cfg: &mut ServiceConfig) {
+    cfg.service(super::sales::routes::product_orders);
 }
 
 /// 201 with `Location` and `ETag`.

@@ -260,7 +260,11 @@ pub async fn summary(
         .into_tuple()
         .all(conn)
         .await?;
+    let (orders, last_order_date) =
+        crate::modules::crm::sales::service::orders::customer_orders(conn, org, id).await?;
     Ok(CustomerSummary {
+        orders,
+        last_order_date,
         contacts,
         open_deals: open
             .iter()

@@ -128,6 +128,50 @@ pub async fn move_deal(
     Ok(updated.into())
 }
 
+/// Moves a deal to the first won stage of its pipeline inside the caller's
+/// transaction (an accepted quote wins its deal); a deal already won stays
+/// where it is. One compare-and-set on the stage the deal was read in.
+pub async fn win_deal(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    actor: Uuid,
+    id: Uuid,
+) -> Result<(), AppError> {
+    let current = tenant::find::<deal::Entity>(conn, org, id).await?;
+    if current.status == StageKind::Won {
+        return Ok(());
+    }
+    let stages = stages_of(conn, org, current.pipeline_id).await?;
+    let Some(won) = stages.iter().find(|s| s.kind == StageKind::Won) else {
+        return Err(AppError::conflict(
+            "no_won_stage",
+            "The deal's pipeline has no won stage; add one to accept quotes for it.",
+        ));
+    };
+    let now = Utc::now();
+    let changes = deal::ActiveModel {
+        stage_id: Set(won.id),
+        status: Set(StageKind::Won),
+        closed_at: Set(Some(now)),
+        lost_reason_id: Set(None),
+        ..Default::default()
+    };
+    let guard = Guard::new(
+        deal::Column::StageId.eq(current.stage_id),
+        |_: &deal::Model| {
+            AppError::conflict(
+                "stage_changed",
+                "The deal was moved meanwhile; reload it and retry.",
+            )
+        },
+    );
+    let updated =
+        tenant::update::<deal::Entity>(conn, Target::new(org, id, None), changes, Some(guard))
+            .await?;
+    let from = stages.iter().find(|s| s.id == current.stage_id);
+    record_move(conn, org, actor, &updated, from, won, now).await
+}
+
 /// The stage-history row and timeline entry of one move.
 async fn record_move(
     conn: &impl ConnectionTrait,

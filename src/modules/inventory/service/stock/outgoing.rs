@@ -257,8 +257,24 @@ pub async fn reserve(
     warehouse: Uuid,
     qty: Quantity,
 ) -> Result<(), AppError> {
+    if try_reserve(conn, org, product, warehouse, qty).await? {
+        return Ok(());
+    }
+    Err(insufficient(conn, product, warehouse, qty).await?)
+}
+
+/// Reserves `qty` when that much is available: one conditional UPDATE
+/// (which waits for a competing reservation's row lock on PostgreSQL and
+/// then re-checks). `false` when the stock is not there.
+pub async fn try_reserve(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    product: Uuid,
+    warehouse: Uuid,
+    qty: Quantity,
+) -> Result<bool, AppError> {
     let q = qty.units();
-    let done = update_level(org, product, warehouse)
+    Ok(update_level(org, product, warehouse)
         .col_expr(
             stock_level::Column::Reserved,
             Expr::col(stock_level::Column::Reserved).add(q),
@@ -271,11 +287,23 @@ pub async fn reserve(
         .exec(conn)
         .await?
         .rows_affected
-        == 1;
-    if done {
-        return Ok(());
-    }
-    Err(insufficient(conn, product, warehouse, qty).await?)
+        == 1)
+}
+
+/// On hand minus reserved (zero where the product was never stocked).
+pub async fn available(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    product: Uuid,
+    warehouse: Uuid,
+) -> Result<Quantity, AppError> {
+    let level = stock_level::Entity::find_by_id((product, warehouse))
+        .filter(stock_level::Column::OrganizationId.eq(org))
+        .one(conn)
+        .await?;
+    Ok(Quantity::from_units(
+        level.map_or(0, |l| l.on_hand.units() - l.reserved.units()),
+    ))
 }
 
 /// Releases reserved stock, or 409 `reservation_exceeded`.

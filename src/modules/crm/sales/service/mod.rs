@@ -1,0 +1,7 @@
+//! Use cases of quotes, sales orders and fulfilments, one file per topic.
+
+pub mod fulfilments;
+pub mod lines;
+pub mod order_changes;
+pub mod orders;
+pub mod quotes;
