@@ -257,6 +257,7 @@ async fn create_quotes(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             &["organization_id", "number", "revision"][..],
             true,
         ),
+        ("ix_quotes_org_id", &["organization_id", "id"][..], false),
         (
             "ix_quotes_org_status_id",
             &["organization_id", "status", "id"][..],

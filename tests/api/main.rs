@@ -25,4 +25,8 @@ mod perpetual;
 mod probes;
 mod procurement;
 mod reliability;
+mod sales;
+mod sales_api;
+mod sales_fulfilment;
+mod sales_orders;
 mod versioning;

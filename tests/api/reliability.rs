@@ -622,6 +622,16 @@ async fn every_list_order_and_filter_is_an_index_range_scan() {
         ("open_tasks", "AND assignee_id = $2 AND done = false"),
         ("crm_timeline", "AND customer_id = $2"),
         ("crm_timeline", "AND contact_id = $2"),
+        ("quotes", ""),
+        ("quotes", "AND status = 'sent'"),
+        ("quotes", "AND customer_id = $2"),
+        ("quotes", "AND deal_id = $2"),
+        ("sales_orders", ""),
+        ("sales_orders", "AND status = 'confirmed'"),
+        ("sales_orders", "AND customer_id = $2"),
+        ("sales_orders_by_date", ""),
+        ("sales_orders_by_date", "AND order_date >= '2026-01-01'"),
+        ("fulfilments", "AND sales_order_id = $2"),
     ];
     for (list, filter) in lists {
         // Stock levels list by their key; everything else newest first.
@@ -634,6 +644,7 @@ async fn every_list_order_and_filter_is_an_index_range_scan() {
             "leads_by_score" => ("leads", "score DESC, id DESC"),
             "open_tasks" => ("activities", "due_at, id"),
             "deals_by_amount" => ("deals", "amount DESC, id DESC"),
+            "sales_orders_by_date" => ("sales_orders", "order_date DESC, id DESC"),
             _ => (list, "id DESC"),
         };
         let sql = format!(

@@ -8,7 +8,11 @@ use crate::{
     modules::crm::{
         permissions::*,
         routes::{created, versioned},
-        sales::{dto::*, entities::QuoteStatus, service::quotes},
+        sales::{
+            dto::*,
+            entities::QuoteStatus,
+            service::{acceptance, quotes},
+        },
     },
     platform::{
         auth::Principal,
@@ -262,7 +266,7 @@ pub(super) async fn accept_quote(
     body: ValidatedJson<QuoteAccept>,
 ) -> AppResult<HttpResponse> {
     principal.require(QUOTES_MANAGE)?;
-    let out = quotes::accept(&state, &principal, id.into_inner(), &body).await?;
+    let out = acceptance::accept(&state, &principal, id.into_inner(), &body).await?;
     let o = &out.order;
     Ok(created(
         format!("/api/v1/sales-orders/{}", o.id),

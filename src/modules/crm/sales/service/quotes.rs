@@ -14,10 +14,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    lines::{self, Priced, PricedLine, StoredLine},
-    orders::{self, OrderHeader},
-};
+use super::lines::{self, Priced, PricedLine, StoredLine};
 use crate::{
     modules::crm::{
         entities::{contact, deal},
@@ -26,7 +23,7 @@ use crate::{
             entities::{QuoteStatus, quote, quote_line},
             totals::LineFigures,
         },
-        service::{customers::check_customer, moves},
+        service::customers::check_customer,
     },
     platform::{
         numbering::next_number,
@@ -35,7 +32,7 @@ use crate::{
     },
 };
 
-fn today() -> NaiveDate {
+pub(super) fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
@@ -48,7 +45,7 @@ pub fn effective_status(q: &quote::Model, day: NaiveDate) -> QuoteStatus {
     }
 }
 
-fn stored(l: &quote_line::Model) -> StoredLine<'_> {
+pub(super) fn stored(l: &quote_line::Model) -> StoredLine<'_> {
     StoredLine {
         id: l.id,
         line_no: l.line_no,
@@ -68,7 +65,7 @@ fn stored(l: &quote_line::Model) -> StoredLine<'_> {
     }
 }
 
-async fn lines_of(
+pub(super) async fn lines_of(
     conn: &impl ConnectionTrait,
     org: Uuid,
     quotes: &[Uuid],
@@ -480,7 +477,7 @@ async fn current_lines_in(
 
 /// Moves a quote to `to` with one conditional UPDATE on its current state
 /// (and, for `accepted`, on its validity); 404, 412 or 409 otherwise.
-async fn move_state(
+pub(super) async fn move_state(
     conn: &impl ConnectionTrait,
     org: Uuid,
     id: Uuid,
@@ -590,98 +587,4 @@ pub async fn revise(state: &AppState, p: &Principal, id: Uuid) -> Result<QuoteOu
     let out = with_lines(&tx, m).await?;
     tx.commit().await?;
     Ok(out)
-}
-
-/// `POST /quotes/{id}/accept`: in one transaction, the quote becomes
-/// `accepted`, a sales order is made from its lines (as priced on the
-/// quote), optionally confirmed, and the quote's deal is won.
-#[tracing::instrument(skip_all, fields(organization_id = %p.organization_id, id = %id))]
-pub async fn accept(
-    state: &AppState,
-    p: &Principal,
-    id: Uuid,
-    input: &QuoteAccept,
-) -> Result<SalesOrderOut, AppError> {
-    let org = p.organization_id;
-    let tx = begin_write(&state.db).await?;
-    let q = tenant::find::<quote::Entity>(&tx, org, id).await?;
-    let priced = Priced {
-        lines: priced_from(&tx, org, &lines_of(&tx, org, &[id]).await?).await?,
-        totals: LineFigures {
-            subtotal: q.subtotal,
-            discount: q.discount_total,
-            tax: q.tax_total,
-            total: q.total,
-        },
-    };
-    let header = OrderHeader {
-        customer_id: q.customer_id,
-        contact_id: q.contact_id,
-        quote_id: Some(q.id),
-        warehouse_id: input.warehouse_id,
-        order_date: today(),
-        requested_delivery_date: input.requested_delivery_date,
-        currency: q.currency.clone(),
-        notes: q.notes.clone(),
-    };
-    // The quote is claimed before the order exists: a second acceptance
-    // stops here with 409.
-    let claim = quote::ActiveModel {
-        accepted_at: Set(Some(Utc::now())),
-        ..Default::default()
-    };
-    move_state(&tx, org, id, claim, QuoteStatus::Accepted, None).await?;
-    let order = orders::insert_order(&tx, p, header, &priced).await?;
-    quote::Entity::update_many()
-        .col_expr(
-            quote::Column::SalesOrderId,
-            sea_orm::sea_query::Expr::value(order.id),
-        )
-        .filter(quote::Column::Id.eq(id))
-        .exec(&tx)
-        .await?;
-    if let Some(d) = q.deal_id {
-        moves::win_deal(&tx, org, p.user_id, d).await?;
-    }
-    let order = if input.confirm {
-        orders::confirm_in(&tx, p, order.id, input.allow_backorder, None).await?
-    } else {
-        order
-    };
-    audit::record(&tx, AuditEntry::by(p, "sales.quote.accepted", "quote", id, json!({
-        "number": q.number, "revision": q.revision, "sales_order_id": order.id, "deal_id": q.deal_id,
-    })))
-    .await?;
-    let out = orders::with_lines(&tx, order).await?;
-    tx.commit().await?;
-    Ok(out)
-}
-
-/// Stored quote lines as priced lines of a new order (the stock flag read
-/// from the products).
-async fn priced_from(
-    conn: &impl ConnectionTrait,
-    org: Uuid,
-    rows: &[quote_line::Model],
-) -> Result<Vec<PricedLine>, AppError> {
-    let ids: Vec<Uuid> = rows.iter().filter_map(|l| l.product_id).collect();
-    let products = crate::modules::inventory::api::products(conn, org, &ids).await?;
-    Ok(rows
-        .iter()
-        .map(|l| PricedLine {
-            line_no: l.line_no,
-            product_id: l.product_id,
-            description: l.description.clone(),
-            quantity: l.quantity,
-            unit_price: l.unit_price,
-            discount_percent: l.discount_percent,
-            tax_rate_id: l.tax_rate_id,
-            tax_percent: l.tax_percent,
-            figures: stored(l).figures,
-            stocked: l
-                .product_id
-                .and_then(|p| products.get(&p))
-                .is_some_and(|p| p.stocked),
-        })
-        .collect())
 }

@@ -1,0 +1,160 @@
+//! `crm::api` for billing, and the inventory reservation it relies on:
+//! every call runs inside the caller's transaction and leaves nothing
+//! behind on rollback.
+
+use mainstay::{
+    modules::{
+        crm::api as crm,
+        inventory::api::{self as inventory, Origin},
+    },
+    platform::{db::begin_write, money::Quantity},
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{
+    helpers::{Member, TestApp, spawn_app},
+    inventory::{on_hand, product, receive, warehouse},
+};
+
+fn qty(s: &str) -> Quantity {
+    s.parse().unwrap_or_default()
+}
+
+fn uuid_of(v: &Value) -> Uuid {
+    v.as_str().and_then(|s| s.parse().ok()).unwrap_or_default()
+}
+
+/// A customer and a confirmed order for 5 of a product with 8 in stock:
+/// (order, product, warehouse).
+async fn confirmed_order(app: &TestApp, owner: &Member) -> (Value, String, String) {
+    let wh = warehouse(app, owner, "API").await;
+    let prod = product(app, owner, "API-1").await;
+    receive(app, owner, &wh, &prod, "8", "1.00").await;
+    let customer: Value = app
+        .post_as(
+            "/api/v1/customers",
+            Some(&owner.token),
+            json!({ "name": "Api Ltd", "currency": "EUR" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let res = app
+        .post_as(
+            "/api/v1/sales-orders",
+            Some(&owner.token),
+            json!({ "customer_id": customer["id"], "warehouse_id": wh, "confirm": true,
+                    "lines": [{ "product_id": prod, "quantity": "5" }] }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    (res.json().await.unwrap_or_default(), prod, wh)
+}
+
+#[tokio::test]
+async fn billing_records_invoiced_quantities_inside_its_own_transaction() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let (order, _, _) = confirmed_order(&app, &owner).await;
+    let id = uuid_of(&order["id"]);
+    let Ok(tx) = begin_write(&app.state.db).await else {
+        panic!("no transaction")
+    };
+    let lines = crm::sales_order_lines(&tx, owner.org_id, id).await;
+    let Ok(lines) = lines else { panic!("lines") };
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].quantity, qty("5"));
+    let line = lines[0].id;
+    assert!(
+        crm::record_invoiced(&tx, owner.org_id, line, qty("2"))
+            .await
+            .is_ok()
+    );
+    let over = crm::record_invoiced(&tx, owner.org_id, line, qty("4")).await;
+    assert_eq!(
+        over.err().map(|e| e.code().to_string()).as_deref(),
+        Some("over_invoiced")
+    );
+    let below = crm::record_invoiced(&tx, owner.org_id, line, qty("-3")).await;
+    assert_eq!(
+        below.err().map(|e| e.code().to_string()).as_deref(),
+        Some("over_invoiced")
+    );
+    assert!(tx.rollback().await.is_ok());
+    // The rollback took the invoiced quantity with it.
+    let read = app
+        .get_json(&format!("/api/v1/sales-orders/{id}"), &owner.token)
+        .await;
+    assert_eq!(read["lines"][0]["invoiced_quantity"], "0");
+
+    let Ok(tx) = begin_write(&app.state.db).await else {
+        panic!("no transaction")
+    };
+    assert!(
+        crm::record_invoiced(&tx, owner.org_id, line, qty("5"))
+            .await
+            .is_ok()
+    );
+    assert!(tx.commit().await.is_ok());
+    let read = app
+        .get_json(&format!("/api/v1/sales-orders/{id}"), &owner.token)
+        .await;
+    assert_eq!(read["lines"][0]["invoiced_quantity"], "5");
+    let summary = crm::sales_order(&app.state.db, owner.org_id, id).await;
+    assert_eq!(summary.ok().flatten().map(|o| o.status), Some("confirmed"));
+}
+
+#[tokio::test]
+async fn another_organizations_order_is_not_found_through_the_api() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let other = app.onboard().await;
+    let (order, _, _) = confirmed_order(&app, &owner).await;
+    let id = uuid_of(&order["id"]);
+    let lines = crm::sales_order_lines(&app.state.db, other.org_id, id).await;
+    assert_eq!(lines.err().map(|e| e.status().as_u16()), Some(404));
+    let line = uuid_of(&order["lines"][0]["id"]);
+    let res = crm::record_invoiced(&app.state.db, other.org_id, line, qty("1")).await;
+    assert_eq!(
+        res.err().map(|e| e.code().to_string()).as_deref(),
+        Some("over_invoiced")
+    );
+    assert!(matches!(
+        crm::sales_order(&app.state.db, other.org_id, id).await,
+        Ok(None)
+    ));
+}
+
+#[tokio::test]
+async fn a_partial_reservation_takes_what_is_there_and_rolls_back_with_its_caller() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let (_, prod, wh) = confirmed_order(&app, &owner).await;
+    let (prod, wh) = (
+        prod.parse().unwrap_or_default(),
+        wh.parse().unwrap_or_default(),
+    );
+    let origin = Origin {
+        organization_id: owner.org_id,
+        actor: Some(owner.user_id),
+        document_type: "sales_order",
+        document_id: "probe",
+    };
+    let Ok(tx) = begin_write(&app.state.db).await else {
+        panic!("no transaction")
+    };
+    // 8 on hand, 5 reserved by the order: 3 are left.
+    let all_or_none = inventory::reserve_available(&tx, &origin, (prod, wh), qty("4"), false).await;
+    let Ok(r) = all_or_none else {
+        panic!("reserve")
+    };
+    assert_eq!((r.reserved, r.available), (qty("0"), qty("3")));
+    let partial = inventory::reserve_available(&tx, &origin, (prod, wh), qty("4"), true).await;
+    let Ok(r) = partial else { panic!("reserve") };
+    assert_eq!(r.reserved, qty("3"));
+    assert!(tx.rollback().await.is_ok());
+    let level = on_hand(&app, &owner, &prod.to_string()).await;
+    assert_eq!(level["reserved"], "5");
+}
