@@ -327,7 +327,7 @@ MD2
 )
 fi
 
-# Sections other scripts own (bench/growth.sh, the scripts/cluster.sh record)
+# Sections other scripts own (bench/growth.sh, bench/sales.sh, the scripts/cluster.sh record)
 # stand between <!-- name:start --> and <!-- name:end -->; keep them.
 growth_md=$(python3 -c 'import re,sys; print("\n\n".join(m.group(0) for m in re.finditer(r"<!-- ([\w-]+):start -->.*?<!-- \1:end -->", open(sys.argv[1]).read(), re.S)))' bench/RESULTS.md 2>/dev/null || true)
 cat > bench/RESULTS.md <<MD

@@ -12,16 +12,10 @@ use sea_orm_migration::{
     sea_orm::{DatabaseBackend, Statement},
 };
 
-use crate::util::{fk, index};
+use crate::util::{fk, idx, index, org_fk};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-#[derive(DeriveIden)]
-enum Organizations {
-    Table,
-    Id,
-}
 
 #[derive(DeriveIden)]
 enum CrmCustomFields {
@@ -245,20 +239,6 @@ enum CrmTimeline {
     Details,
     ActorId,
     OccurredAt,
-}
-
-fn org_fk(table: impl IntoIden + 'static, col: impl IntoIden) -> ForeignKeyCreateStatement {
-    let table = table.into_iden();
-    let name = format!("fk_{table}_org");
-    fk(
-        &name,
-        (table, col),
-        (Organizations::Table, Organizations::Id),
-    )
-}
-
-fn idx(cols: &[&str]) -> Vec<DynIden> {
-    cols.iter().map(|c| Alias::new(*c).into_iden()).collect()
 }
 
 async fn create_custom_fields(m: &SchemaManager<'_>) -> Result<(), DbErr> {

@@ -7,16 +7,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::util::{fk, index};
+use crate::util::{fk, idx, index, org_fk};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-#[derive(DeriveIden)]
-enum Organizations {
-    Table,
-    Id,
-}
 
 #[derive(DeriveIden)]
 enum Customers {
@@ -134,20 +128,6 @@ enum Line {
     Discount,
     Tax,
     Total,
-}
-
-fn org_fk(table: impl IntoIden + 'static, col: impl IntoIden) -> ForeignKeyCreateStatement {
-    let table = table.into_iden();
-    let name = format!("fk_{table}_org");
-    fk(
-        &name,
-        (table, col),
-        (Organizations::Table, Organizations::Id),
-    )
-}
-
-fn idx(cols: &[&str]) -> Vec<DynIden> {
-    cols.iter().map(|c| Alias::new(*c).into_iden()).collect()
 }
 
 /// The document columns quotes and orders share (totals, notes, currency).

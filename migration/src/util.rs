@@ -18,6 +18,22 @@ pub fn fk(
         .to_owned()
 }
 
+/// The foreign key `fk_<table>_org` from `col` to `organizations.id`.
+pub fn org_fk(table: impl IntoIden + 'static, col: impl IntoIden) -> ForeignKeyCreateStatement {
+    let table = table.into_iden();
+    let name = format!("fk_{table}_org");
+    fk(
+        &name,
+        (table, col),
+        (Alias::new("organizations"), Alias::new("id")),
+    )
+}
+
+/// Column names as index columns.
+pub fn idx(cols: &[&str]) -> Vec<DynIden> {
+    cols.iter().map(|c| Alias::new(*c).into_iden()).collect()
+}
+
 /// Creates a (unique) index on `cols` of `table`.
 pub async fn index(
     m: &SchemaManager<'_>,

@@ -153,6 +153,16 @@ impl<M> Guard<M> {
     }
 }
 
+/// The states a state machine's `transitions` (from, to) reach `to` from:
+/// what a transition's [`Guard`] accepts as the current state.
+pub fn sources_of<S: Copy + PartialEq>(transitions: &[(S, S)], to: S) -> Vec<S> {
+    transitions
+        .iter()
+        .filter(|(_, t)| *t == to)
+        .map(|(f, _)| *f)
+        .collect()
+}
+
 fn targeted<E: Versioned>(target: Target, guard: Option<&Guard<E::Model>>) -> Condition {
     let mut cond = Condition::all()
         .add(E::ID.eq(target.id))

@@ -202,4 +202,49 @@ const timeline = await authed.GET("/api/v1/customers/{id}/timeline", {
 const kinds = timeline.data?.data.map((e) => e.kind) ?? [];
 check(kinds.includes("conversion") && kinds.includes("stage_change"), `the customer's timeline (${kinds.join(", ")})`);
 
+// 11. Sales, quote to delivery: stock arrives, a quote for the deal is sent
+// and accepted into a confirmed order (the deal is won), and part of it ships.
+const warehouse = await authed.POST("/api/v1/warehouses", { body: { code: `W${unique}`, name: "Main" } });
+check(warehouse.data !== undefined, "a warehouse is created");
+const item = await authed.POST("/api/v1/products", {
+  body: { sku: `SALE-${unique}`, name: "Keyboard", sale_price: "49.90", standard_cost: "20.00" },
+});
+check(item.data !== undefined, "a product to sell is created");
+const receipt = await authed.POST("/api/v1/inventory/receipts", {
+  body: { warehouse_id: warehouse.data.id, lines: [{ product_id: item.data.id, quantity: "10", unit_cost: "20.00" }] },
+});
+check(receipt.response.status === 201, "ten keyboards are received");
+const quote = await authed.POST("/api/v1/quotes", {
+  body: {
+    customer_id: conversion.data.customer_id,
+    deal_id: dealId,
+    lines: [
+      { product_id: item.data.id, quantity: "3", discount_percent: "33.3333" },
+      { description: "Setup", quantity: "1", unit_price: "0.10" },
+    ],
+  },
+});
+check(quote.data !== undefined && quote.data.number.startsWith("Q-"), "a quote is written");
+check(quote.data.total === "99.90", `lines round to the cent, then add up (got ${quote.data.total})`);
+const sent = await authed.POST("/api/v1/quotes/{id}/send", { params: { path: { id: quote.data.id } } });
+check(sent.data?.status === "sent", "the quote is sent");
+const accepted = await authed.POST("/api/v1/quotes/{id}/accept", {
+  params: { path: { id: quote.data.id } },
+  body: { warehouse_id: warehouse.data.id, confirm: true },
+});
+check(accepted.response.status === 201 && accepted.data !== undefined, "accepting makes a sales order");
+check(accepted.data.status === "confirmed" && accepted.data.lines[0]?.reserved_quantity === "3", "the order reserves its stock");
+const won = await authed.GET("/api/v1/deals/{id}", { params: { path: { id: dealId } } });
+check(won.data?.status === "won", "the quote's deal is won");
+const shipped = await authed.POST("/api/v1/sales-orders/{id}/fulfilments", {
+  params: { path: { id: accepted.data.id } },
+  body: { lines: [{ line_id: accepted.data.lines[0]?.id ?? "", quantity: "2" }] },
+});
+check(shipped.data?.sales_order_status === "partially_fulfilled", "a delivery ships part of it");
+const tooMuch = await authed.POST("/api/v1/sales-orders/{id}/fulfilments", {
+  params: { path: { id: accepted.data.id } },
+  body: { lines: [{ line_id: accepted.data.lines[0]?.id ?? "", quantity: "5" }] },
+});
+problem(tooMuch.error, 422, "validation_failed");
+
 console.log("contract flow: all checks passed");

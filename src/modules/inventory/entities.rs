@@ -94,11 +94,7 @@ impl PurchaseOrderStatus {
 
     /// The states `to` can be reached from.
     pub fn sources(to: Self) -> Vec<Self> {
-        Self::TRANSITIONS
-            .iter()
-            .filter(|(_, t)| *t == to)
-            .map(|(f, _)| *f)
-            .collect()
+        crate::platform::tenant::sources_of(Self::TRANSITIONS, to)
     }
 
     /// The wire (and database) name.

@@ -57,11 +57,7 @@ impl QuoteStatus {
 
     /// The states a move to `to` starts from.
     pub fn sources(to: Self) -> Vec<Self> {
-        Self::TRANSITIONS
-            .iter()
-            .filter(|(_, t)| *t == to)
-            .map(|(f, _)| *f)
-            .collect()
+        crate::platform::tenant::sources_of(Self::TRANSITIONS, to)
     }
 }
 
@@ -80,11 +76,7 @@ impl SalesOrderStatus {
 
     /// The states a move to `to` starts from.
     pub fn sources(to: Self) -> Vec<Self> {
-        Self::TRANSITIONS
-            .iter()
-            .filter(|(_, t)| *t == to)
-            .map(|(f, _)| *f)
-            .collect()
+        crate::platform::tenant::sources_of(Self::TRANSITIONS, to)
     }
 
     /// Confirmed and not yet finished: holds reservations, takes shipments.
