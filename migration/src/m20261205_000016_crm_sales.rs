@@ -326,6 +326,11 @@ async fn create_orders(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             false,
         ),
         (
+            "ix_sales_orders_org_customer_status_id",
+            &["organization_id", "customer_id", "status", "id"][..],
+            false,
+        ),
+        (
             "ix_sales_orders_org_customer_id",
             &["organization_id", "customer_id", "id"][..],
             false,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     lines::{Priced, PricedLine},
-    orders::{self, OrderHeader},
+    orders::{self, OrderHeader, Start},
     quotes::{lines_of, move_state, stored, today},
 };
 use crate::{
@@ -66,25 +66,28 @@ pub async fn accept(
         ..Default::default()
     };
     move_state(&tx, org, id, claim, QuoteStatus::Accepted, None).await?;
-    let order = orders::insert_order(&tx, p, header, &priced).await?;
+    let start = if input.confirm {
+        Start::Confirmed {
+            backorder: input.allow_backorder,
+        }
+    } else {
+        Start::Draft
+    };
+    let out = orders::insert_order(&tx, p, header, &priced, start).await?;
+    let order_id = out.order.id;
     quote::Entity::update_many()
-        .col_expr(quote::Column::SalesOrderId, Expr::value(order.id))
+        .col_expr(quote::Column::SalesOrderId, Expr::value(order_id))
         .filter(quote::Column::Id.eq(id))
         .exec(&tx)
         .await?;
     if let Some(d) = q.deal_id {
         moves::win_deal(&tx, org, p.user_id, d).await?;
     }
-    let order = if input.confirm {
-        orders::confirm_in(&tx, p, order.id, input.allow_backorder, None).await?
-    } else {
-        order
-    };
     audit::record(&tx, AuditEntry::by(p, "sales.quote.accepted", "quote", id, json!({
-        "number": q.number, "revision": q.revision, "sales_order_id": order.id, "deal_id": q.deal_id,
+        "number": q.number, "revision": q.revision, "sales_order_id": order_id, "deal_id": q.deal_id,
+        "order_status": out.order.status,
     })))
     .await?;
-    let out = orders::with_lines(&tx, order).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -114,6 +117,10 @@ async fn priced_from(
                 .product_id
                 .and_then(|p| products.get(&p))
                 .is_some_and(|p| p.stocked),
+            sku: l
+                .product_id
+                .and_then(|p| products.get(&p))
+                .map(|p| p.sku.clone()),
         })
         .collect())
 }

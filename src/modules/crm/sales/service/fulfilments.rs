@@ -158,28 +158,8 @@ pub async fn create_fulfilment(
     let all = order_lines(&tx, org, id).await?;
     let by_id: HashMap<Uuid, order_line::Model> = all.iter().map(|l| (l.id, l.clone())).collect();
     let shipping = check(&input.lines, &by_id)?;
-    let id_text = id.to_string();
-    let from = origin(p, &id_text);
-    let fulfilment_id = Uuid::now_v7();
-    let mut rows = Vec::with_capacity(shipping.len());
     for (line, q) in &shipping {
         deliver(&tx, line, q.units()).await?;
-        let movement = match (line.stocked, line.product_id, order.warehouse_id) {
-            (true, Some(product), Some(w)) => {
-                Some(stock::issue_reserved(&tx, &from, product, w, *q).await?)
-            }
-            _ => None,
-        };
-        rows.push(fulfilment_line::Model {
-            id: Uuid::now_v7(),
-            organization_id: org,
-            fulfilment_id,
-            order_line_id: line.id,
-            line_no: line.line_no,
-            product_id: line.product_id,
-            quantity: *q,
-            movement_id: movement,
-        });
     }
     let done = all.iter().all(|l| {
         let now = shipping
@@ -193,20 +173,21 @@ pub async fn create_fulfilment(
             fulfilled_at: Set(Some(Utc::now())),
             ..Default::default()
         };
-        move_state(
-            &tx,
-            org,
-            id,
-            (stamp, SalesOrderStatus::Fulfilled),
-            "fulfilled",
-            None,
-        )
-        .await?
+        let to = (stamp, SalesOrderStatus::Fulfilled);
+        move_state(&tx, org, id, to, "fulfilled", None).await?
     } else {
         order
     };
+    audit::record(&tx, AuditEntry::by(p, "sales.fulfilment.created", "sales_order", id, json!({
+        "order": order.number, "status": order.status,
+        "lines": shipping.iter().map(|(l, q)| json!({ "line_id": l.id, "quantity": q })).collect::<Vec<_>>(),
+    })))
+    .await?;
+    // The organization-wide rows (the DN sequence, then the JE sequence the
+    // cost posting takes) are locked last: deliveries of one organization
+    // queue on them only until commit.
     let head = fulfilment::Model {
-        id: fulfilment_id,
+        id: Uuid::now_v7(),
         organization_id: org,
         number: next_number(&tx, org, "DN").await?,
         sales_order_id: id,
@@ -218,15 +199,31 @@ pub async fn create_fulfilment(
     fulfilment::Entity::insert(fulfilment::ActiveModel::from(head.clone()))
         .exec_without_returning(&tx)
         .await?;
+    let id_text = id.to_string();
+    let from = origin(p, &id_text);
+    let mut rows = Vec::with_capacity(shipping.len());
+    for (line, q) in &shipping {
+        let movement = match (line.stocked, line.product_id, order.warehouse_id) {
+            (true, Some(product), Some(w)) => {
+                Some(stock::issue_reserved(&tx, &from, product, w, *q).await?)
+            }
+            _ => None,
+        };
+        rows.push(fulfilment_line::Model {
+            id: Uuid::now_v7(),
+            organization_id: org,
+            fulfilment_id: head.id,
+            order_line_id: line.id,
+            line_no: line.line_no,
+            product_id: line.product_id,
+            quantity: *q,
+            movement_id: movement,
+        });
+    }
     fulfilment_line::Entity::insert_many(
         rows.iter().cloned().map(fulfilment_line::ActiveModel::from),
     )
     .exec_without_returning(&tx)
-    .await?;
-    audit::record(&tx, AuditEntry::by(p, "sales.fulfilment.created", "sales_order", id, json!({
-        "number": head.number, "order": order.number, "status": order.status,
-        "lines": rows.iter().map(|r| json!({ "line_id": r.order_line_id, "quantity": r.quantity, "movement_id": r.movement_id })).collect::<Vec<_>>(),
-    })))
     .await?;
     tx.commit().await?;
     Ok(fulfilment_out(head, rows, order.status))

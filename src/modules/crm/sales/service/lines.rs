@@ -47,6 +47,8 @@ pub struct PricedLine {
     pub figures: LineFigures,
     /// A stock product.
     pub stocked: bool,
+    /// The product's SKU.
+    pub sku: Option<String>,
 }
 
 /// The priced lines of a document and its totals.
@@ -191,6 +193,7 @@ fn price_one(
         tax_percent,
         figures,
         stocked: product.is_some_and(|p| p.stocked),
+        sku: product.map(|p| p.sku.clone()),
     })
 }
 

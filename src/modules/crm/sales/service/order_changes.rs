@@ -83,7 +83,7 @@ pub async fn patch_order(
             .filter(order_line::Column::SalesOrderId.eq(id))
             .exec(&tx)
             .await?;
-        super::orders::write_lines(&tx, org, id, &priced).await?;
+        super::orders::write_lines(&tx, &super::orders::line_rows(org, id, &priced, None)).await?;
         let t = priced.totals;
         changes.subtotal = Set(t.subtotal);
         changes.discount_total = Set(t.discount);

@@ -5,10 +5,12 @@
 //! reservations and orders never disagree: a line's reserved quantity and
 //! the warehouse's reserved stock change in the same commit.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
     sea_query::{Expr, ExprTrait, Query},
 };
 use serde_json::json;
@@ -114,6 +116,15 @@ pub async fn with_lines(
         rows.iter().filter_map(|l| l.product_id),
     )
     .await?;
+    Ok(order_out(o, &rows, &skus))
+}
+
+/// The response of an order and its lines (SKUs by product).
+pub fn order_out(
+    o: sales_order::Model,
+    rows: &[order_line::Model],
+    skus: &HashMap<Uuid, String>,
+) -> SalesOrderOut {
     let lines = rows
         .iter()
         .map(|l| OrderLineOut {
@@ -134,7 +145,7 @@ pub async fn with_lines(
                     total: l.total,
                 },
             }
-            .out(&skus),
+            .out(skus),
             stocked: l.stocked,
             reserved_quantity: l.reserved_quantity,
             backordered_quantity: l.backordered_quantity,
@@ -142,10 +153,10 @@ pub async fn with_lines(
             invoiced_quantity: l.invoiced_quantity,
         })
         .collect();
-    Ok(SalesOrderOut {
+    SalesOrderOut {
         order: summary(o),
         lines,
-    })
+    }
 }
 
 /// `GET /sales-orders/{id}`.
@@ -275,87 +286,148 @@ async fn order_warehouse(
     Ok(default)
 }
 
-/// Writes an order's priced lines.
-pub(super) async fn write_lines(
-    conn: &impl ConnectionTrait,
+/// An order's line rows for `priced`, with the quantities `reserved` holds
+/// for stock lines (by line number; the rest of a stock line backordered).
+pub(super) fn line_rows(
     org: Uuid,
     order: Uuid,
     priced: &Priced,
+    reserved: Option<&HashMap<i32, Quantity>>,
+) -> Vec<order_line::Model> {
+    priced
+        .lines
+        .iter()
+        .map(|l| {
+            let held = match reserved {
+                Some(r) if l.stocked => r.get(&l.line_no).copied().unwrap_or(l.quantity),
+                _ => Quantity::ZERO,
+            };
+            let short = match reserved {
+                Some(_) if l.stocked => l.quantity.units() - held.units(),
+                _ => 0,
+            };
+            order_line::Model {
+                id: Uuid::now_v7(),
+                organization_id: org,
+                sales_order_id: order,
+                line_no: l.line_no,
+                product_id: l.product_id,
+                description: l.description.clone(),
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+                discount_percent: l.discount_percent,
+                tax_rate_id: l.tax_rate_id,
+                tax_percent: l.tax_percent,
+                subtotal: l.figures.subtotal,
+                discount: l.figures.discount,
+                tax: l.figures.tax,
+                total: l.figures.total,
+                stocked: l.stocked,
+                reserved_quantity: held,
+                backordered_quantity: Quantity::from_units(short),
+                delivered_quantity: Quantity::ZERO,
+                invoiced_quantity: Quantity::ZERO,
+            }
+        })
+        .collect()
+}
+
+/// Writes an order's line rows (one statement).
+pub(super) async fn write_lines(
+    conn: &impl ConnectionTrait,
+    rows: &[order_line::Model],
 ) -> Result<(), AppError> {
-    let rows = priced.lines.iter().map(|l| order_line::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(org),
-        sales_order_id: Set(order),
-        line_no: Set(l.line_no),
-        product_id: Set(l.product_id),
-        description: Set(l.description.clone()),
-        quantity: Set(l.quantity),
-        unit_price: Set(l.unit_price),
-        discount_percent: Set(l.discount_percent),
-        tax_rate_id: Set(l.tax_rate_id),
-        tax_percent: Set(l.tax_percent),
-        subtotal: Set(l.figures.subtotal),
-        discount: Set(l.figures.discount),
-        tax: Set(l.figures.tax),
-        total: Set(l.figures.total),
-        stocked: Set(l.stocked),
-        reserved_quantity: Set(Quantity::ZERO),
-        backordered_quantity: Set(Quantity::ZERO),
-        delivered_quantity: Set(Quantity::ZERO),
-        invoiced_quantity: Set(Quantity::ZERO),
-    });
-    order_line::Entity::insert_many(rows)
+    order_line::Entity::insert_many(rows.iter().cloned().map(order_line::ActiveModel::from))
         .exec_without_returning(conn)
         .await?;
     Ok(())
 }
 
-/// Inserts a draft order numbered `SO-000001`, ... with its lines. The
-/// number is taken last, so the sequence row is locked for as short a time
-/// as the transaction allows.
+/// How a new order starts: a draft, or confirmed at once (with
+/// `backorder`: what is short is backordered).
+#[derive(Debug, Clone, Copy)]
+pub enum Start {
+    /// A draft.
+    Draft,
+    /// Confirmed in the same transaction.
+    Confirmed {
+        /// Reserve what is there and backorder the rest.
+        backorder: bool,
+    },
+}
+
+/// Inserts an order numbered `SO-000001`, ... with its lines, and answers
+/// from what it wrote. A confirmed order's stock is reserved before any row
+/// is written, so it is inserted confirmed with its lines' reservations in
+/// place (no second write); the number is taken last, so the sequence row
+/// is locked for as short a time as the transaction allows.
 pub async fn insert_order(
     conn: &impl ConnectionTrait,
     p: &Principal,
     h: OrderHeader,
     priced: &Priced,
-) -> Result<sales_order::Model, AppError> {
+    start: Start,
+) -> Result<SalesOrderOut, AppError> {
     let org = p.organization_id;
     let needed = priced.lines.iter().any(|l| l.stocked);
     let warehouse = order_warehouse(conn, org, h.warehouse_id, needed).await?;
     let now = Utc::now();
     let id = Uuid::now_v7();
+    let reserved = match (start, warehouse) {
+        (Start::Confirmed { backorder }, Some(w)) => {
+            let id_text = id.to_string();
+            let wanted = priced
+                .lines
+                .iter()
+                .filter(|l| l.stocked)
+                .filter_map(|l| l.product_id.map(|p| (l.line_no, p, l.quantity)));
+            Some(reserve_lines(conn, &origin(p, &id_text), w, wanted, backorder).await?)
+        }
+        (Start::Confirmed { .. }, None) => Some(HashMap::new()),
+        (Start::Draft, _) => None,
+    };
+    let rows = line_rows(org, id, priced, reserved.as_ref());
     let t = priced.totals;
-    let m = sales_order::ActiveModel {
-        id: Set(id),
-        organization_id: Set(org),
-        number: Set(next_number(conn, org, "SO").await?),
-        customer_id: Set(h.customer_id),
-        contact_id: Set(h.contact_id),
-        quote_id: Set(h.quote_id),
-        warehouse_id: Set(warehouse),
-        status: Set(SalesOrderStatus::Draft),
-        order_date: Set(h.order_date),
-        requested_delivery_date: Set(h.requested_delivery_date),
-        currency: Set(h.currency),
-        notes: Set(h.notes),
-        subtotal: Set(t.subtotal),
-        discount_total: Set(t.discount),
-        tax_total: Set(t.tax),
-        total: Set(t.total),
-        backordered: Set(false),
-        line_count: Set(priced.lines.len() as i32),
-        created_by: Set(Some(p.user_id)),
-        confirmed_at: Set(None),
-        fulfilled_at: Set(None),
-        cancelled_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-    }
-    .insert(conn)
-    .await?;
-    write_lines(conn, org, id, priced).await?;
-    Ok(m)
+    let o = sales_order::Model {
+        id,
+        organization_id: org,
+        number: next_number(conn, org, "SO").await?,
+        customer_id: h.customer_id,
+        contact_id: h.contact_id,
+        quote_id: h.quote_id,
+        warehouse_id: warehouse,
+        status: match start {
+            Start::Draft => SalesOrderStatus::Draft,
+            Start::Confirmed { .. } => SalesOrderStatus::Confirmed,
+        },
+        order_date: h.order_date,
+        requested_delivery_date: h.requested_delivery_date,
+        currency: h.currency,
+        notes: h.notes,
+        subtotal: t.subtotal,
+        discount_total: t.discount,
+        tax_total: t.tax,
+        total: t.total,
+        backordered: rows.iter().any(|l| l.backordered_quantity.units() > 0),
+        line_count: priced.lines.len() as i32,
+        created_by: Some(p.user_id),
+        confirmed_at: reserved.is_some().then_some(now),
+        fulfilled_at: None,
+        cancelled_at: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    sales_order::Entity::insert(sales_order::ActiveModel::from(o.clone()))
+        .exec_without_returning(conn)
+        .await?;
+    write_lines(conn, &rows).await?;
+    let skus = priced
+        .lines
+        .iter()
+        .filter_map(|l| Some((l.product_id?, l.sku.clone()?)))
+        .collect();
+    Ok(order_out(o, &rows, &skus))
 }
 
 /// `POST /sales-orders`: a draft, confirmed at once with `confirm`.
@@ -383,17 +455,62 @@ pub async fn create_order(
         currency,
         notes: input.notes.clone(),
     };
-    let mut o = insert_order(&tx, p, header, &priced).await?;
-    if input.confirm {
-        o = confirm_in(&tx, p, o.id, input.allow_backorder, None).await?;
-    }
+    let start = if input.confirm {
+        Start::Confirmed {
+            backorder: input.allow_backorder,
+        }
+    } else {
+        Start::Draft
+    };
+    let out = insert_order(&tx, p, header, &priced, start).await?;
+    let o = &out.order;
     audit::record(&tx, AuditEntry::by(p, "sales.order.created", "sales_order", o.id, json!({
         "number": o.number, "customer_id": o.customer_id, "total": o.total, "status": o.status,
+        "backordered": o.backordered,
     })))
     .await?;
-    let out = with_lines(&tx, o).await?;
     tx.commit().await?;
     Ok(out)
+}
+
+/// Reserves each `(line number, product, quantity)` in `warehouse`: all in
+/// full, or 409 `insufficient_stock` naming every short line (the caller's
+/// rollback undoes what was reserved); with `backorder`, what is available.
+/// Returns what each line holds.
+async fn reserve_lines(
+    conn: &impl ConnectionTrait,
+    from: &Origin<'_>,
+    warehouse: Uuid,
+    wanted: impl Iterator<Item = (i32, Uuid, Quantity)>,
+    backorder: bool,
+) -> Result<HashMap<i32, Quantity>, AppError> {
+    let mut held = HashMap::new();
+    let mut short = Vec::new();
+    for (line_no, product, qty) in wanted {
+        let r = stock::reserve_available(conn, from, (product, warehouse), qty, backorder).await?;
+        if r.reserved != qty && !backorder {
+            short.push(FieldError::new(
+                format!("lines[{}].quantity", line_no - 1),
+                "insufficient_stock",
+                format!(
+                    "line {line_no} needs {qty} and {} is available",
+                    r.available
+                ),
+            ));
+        }
+        held.insert(line_no, r.reserved);
+    }
+    if short.is_empty() {
+        return Ok(held);
+    }
+    Err(AppError::conflict(
+        "insufficient_stock",
+        format!(
+            "The order cannot be confirmed: {} line(s) short of stock in its warehouse.",
+            short.len()
+        ),
+    )
+    .with_errors(short))
 }
 
 pub(super) fn invalid_state_of(o: &sales_order::Model, what: &str) -> AppError {
@@ -468,46 +585,23 @@ pub async fn confirm_in(
         if_match,
     )
     .await?;
-    let lines = order_lines(conn, org, id).await?;
     let Some(warehouse) = o.warehouse_id else {
         return Ok(o);
     };
+    let lines = order_lines(conn, org, id).await?;
     let id_text = id.to_string();
-    let from = origin(p, &id_text);
-    let mut short = Vec::new();
-    let mut partial = Vec::new();
-    for l in lines.iter().filter(|l| l.stocked) {
-        let Some(product) = l.product_id else {
-            continue;
-        };
-        let r = stock::reserve_available(conn, &from, (product, warehouse), l.quantity, backorder)
-            .await?;
-        if r.reserved == l.quantity {
-            continue;
-        }
-        if !backorder {
-            short.push(FieldError::new(
-                format!("lines[{}].quantity", l.line_no - 1),
-                "insufficient_stock",
-                format!(
-                    "line {} needs {} and {} is available",
-                    l.line_no, l.quantity, r.available
-                ),
-            ));
-        }
-        partial.push((l.id, r.reserved));
-    }
-    if !short.is_empty() {
-        return Err(AppError::conflict(
-            "insufficient_stock",
-            format!(
-                "Sales order {} cannot be confirmed: {} line(s) short of stock in its warehouse.",
-                o.number,
-                short.len()
-            ),
-        )
-        .with_errors(short));
-    }
+    let wanted = lines
+        .iter()
+        .filter(|l| l.stocked)
+        .filter_map(|l| l.product_id.map(|p| (l.line_no, p, l.quantity)));
+    let held = reserve_lines(conn, &origin(p, &id_text), warehouse, wanted, backorder).await?;
+    let partial: Vec<(Uuid, Quantity)> = lines
+        .iter()
+        .filter_map(|l| {
+            let h = *held.get(&l.line_no)?;
+            (h != l.quantity).then_some((l.id, h))
+        })
+        .collect();
     record_reservations(conn, org, id, &partial).await?;
     if partial.is_empty() {
         return Ok(o);
