@@ -11,6 +11,10 @@
 //! - `GET /contacts/{organization}`: the newest 51 active contacts of an
 //!   organization, every column, by the index Mainstay's list uses, as JSON:
 //!   the ceiling for `GET /api/v1/contacts?limit=50`.
+//! - `GET /sales-orders/{organization}`: the newest 51 confirmed sales
+//!   orders of an organization, every column, by the index Mainstay's list
+//!   uses, as JSON: the ceiling for
+//!   `GET /api/v1/sales-orders?status=confirmed&limit=50`.
 //!
 //! `cargo build --release --example ceiling`;
 //! `PORT=8081 DATABASE_URL=postgres://... target/release/examples/ceiling`.
@@ -149,6 +153,63 @@ async fn contacts(
     }
 }
 
+#[get("/sales-orders/{org}")]
+async fn sales_orders(
+    db: web::Data<Option<DatabaseConnection>>,
+    org: web::Path<uuid::Uuid>,
+) -> HttpResponse {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use uuid::Uuid;
+    let Some(db) = db.get_ref() else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    let stmt = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "SELECT id, number, status, customer_id, contact_id, quote_id, warehouse_id, order_date, \
+         requested_delivery_date, currency, notes, subtotal, discount_total, tax_total, total, \
+         backordered, line_count, created_by, confirmed_at, fulfilled_at, cancelled_at, \
+         created_at, updated_at, version FROM sales_orders \
+         WHERE organization_id = $1 AND status = 'confirmed' ORDER BY id DESC LIMIT 51",
+        [org.into_inner().into()],
+    );
+    let Ok(rows) = db.query_all_raw(stmt).await else {
+        return HttpResponse::InternalServerError().finish();
+    };
+    let data: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            let money = |c: &str| r.try_get::<i64>("", c).ok().map(|u| u as f64 / 10_000.0);
+            serde_json::json!({
+                "id": r.try_get::<Uuid>("", "id").ok(),
+                "number": r.try_get::<String>("", "number").ok(),
+                "status": r.try_get::<String>("", "status").ok(),
+                "customer_id": r.try_get::<Uuid>("", "customer_id").ok(),
+                "contact_id": r.try_get::<Option<Uuid>>("", "contact_id").ok(),
+                "quote_id": r.try_get::<Option<Uuid>>("", "quote_id").ok(),
+                "warehouse_id": r.try_get::<Option<Uuid>>("", "warehouse_id").ok(),
+                "order_date": r.try_get::<NaiveDate>("", "order_date").ok(),
+                "requested_delivery_date": r.try_get::<Option<NaiveDate>>("", "requested_delivery_date").ok(),
+                "currency": r.try_get::<String>("", "currency").ok(),
+                "notes": r.try_get::<String>("", "notes").ok(),
+                "subtotal": money("subtotal"),
+                "discount_total": money("discount_total"),
+                "tax_total": money("tax_total"),
+                "total": money("total"),
+                "backordered": r.try_get::<bool>("", "backordered").ok(),
+                "line_count": r.try_get::<i32>("", "line_count").ok(),
+                "created_by": r.try_get::<Option<Uuid>>("", "created_by").ok(),
+                "confirmed_at": r.try_get::<Option<DateTime<Utc>>>("", "confirmed_at").ok(),
+                "fulfilled_at": r.try_get::<Option<DateTime<Utc>>>("", "fulfilled_at").ok(),
+                "cancelled_at": r.try_get::<Option<DateTime<Utc>>>("", "cancelled_at").ok(),
+                "created_at": r.try_get::<DateTime<Utc>>("", "created_at").ok(),
+                "updated_at": r.try_get::<DateTime<Utc>>("", "updated_at").ok(),
+                "version": r.try_get::<i32>("", "version").ok(),
+            })
+        })
+        .collect();
+    HttpResponse::Ok().json(serde_json::json!({ "data": data }))
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let port: u16 = std::env::var("PORT")
@@ -171,6 +232,7 @@ async fn main() -> std::io::Result<()> {
             .service(pk)
             .service(movements)
             .service(contacts)
+            .service(sales_orders)
     })
     .bind(("127.0.0.1", port))?
     .run()

@@ -365,6 +365,11 @@ DURATION=2 bench_wrk "$host/" "$bench_work/status.lua" >/dev/null
 DURATION=2 bench_wrk "$host/" "$bench_work/cust.lua" >/dev/null
 budget_room
 status_row=$(bench_row "\`GET /api/v1/sales-orders?status=confirmed&limit=50\` ($book orders)" "$host/" "$bench_work/status.lua")
+# The same query in a bare handler (bench/ceiling.rs), for where the time goes.
+for _ in $(seq 1 8); do echo "/sales-orders/$lorg"; done >"$bench_work/list-ceiling"
+for _ in $(seq 1 8); do echo x; done >"$bench_work/list-ceiling-tokens"
+bench_requests "$bench_work/list-ceiling.lua" "$bench_work/list-ceiling-tokens" "$bench_work/list-ceiling"
+list_ceiling_row=$(bench_row "ceiling \`GET /sales-orders/{org}\` (bench/ceiling.rs: the same query, every column, as JSON, no auth)" "$ceiling/" "$bench_work/list-ceiling.lua")
 budget_room
 cust_row=$(bench_row "\`GET /api/v1/sales-orders?status=confirmed&customer_id=<id>&limit=50\` (8 customers)" "$host/" "$bench_work/cust.lua")
 status_rps=$(col "$status_row" 3); status_err=$(col "$status_row" 6)
@@ -392,6 +397,7 @@ $ceiling_row
 $create_row
 $fulfil_row
 $status_row
+$list_ceiling_row
 $cust_row
 
 After the loads ($orders_made orders in the $ORGS organizations): $shipped shipped lines and $issued
