@@ -110,7 +110,7 @@ async fn a_customer_is_created_read_changed_and_archived_with_its_etags() {
     let got: Value = res.json().await.unwrap();
     assert_eq!(
         got["summary"],
-        json!({ "contacts": 0, "open_deals": 0, "open_deal_value": [] })
+        json!({ "contacts": 0, "open_deals": 0, "open_deal_value": [], "orders": 0, "last_order_date": null })
     );
 
     let patch = json!({ "payment_terms_days": 45, "website": null, "credit_limit": null, "kind": "person" });
