@@ -113,7 +113,7 @@ enum FulfilmentLines {
 
 /// Line columns quotes and sales orders share.
 #[derive(DeriveIden)]
-enum Line {
+enum LineCol {
     Id,
     OrganizationId,
     LineNo,
@@ -152,38 +152,38 @@ fn line_table(
     let parent_fk = format!("fk_{table}_parent");
     let mut t = Table::create();
     t.table(table.clone())
-        .col(uuid(Line::Id).primary_key())
-        .col(uuid(Line::OrganizationId))
+        .col(uuid(LineCol::Id).primary_key())
+        .col(uuid(LineCol::OrganizationId))
         .col(uuid(parent.clone()))
-        .col(integer(Line::LineNo))
-        .col(uuid_null(Line::ProductId))
-        .col(text(Line::Description).default(""))
-        .col(big_integer(Line::Quantity).check(Expr::col(Line::Quantity).gt(0)))
-        .col(big_integer(Line::UnitPrice).check(Expr::col(Line::UnitPrice).gte(0)))
+        .col(integer(LineCol::LineNo))
+        .col(uuid_null(LineCol::ProductId))
+        .col(text(LineCol::Description).default(""))
+        .col(big_integer(LineCol::Quantity).check(Expr::col(LineCol::Quantity).gt(0)))
+        .col(big_integer(LineCol::UnitPrice).check(Expr::col(LineCol::UnitPrice).gte(0)))
         .col(
-            big_integer(Line::DiscountPercent)
+            big_integer(LineCol::DiscountPercent)
                 .default(0)
-                .check(Expr::col(Line::DiscountPercent).between(0, 1_000_000)),
+                .check(Expr::col(LineCol::DiscountPercent).between(0, 1_000_000)),
         )
-        .col(uuid_null(Line::TaxRateId))
+        .col(uuid_null(LineCol::TaxRateId))
         .col(
-            big_integer(Line::TaxPercent)
+            big_integer(LineCol::TaxPercent)
                 .default(0)
-                .check(Expr::col(Line::TaxPercent).gte(0)),
+                .check(Expr::col(LineCol::TaxPercent).gte(0)),
         )
-        .col(big_integer(Line::Subtotal))
-        .col(big_integer(Line::Discount))
-        .col(big_integer(Line::Tax))
-        .col(big_integer(Line::Total));
+        .col(big_integer(LineCol::Subtotal))
+        .col(big_integer(LineCol::Discount))
+        .col(big_integer(LineCol::Tax))
+        .col(big_integer(LineCol::Total));
     for mut c in extra {
         t.col(&mut c);
     }
     t.foreign_key(&mut fk(
         &parent_fk,
         (table.clone(), parent),
-        (parent_table, Line::Id),
+        (parent_table, LineCol::Id),
     ))
-    .foreign_key(&mut org_fk(table, Line::OrganizationId))
+    .foreign_key(&mut org_fk(table, LineCol::OrganizationId))
     .to_owned()
 }
 

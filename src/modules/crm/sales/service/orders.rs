@@ -640,7 +640,7 @@ async fn record_reservations(
     order_line::Entity::update_many()
         .col_expr(
             order_line::Column::ReservedQuantity,
-            Expr::col(order_line::Column::Quantity).into(),
+            Expr::col(order_line::Column::Quantity),
         )
         .filter(order_line::Column::OrganizationId.eq(org))
         .filter(order_line::Column::SalesOrderId.eq(order))
