@@ -158,3 +158,74 @@ async fn a_partial_reservation_takes_what_is_there_and_rolls_back_with_its_calle
     let level = on_hand(&app, &owner, &prod.to_string()).await;
     assert_eq!(level["reserved"], "5");
 }
+
+#[tokio::test]
+async fn a_delivery_of_several_stock_lines_posts_one_cost_entry() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let wh = warehouse(&app, &owner, "TWO").await;
+    let a = product(&app, &owner, "TWO-A").await;
+    let b = product(&app, &owner, "TWO-B").await;
+    receive(&app, &owner, &wh, &a, "5", "1.25").await;
+    receive(&app, &owner, &wh, &b, "5", "2.00").await;
+    let customer: Value = app
+        .post_as(
+            "/api/v1/customers",
+            Some(&owner.token),
+            json!({ "name": "Two Ltd", "currency": "EUR" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let order: Value = app
+        .post_as(
+            "/api/v1/sales-orders",
+            Some(&owner.token),
+            json!({ "customer_id": customer["id"], "warehouse_id": wh, "confirm": true, "lines": [
+                { "product_id": a, "quantity": "2" }, { "product_id": b, "quantity": "3" }
+            ] }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let journal = "/api/v1/accounting/journal?source=stock_issue";
+    let before = app.get_json(journal, &owner.token).await["data"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let res = app
+        .post_as(
+            &format!(
+                "/api/v1/sales-orders/{}/fulfilments",
+                order["id"].as_str().unwrap_or_default()
+            ),
+            Some(&owner.token),
+            json!({ "lines": [
+                { "line_id": order["lines"][0]["id"], "quantity": "2" },
+                { "line_id": order["lines"][1]["id"], "quantity": "3" }
+            ] }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let delivery: Value = res.json().await.unwrap_or_default();
+    assert_eq!(delivery["sales_order_status"], "fulfilled");
+    let movements: Vec<&Value> = delivery["lines"]
+        .as_array()
+        .map(|l| l.iter().map(|l| &l["movement_id"]).collect())
+        .unwrap_or_default();
+    assert!(
+        movements.len() == 2
+            && movements.iter().all(|m| m.is_string())
+            && movements[0] != movements[1]
+    );
+    let after = app.get_json(journal, &owner.token).await;
+    let entries = after["data"].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        entries,
+        before + 1,
+        "one cost-of-goods entry for the delivery"
+    );
+    // 2 x 1.25 + 3 x 2.00 at average cost.
+    assert_eq!(after["data"][0]["total"], "8.50");
+}

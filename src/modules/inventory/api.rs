@@ -64,6 +64,20 @@ async fn issue_from(
     qty: Quantity,
     reserved: bool,
 ) -> Result<Uuid, AppError> {
+    let m = take_and_record(conn, origin, (product_id, warehouse_id), qty, reserved).await?;
+    let ctx = origin.context();
+    stock::post_value(conn, &ctx, MovementKind::Issue, std::slice::from_ref(&m)).await?;
+    Ok(m.id)
+}
+
+/// The level update and movement of one issue (its value not yet posted).
+async fn take_and_record(
+    conn: &impl ConnectionTrait,
+    origin: &Origin<'_>,
+    (product_id, warehouse_id): (Uuid, Uuid),
+    qty: Quantity,
+    reserved: bool,
+) -> Result<super::entities::stock_movement::Model, AppError> {
     let org = origin.organization_id;
     let after = if reserved {
         stock::take_reserved(conn, org, product_id, warehouse_id, qty).await?
@@ -74,9 +88,26 @@ async fn issue_from(
     let neg = Quantity::from_units(-qty.units());
     let amounts = (neg, after.avg_cost, stock::neg_value(after.moved_value));
     let ctx = origin.context();
-    let m = stock::write_movement(conn, &ctx, key, MovementKind::Issue, amounts, None).await?;
-    stock::post_value(conn, &ctx, MovementKind::Issue, std::slice::from_ref(&m)).await?;
-    Ok(m.id)
+    stock::write_movement(conn, &ctx, key, MovementKind::Issue, amounts, None).await
+}
+
+/// Issues reserved stock of several products from one warehouse (a
+/// delivery of several lines): one movement per line, and their cost posted
+/// to the ledger as one entry. Returns the movement ids, in line order.
+pub async fn issue_reserved_lines(
+    conn: &impl ConnectionTrait,
+    origin: &Origin<'_>,
+    warehouse_id: Uuid,
+    lines: &[(Uuid, Quantity)],
+) -> Result<Vec<Uuid>, AppError> {
+    let mut movements = Vec::with_capacity(lines.len());
+    for (product_id, qty) in lines {
+        movements
+            .push(take_and_record(conn, origin, (*product_id, warehouse_id), *qty, true).await?);
+    }
+    let ctx = origin.context();
+    stock::post_value(conn, &ctx, MovementKind::Issue, &movements).await?;
+    Ok(movements.into_iter().map(|m| m.id).collect())
 }
 
 /// Receives `qty` at `unit_cost`. Returns the movement id.

@@ -201,12 +201,21 @@ pub async fn create_fulfilment(
         .await?;
     let id_text = id.to_string();
     let from = origin(p, &id_text);
+    // Every stock line in one issue: one movement each, one cost entry.
+    let stock_lines: Vec<(Uuid, Quantity)> = shipping
+        .iter()
+        .filter(|(l, _)| l.stocked)
+        .filter_map(|(l, q)| Some((l.product_id?, *q)))
+        .collect();
+    let mut movements = match (stock_lines.is_empty(), order.warehouse_id) {
+        (false, Some(w)) => stock::issue_reserved_lines(&tx, &from, w, &stock_lines).await?,
+        _ => Vec::new(),
+    }
+    .into_iter();
     let mut rows = Vec::with_capacity(shipping.len());
     for (line, q) in &shipping {
-        let movement = match (line.stocked, line.product_id, order.warehouse_id) {
-            (true, Some(product), Some(w)) => {
-                Some(stock::issue_reserved(&tx, &from, product, w, *q).await?)
-            }
+        let movement = match (line.stocked, line.product_id) {
+            (true, Some(_)) => movements.next(),
             _ => None,
         };
         rows.push(fulfilment_line::Model {
