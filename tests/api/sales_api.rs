@@ -229,3 +229,103 @@ async fn a_delivery_of_several_stock_lines_posts_one_cost_entry() {
     // 2 x 1.25 + 3 x 2.00 at average cost.
     assert_eq!(after["data"][0]["total"], "8.50");
 }
+
+#[tokio::test]
+async fn five_concurrent_acceptances_of_one_quote_make_one_order() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let customer: Value = app
+        .post_as(
+            "/api/v1/customers",
+            Some(&owner.token),
+            json!({ "name": "Race Ltd", "currency": "EUR" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let quote: Value = app
+        .post_as(
+            "/api/v1/quotes",
+            Some(&owner.token),
+            json!({ "customer_id": customer["id"], "lines": [{ "description": "Audit", "quantity": "1", "unit_price": "900" }] }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let id = quote["id"].as_str().unwrap_or_default();
+    let sent = app
+        .post_as(
+            &format!("/api/v1/quotes/{id}/send"),
+            Some(&owner.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status(), 200);
+    let path = format!("/api/v1/quotes/{id}/accept");
+    let answers = futures::future::join_all(
+        (0..5).map(|_| app.post_as(&path, Some(&owner.token), json!({}))),
+    )
+    .await;
+    let codes: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(codes.iter().filter(|c| **c == 201).count(), 1, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == 409).count(), 4, "{codes:?}");
+    let orders = app
+        .get_json(
+            &format!(
+                "/api/v1/customers/{}/orders",
+                customer["id"].as_str().unwrap_or_default()
+            ),
+            &owner.token,
+        )
+        .await;
+    assert_eq!(orders["data"].as_array().map_or(0, Vec::len), 1);
+}
+
+#[tokio::test]
+async fn concurrent_deliveries_and_a_cancel_keep_reserved_stock_equal_to_the_order() {
+    let app = spawn_app().await;
+    let owner = app.onboard().await;
+    let (order, prod, _) = confirmed_order(&app, &owner).await;
+    let id = order["id"].as_str().unwrap_or_default().to_string();
+    let line = order["lines"][0]["id"].clone();
+    let ship = format!("/api/v1/sales-orders/{id}/fulfilments");
+    let cancel = format!("/api/v1/sales-orders/{id}/cancel");
+    let body = json!({ "lines": [{ "line_id": line, "quantity": "1" }] });
+    let mut calls: Vec<_> = (0..5)
+        .map(|_| app.post_as(&ship, Some(&owner.token), body.clone()))
+        .collect();
+    calls.insert(2, app.post_as(&cancel, Some(&owner.token), json!({})));
+    let answers = futures::future::join_all(calls).await;
+    let shipped = answers
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| *i != 2 && r.status() == 201)
+        .count();
+    for (i, r) in answers.iter().enumerate() {
+        assert!(
+            [200, 201, 409, 422].contains(&r.status().as_u16()),
+            "call {i}: {}",
+            r.status()
+        );
+    }
+    let read = app
+        .get_json(&format!("/api/v1/sales-orders/{id}"), &owner.token)
+        .await;
+    let delivered = read["lines"][0]["delivered_quantity"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(delivered, shipped.to_string());
+    let level = on_hand(&app, &owner, &prod).await;
+    // 8 received; what shipped left; the rest of the 5 is held only while
+    // the order is open.
+    assert_eq!(level["on_hand"], (8 - shipped).to_string());
+    let held = if read["status"] == "cancelled" {
+        0
+    } else {
+        5 - shipped
+    };
+    assert_eq!(level["reserved"], held.to_string());
+    assert_eq!(read["lines"][0]["reserved_quantity"], held.to_string());
+}
