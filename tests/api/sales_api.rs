@@ -21,6 +21,11 @@ fn qty(s: &str) -> Quantity {
     s.parse().unwrap_or_default()
 }
 
+/// A failure as the test's error (its `Debug` text).
+fn ok<T, E: std::fmt::Debug>(r: Result<T, E>) -> Result<T, String> {
+    r.map_err(|e| format!("{e:?}"))
+}
+
 fn uuid_of(v: &Value) -> Uuid {
     v.as_str().and_then(|s| s.parse().ok()).unwrap_or_default()
 }
@@ -54,16 +59,13 @@ async fn confirmed_order(app: &TestApp, owner: &Member) -> (Value, String, Strin
 }
 
 #[tokio::test]
-async fn billing_records_invoiced_quantities_inside_its_own_transaction() {
+async fn billing_records_invoiced_quantities_inside_its_own_transaction() -> Result<(), String> {
     let app = spawn_app().await;
     let owner = app.onboard().await;
     let (order, _, _) = confirmed_order(&app, &owner).await;
     let id = uuid_of(&order["id"]);
-    let Ok(tx) = begin_write(&app.state.db).await else {
-        panic!("no transaction")
-    };
-    let lines = crm::sales_order_lines(&tx, owner.org_id, id).await;
-    let Ok(lines) = lines else { panic!("lines") };
+    let tx = ok(begin_write(&app.state.db).await)?;
+    let lines = ok(crm::sales_order_lines(&tx, owner.org_id, id).await)?;
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0].quantity, qty("5"));
     let line = lines[0].id;
@@ -89,9 +91,7 @@ async fn billing_records_invoiced_quantities_inside_its_own_transaction() {
         .await;
     assert_eq!(read["lines"][0]["invoiced_quantity"], "0");
 
-    let Ok(tx) = begin_write(&app.state.db).await else {
-        panic!("no transaction")
-    };
+    let tx = ok(begin_write(&app.state.db).await)?;
     assert!(
         crm::record_invoiced(&tx, owner.org_id, line, qty("5"))
             .await
@@ -104,6 +104,7 @@ async fn billing_records_invoiced_quantities_inside_its_own_transaction() {
     assert_eq!(read["lines"][0]["invoiced_quantity"], "5");
     let summary = crm::sales_order(&app.state.db, owner.org_id, id).await;
     assert_eq!(summary.ok().flatten().map(|o| o.status), Some("confirmed"));
+    Ok(())
 }
 
 #[tokio::test]
@@ -128,7 +129,8 @@ async fn another_organizations_order_is_not_found_through_the_api() {
 }
 
 #[tokio::test]
-async fn a_partial_reservation_takes_what_is_there_and_rolls_back_with_its_caller() {
+async fn a_partial_reservation_takes_what_is_there_and_rolls_back_with_its_caller()
+-> Result<(), String> {
     let app = spawn_app().await;
     let owner = app.onboard().await;
     let (_, prod, wh) = confirmed_order(&app, &owner).await;
@@ -142,21 +144,18 @@ async fn a_partial_reservation_takes_what_is_there_and_rolls_back_with_its_calle
         document_type: "sales_order",
         document_id: "probe",
     };
-    let Ok(tx) = begin_write(&app.state.db).await else {
-        panic!("no transaction")
-    };
+    let tx = ok(begin_write(&app.state.db).await)?;
     // 8 on hand, 5 reserved by the order: 3 are left.
     let all_or_none = inventory::reserve_available(&tx, &origin, (prod, wh), qty("4"), false).await;
-    let Ok(r) = all_or_none else {
-        panic!("reserve")
-    };
+    let r = ok(all_or_none)?;
     assert_eq!((r.reserved, r.available), (qty("0"), qty("3")));
     let partial = inventory::reserve_available(&tx, &origin, (prod, wh), qty("4"), true).await;
-    let Ok(r) = partial else { panic!("reserve") };
+    let r = ok(partial)?;
     assert_eq!(r.reserved, qty("3"));
     assert!(tx.rollback().await.is_ok());
     let level = on_hand(&app, &owner, &prod.to_string()).await;
     assert_eq!(level["reserved"], "5");
+    Ok(())
 }
 
 #[tokio::test]
