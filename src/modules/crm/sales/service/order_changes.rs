@@ -119,21 +119,13 @@ pub async fn reserve_backorders(
 ) -> Result<SalesOrderOut, AppError> {
     let org = p.organization_id;
     let tx = begin_write(&state.db).await?;
-    // Claims the order in its state (a no-op move that bumps the version):
-    // concurrent reservations of one order queue here.
-    let current = tenant::find::<sales_order::Entity>(&tx, org, id).await?;
-    let to = match current.status {
-        SalesOrderStatus::PartiallyFulfilled => SalesOrderStatus::PartiallyFulfilled,
-        _ => SalesOrderStatus::Confirmed,
-    };
+    // Claims the order while it is open (only the version moves; its status
+    // is left as it is): concurrent changes of one order queue here.
     let guard = Guard::new(
         sales_order::Column::Status.is_in(SalesOrderStatus::OPEN.to_vec()),
         |o: &sales_order::Model| invalid_state_of(o, "reserved (only open orders can)"),
     );
-    let changes = sales_order::ActiveModel {
-        status: Set(to),
-        ..Default::default()
-    };
+    let changes = sales_order::ActiveModel::default();
     let o = tenant::update::<sales_order::Entity>(
         &tx,
         Target::new(org, id, None),
