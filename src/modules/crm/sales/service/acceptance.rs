@@ -103,7 +103,8 @@ async fn priced_from(
     let products = inventory::api::products(conn, org, &ids).await?;
     Ok(rows
         .iter()
-        .map(|l| PricedLine {
+        .map(|l| (l, l.product_id.and_then(|p| products.get(&p))))
+        .map(|(l, product)| PricedLine {
             line_no: l.line_no,
             product_id: l.product_id,
             description: l.description.clone(),
@@ -113,14 +114,8 @@ async fn priced_from(
             tax_rate_id: l.tax_rate_id,
             tax_percent: l.tax_percent,
             figures: stored(l).figures,
-            stocked: l
-                .product_id
-                .and_then(|p| products.get(&p))
-                .is_some_and(|p| p.stocked),
-            sku: l
-                .product_id
-                .and_then(|p| products.get(&p))
-                .map(|p| p.sku.clone()),
+            stocked: product.is_some_and(|p| p.stocked),
+            sku: product.map(|p| p.sku.clone()),
         })
         .collect())
 }

@@ -34,7 +34,7 @@ use crate::{
 /// `insufficient_stock` for stock not reserved, a backorder).
 fn check<'a>(
     input: &[FulfilmentLineIn],
-    lines: &'a HashMap<Uuid, order_line::Model>,
+    lines: &HashMap<Uuid, &'a order_line::Model>,
 ) -> Result<Vec<(&'a order_line::Model, Quantity)>, AppError> {
     let mut errors = Vec::new();
     let mut short = Vec::new();
@@ -156,7 +156,7 @@ pub async fn create_fulfilment(
     );
     let order = move_state(&tx, org, id, claim, what, None).await?;
     let all = order_lines(&tx, org, id).await?;
-    let by_id: HashMap<Uuid, order_line::Model> = all.iter().map(|l| (l.id, l.clone())).collect();
+    let by_id: HashMap<Uuid, &order_line::Model> = all.iter().map(|l| (l.id, l)).collect();
     let shipping = check(&input.lines, &by_id)?;
     for (line, q) in &shipping {
         deliver(&tx, line, q.units()).await?;

@@ -17,13 +17,13 @@ use uuid::Uuid;
 use super::lines::{self, Priced, PricedLine, StoredLine};
 use crate::{
     modules::crm::{
-        entities::{contact, deal},
+        entities::deal,
         sales::{
             dto::*,
             entities::{QuoteStatus, quote, quote_line},
             totals::LineFigures,
         },
-        service::customers::check_customer,
+        service::{contacts::check_contact, customers::check_customer},
     },
     platform::{
         numbering::next_number,
@@ -194,25 +194,7 @@ pub async fn check_links(
     contact_id: Option<Uuid>,
     deal_id: Option<Uuid>,
 ) -> Result<(), AppError> {
-    if let Some(c) = contact_id {
-        match tenant::find_optional::<contact::Entity>(conn, org, c).await? {
-            Some(c) if c.active => {}
-            Some(_) => {
-                return Err(AppError::invalid_field(
-                    "contact_id",
-                    "archived",
-                    "is an archived contact",
-                ));
-            }
-            None => {
-                return Err(AppError::invalid_field(
-                    "contact_id",
-                    "not_found",
-                    "is not a contact of this organization",
-                ));
-            }
-        }
-    }
+    check_contact(conn, org, contact_id, "contact_id").await?;
     if let Some(d) = deal_id
         && tenant::find_optional::<deal::Entity>(conn, org, d)
             .await?

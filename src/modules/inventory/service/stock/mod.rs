@@ -315,7 +315,7 @@ pub async fn take_stock(
     let update = take_update(org, product, warehouse, qty, conn.get_database_backend());
     match apply_level_update(conn, update, (product, warehouse)).await? {
         Some(after) => Ok(after),
-        None => Err(insufficient(conn, product, warehouse, qty).await?),
+        None => Err(insufficient(conn, org, product, warehouse, qty).await?),
     }
 }
 
@@ -344,14 +344,12 @@ fn take_update(
 /// is available.
 async fn insufficient(
     conn: &impl ConnectionTrait,
+    org: Uuid,
     product: Uuid,
     warehouse: Uuid,
     qty: Quantity,
 ) -> Result<AppError, AppError> {
-    let available = stock_level::Entity::find_by_id((product, warehouse))
-        .one(conn)
-        .await?
-        .map_or(0, |l| l.on_hand.units() - l.reserved.units());
+    let available = available(conn, org, product, warehouse).await?.units();
     let sku = product::Entity::find_by_id(product)
         .one(conn)
         .await?

@@ -79,7 +79,7 @@ async fn issue_refused(
     for (i, l) in input.lines.iter().enumerate() {
         stock_product(conn, org, l.product_id, &format!("lines[{i}].product_id")).await?;
     }
-    insufficient(conn, product, input.warehouse_id, qty).await
+    insufficient(conn, org, product, input.warehouse_id, qty).await
 }
 
 /// The issue on PostgreSQL (lines of distinct products), as one statement:
@@ -260,7 +260,7 @@ pub async fn reserve(
     if try_reserve(conn, org, product, warehouse, qty).await? {
         return Ok(());
     }
-    Err(insufficient(conn, product, warehouse, qty).await?)
+    Err(insufficient(conn, org, product, warehouse, qty).await?)
 }
 
 /// Reserves `qty` when that much is available: one conditional UPDATE
