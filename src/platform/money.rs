@@ -258,6 +258,16 @@ fn fixed_schema(
         .into()
 }
 
+/// An ISO 4217-shaped currency code (three capitals).
+pub fn currency_code(code: &str) -> Result<(), validator::ValidationError> {
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("currency")
+            .with_message("must be a three-letter ISO 4217 code in capitals, like EUR".into()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

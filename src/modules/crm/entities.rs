@@ -1,35 +1,9 @@
 //! SeaORM entities of the CRM module (private to it), and the enums of its
 //! kinds and states.
 
-use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use sea_orm::sea_query::StringLen;
 
-/// Declares a string-backed enum stored as its snake_case name.
-macro_rules! string_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema)]
-        #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))", rename_all = "snake_case")]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vdoc])* $variant),+ }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl $name {
-            /// The wire (and database) name.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $wire),+ }
-            }
-        }
-    };
-}
-
-pub(crate) use string_enum;
+pub(crate) use crate::string_enum;
 
 string_enum! {
     /// A company or a person.

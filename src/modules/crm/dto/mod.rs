@@ -16,15 +16,7 @@ pub use leads::*;
 #[allow(unused_imports)]
 pub use parties::*;
 
-/// An ISO 4217-shaped currency code (three capitals).
-pub fn currency_code(code: &str) -> Result<(), validator::ValidationError> {
-    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("currency")
-            .with_message("must be a three-letter ISO 4217 code in capitals, like EUR".into()))
-    }
-}
+pub use crate::platform::money::currency_code;
 
 /// A custom-field or scoring-rule value: text (also decimals as strings and
 /// dates `YYYY-MM-DD`), a whole number, true or false, or a list of texts.

@@ -1,9 +1,7 @@
 //! SeaORM entities of quotes, sales orders and fulfilments (private to the
 //! CRM module), and the enums of their states.
 
-use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use sea_orm::sea_query::StringLen;
 
 use crate::modules::crm::entities::string_enum;
 

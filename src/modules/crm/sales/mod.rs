@@ -6,4 +6,3 @@ pub mod dto;
 pub mod entities;
 pub mod routes;
 pub mod service;
-pub mod totals;

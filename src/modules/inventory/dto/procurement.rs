@@ -2,15 +2,7 @@
 
 use super::*;
 
-/// `currency` fields: a three-letter ISO 4217 code in capitals.
-fn currency_code(code: &str) -> Result<(), validator::ValidationError> {
-    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("currency")
-            .with_message("must be a three-letter ISO 4217 code in capitals, like EUR".into()))
-    }
-}
+use crate::platform::money::currency_code;
 
 /// A supplier.
 #[derive(Debug, Serialize, ToSchema)]

@@ -12,13 +12,13 @@ use super::{
     orders::{self, OrderHeader, Start},
     quotes::{lines_of, move_state, stored, today},
 };
+use crate::platform::pricing::LineFigures;
 use crate::{
     modules::{
         crm::{
             sales::{
                 dto::*,
                 entities::{QuoteStatus, quote, quote_line},
-                totals::LineFigures,
             },
             service::moves,
         },
@@ -113,6 +113,7 @@ async fn priced_from(
             discount_percent: l.discount_percent,
             tax_rate_id: l.tax_rate_id,
             tax_percent: l.tax_percent,
+            tax_account_id: None,
             figures: stored(l).figures,
             stocked: product.is_some_and(|p| p.stocked),
             sku: product.map(|p| p.sku.clone()),

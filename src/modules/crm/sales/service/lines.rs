@@ -8,13 +8,11 @@ use std::collections::HashMap;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
+use crate::platform::pricing::{LineFigures, minor_digits, price_line, sum};
 use crate::{
     modules::{
         accounting,
-        crm::sales::{
-            dto::{LineIn, LineOut},
-            totals::{LineFigures, minor_digits, price_line, sum},
-        },
+        crm::sales::dto::{LineIn, LineOut},
         inventory::{self, api::ProductRef},
     },
     platform::{
@@ -43,6 +41,8 @@ pub struct PricedLine {
     pub tax_rate_id: Option<Uuid>,
     /// Its percent.
     pub tax_percent: Quantity,
+    /// The account the tax rate collects in.
+    pub tax_account_id: Option<Uuid>,
     /// The rounded figures.
     pub figures: LineFigures,
     /// A stock product.
@@ -70,11 +70,11 @@ pub async fn price(
 ) -> Result<Priced, AppError> {
     let ids: Vec<Uuid> = lines.iter().filter_map(|l| l.product_id).collect();
     let products = inventory::api::products(conn, org, &ids).await?;
-    let rates: HashMap<Uuid, Quantity> = if lines.iter().any(|l| l.tax_rate_id.is_some()) {
+    let rates: HashMap<Uuid, (Quantity, Uuid)> = if lines.iter().any(|l| l.tax_rate_id.is_some()) {
         accounting::api::tax_rates(conn, org)
             .await?
             .into_iter()
-            .map(|r| (r.id, r.rate))
+            .map(|r| (r.id, (r.rate, r.account_id)))
             .collect()
     } else {
         HashMap::new()
@@ -103,7 +103,7 @@ fn price_one(
     i: usize,
     l: &LineIn,
     products: &HashMap<Uuid, ProductRef>,
-    rates: &HashMap<Uuid, Quantity>,
+    rates: &HashMap<Uuid, (Quantity, Uuid)>,
     digits: u32,
     errors: &mut Vec<FieldError>,
 ) -> Option<PricedLine> {
@@ -152,17 +152,17 @@ fn price_one(
     if !(0..=100 * ONE).contains(&discount.units()) {
         found.push(fe("discount_percent", "range", "must be between 0 and 100"));
     }
-    let tax_percent = match l.tax_rate_id.map(|id| rates.get(&id)) {
+    let (tax_percent, tax_account_id) = match l.tax_rate_id.map(|id| rates.get(&id)) {
         Some(None) => {
             found.push(fe(
                 "tax_rate_id",
                 "not_found",
                 "is not an active tax rate of this organization",
             ));
-            Quantity::ZERO
+            (Quantity::ZERO, None)
         }
-        Some(Some(rate)) => *rate,
-        None => Quantity::ZERO,
+        Some(Some((rate, account))) => (*rate, Some(*account)),
+        None => (Quantity::ZERO, None),
     };
     if !found.is_empty() {
         errors.extend(found);
@@ -191,6 +191,7 @@ fn price_one(
         discount_percent: discount,
         tax_rate_id: l.tax_rate_id,
         tax_percent,
+        tax_account_id,
         figures,
         stocked: product.is_some_and(|p| p.stocked),
         sku: product.map(|p| p.sku.clone()),

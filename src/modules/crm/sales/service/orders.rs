@@ -20,13 +20,13 @@ use super::{
     lines::{self, Priced, StoredLine},
     quotes::check_links,
 };
+use crate::platform::pricing::LineFigures;
 use crate::{
     modules::{
         crm::{
             sales::{
                 dto::*,
                 entities::{SalesOrderStatus, order_line, sales_order},
-                totals::LineFigures,
             },
             service::customers::check_customer,
         },

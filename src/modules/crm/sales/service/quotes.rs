@@ -15,13 +15,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::lines::{self, Priced, PricedLine, StoredLine};
+use crate::platform::pricing::LineFigures;
 use crate::{
     modules::crm::{
         entities::deal,
         sales::{
             dto::*,
             entities::{QuoteStatus, quote, quote_line},
-            totals::LineFigures,
         },
         service::{contacts::check_contact, customers::check_customer},
     },

@@ -1,4 +1,4 @@
-//! Exact document totals. Each line's figures are rounded half-up (away
+//! Exact document totals (quotes, orders, invoices, bills). Each line's figures are rounded half-up (away
 //! from zero) to the currency's minor unit, then summed: the document shows
 //! what its lines show, to the cent.
 
@@ -71,6 +71,16 @@ pub fn price_line(
         tax,
         total: net.checked_add(tax)?,
     })
+}
+
+/// `amount x part / whole`, rounded half-up once to `digits` decimals (a
+/// share of a line's figure); `None` out of range or for a zero `whole`.
+pub fn prorate(amount: Amount, part: Quantity, whole: Quantity, digits: u32) -> Option<Amount> {
+    if whole.units() <= 0 {
+        return None;
+    }
+    let value = i128::from(amount.units()) * 10_i128.pow(SCALE) * i128::from(part.units());
+    to_minor(value, i128::from(whole.units()), digits)
 }
 
 /// The sum of lines' figures; `None` on overflow.
