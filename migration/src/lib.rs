@@ -20,6 +20,7 @@ mod m20261122_000013_platform_idempotency_headers;
 mod m20261122_000014_accounting_ledger;
 mod m20261205_000015_crm_relationships;
 mod m20261205_000016_crm_sales;
+mod m20261205_000017_billing;
 mod util;
 
 pub mod chart;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000014_accounting_ledger::Migration),
             Box::new(m20261205_000015_crm_relationships::Migration),
             Box::new(m20261205_000016_crm_sales::Migration),
+            Box::new(m20261205_000017_billing::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use crate::platform::{auth::Catalogue, state::FoundedHook};
 
 pub mod accounting;
 pub mod auth;
+pub mod billing;
 pub mod crm;
 pub mod inventory;
 
@@ -16,6 +17,7 @@ pub const PERMISSIONS: Catalogue = Catalogue::new(&[
     accounting::api::PERMISSIONS,
     inventory::api::PERMISSIONS,
     crm::api::PERMISSIONS,
+    billing::api::PERMISSIONS,
 ]);
 
 /// What each module does when an organization is founded.
@@ -28,7 +30,9 @@ pub const FOUNDED: &[FoundedHook] = &[
 pub fn configure(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     accounting::configure(cfg);
+    billing::configure_foreign(cfg);
     crm::configure_foreign(cfg);
     inventory::configure(cfg);
     crm::configure(cfg);
+    billing::configure(cfg);
 }

@@ -66,38 +66,82 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedJson<T> 
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<BodyLimit>()
-            .map(|l| l.0)
-            .unwrap_or(DEFAULT_BODY_LIMIT);
-        if !is_json_content_type(req) {
-            return Box::pin(async {
-                Err(AppError::unsupported_media_type(
-                    "The request body must be JSON (Content-Type: application/json).",
-                ))
-            });
-        }
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > limit) {
-            return Box::pin(async move { Err(AppError::payload_too_large(limit)) });
-        }
-        let body = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            let bytes = body.await.map_err(|e| body_error(&e, limit))?;
-            let value: T = parse_json_with(&bytes, |v: &T| {
-                v.validate()
-                    .err()
-                    .map(|e| validation_error(e).field_errors().to_vec())
-                    .unwrap_or_default()
-            })?;
-            value.validate().map_err(validation_error)?;
-            Ok(ValidatedJson(value))
-        })
+        let body = read_validated::<T>(req, payload, false);
+        Box::pin(async move { body.await.map(ValidatedJson) })
     }
+}
+
+/// A [`ValidatedJson`] body that holds no card number: any string or number
+/// anywhere in it (keys too) that looks like a full card number is a 422
+/// `card_number` naming the field, before anything else reads the body, so
+/// the digits are never stored, logged or echoed (see `platform::card`).
+/// Its query string is screened the same way.
+#[derive(Debug)]
+pub struct CardSafeJson<T>(pub T);
+
+impl<T> CardSafeJson<T> {
+    /// The validated value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for CardSafeJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if let Some(field) = super::card::find_in_query(req.query_string()) {
+            return Box::pin(async move { Err(super::card::refusal(field)) });
+        }
+        let body = read_validated::<T>(req, payload, true);
+        Box::pin(async move { body.await.map(CardSafeJson) })
+    }
+}
+
+/// Reads, screens (with `cards`) and parses a JSON body.
+fn read_validated<T: DeserializeOwned + Validate + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    cards: bool,
+) -> Pin<Box<dyn Future<Output = Result<T, AppError>>>> {
+    let limit = req
+        .app_data::<BodyLimit>()
+        .map(|l| l.0)
+        .unwrap_or(DEFAULT_BODY_LIMIT);
+    if !is_json_content_type(req) {
+        return Box::pin(async {
+            Err(AppError::unsupported_media_type(
+                "The request body must be JSON (Content-Type: application/json).",
+            ))
+        });
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Box::pin(async move { Err(AppError::payload_too_large(limit)) });
+    }
+    let body = web::Bytes::from_request(req, payload);
+    Box::pin(async move {
+        let bytes = body.await.map_err(|e| body_error(&e, limit))?;
+        if cards
+            && let Ok(document) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            && let Some(field) = super::card::find_in_body(&bytes, &document)
+        {
+            return Err(super::card::refusal(field));
+        }
+        let value: T = parse_json_with(&bytes, |v: &T| {
+            v.validate()
+                .err()
+                .map(|e| validation_error(e).field_errors().to_vec())
+                .unwrap_or_default()
+        })?;
+        value.validate().map_err(validation_error)?;
+        Ok(value)
+    })
 }
 
 /// The problem for a request body that could not be read: 413 over the
@@ -482,6 +526,39 @@ pub fn etag(version: i32) -> (header::HeaderName, String) {
     (header::ETAG, format!("\"{version}\""))
 }
 
+/// 201 with `Location` and `ETag`.
+pub fn created<T: serde::Serialize>(
+    location: String,
+    version: i32,
+    body: &T,
+) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header(etag(version))
+        .json(body)
+}
+
+/// 200 with `ETag`.
+pub fn versioned<T: serde::Serialize>(version: i32, body: &T) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .insert_header(etag(version))
+        .json(body)
+}
+
+/// True when the request's `Accept` header asks for `mime` (a `q=0` entry
+/// does not count).
+pub fn accepts(req: &HttpRequest, mime: &str) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|part| {
+            let mut bits = part.split(';').map(str::trim);
+            bits.next().is_some_and(|m| m.eq_ignore_ascii_case(mime))
+                && !bits.any(|b| b.replace(' ', "") == "q=0")
+        })
+}
+
 /// A query string that parsed and passed its `validator` rules.
 #[derive(Debug)]
 pub struct ValidatedQuery<T>(pub T);
@@ -502,6 +579,34 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedQuery<T>
             value.validate().map_err(validation_error)?;
             Ok(ValidatedQuery(value))
         });
+        std::future::ready(result)
+    }
+}
+
+/// A [`ValidatedQuery`] whose parameters hold no card number (422
+/// `card_number` naming the parameter; see [`CardSafeJson`]).
+#[derive(Debug)]
+pub struct CardSafeQuery<T>(pub T);
+
+impl<T> std::ops::Deref for CardSafeQuery<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for CardSafeQuery<T> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = match super::card::find_in_query(req.query_string()) {
+            Some(field) => Err(super::card::refusal(field)),
+            None => parse_query::<T>(req.query_string()).and_then(|value| {
+                value.validate().map_err(validation_error)?;
+                Ok(CardSafeQuery(value))
+            }),
+        };
         std::future::ready(result)
     }
 }

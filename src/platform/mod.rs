@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod card;
 pub mod client_ip;
 pub mod conditional;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod openapi;
 pub mod openapi_finish;
 pub mod pagination;
 pub mod prelude;
+pub mod pricing;
 pub mod probes;
 pub mod request_id;
 pub mod session_cache;

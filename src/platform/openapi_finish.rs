@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 
 /// Tags, in the order Swagger UI shows them.
-const TAGS: [(&str, &str); 12] = [
+const TAGS: [(&str, &str); 13] = [
     (
         "organizations",
         "Start here: onboarding creates an organization and its owner and returns tokens; \
@@ -59,6 +59,12 @@ const TAGS: [(&str, &str); 12] = [
         "Quotes with revisions, sales orders that reserve stock at confirmation (all lines or \
          none, or with backorders), and fulfilments that ship it; exact totals rounded per \
          line to the currency's minor unit.",
+    ),
+    (
+        "billing",
+        "Invoices and supplier bills (exact totals, PDF), credit notes, payments received and \
+         sent with allocations no race can overpay, refunds, tokenized payment methods (card \
+         numbers refused everywhere), aging reports and customer statements (JSON or CSV).",
     ),
     (
         "accounting",

@@ -87,7 +87,7 @@ pub async fn request_middleware(
         "request",
         request_id = %request_id,
         method = %req.method(),
-        path = %req.path(),
+        path = %super::card::loggable(req.path()),
     );
     req.extensions_mut().insert(RequestId(request_id.clone()));
 

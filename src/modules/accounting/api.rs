@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    entities::tax_rate,
+    entities::{account, tax_rate},
     service::{
         chart::load_settings,
         posting::{self, NewEntry, NewLine},
@@ -247,6 +247,29 @@ pub async fn tax_rate(
             rate: t.rate,
             account_id: t.account_id,
         }))
+}
+
+/// The active posting (not group) accounts of the organization among
+/// `ids` (one query): a document checks the accounts its lines name before
+/// storing them.
+pub async fn posting_accounts(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    ids: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>, AppError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(account::Entity::find()
+        .filter(account::Column::OrganizationId.eq(org))
+        .filter(account::Column::Id.is_in(ids.iter().copied()))
+        .filter(account::Column::Active.eq(true))
+        .filter(account::Column::IsGroup.eq(false))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect())
 }
 
 /// Seeds the standard chart and posting roles of a new organization (a

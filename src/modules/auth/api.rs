@@ -158,3 +158,12 @@ pub async fn is_active_member(
         .await?
         > 0)
 }
+
+/// The organization's name (documents print it).
+pub async fn organization_name(conn: &impl ConnectionTrait, org: Uuid) -> Result<String, AppError> {
+    Ok(organization::Entity::find_by_id(org)
+        .one(conn)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default())
+}

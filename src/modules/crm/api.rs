@@ -18,6 +18,10 @@ use crate::platform::{
 };
 
 pub use super::permissions::PERMISSIONS;
+pub use super::sales::{
+    dto::LineIn,
+    service::lines::{Priced, PricedLine},
+};
 
 /// What billing and tickets need to know of a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +179,28 @@ pub struct SalesOrderLine {
     pub tax_percent: Quantity,
 }
 
+/// The sales order `id` of the organization, locked for the caller's
+/// transaction (a no-op UPDATE takes its row lock on PostgreSQL; SQLite's
+/// write transactions are serial anyway): concurrent invoicing of one order
+/// queues here and reads the lines the one before it left.
+pub async fn claim_sales_order(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<SalesOrderRef>, AppError> {
+    use sea_orm::sea_query::Expr;
+    sales_order::Entity::update_many()
+        .col_expr(
+            sales_order::Column::Version,
+            Expr::col(sales_order::Column::Version),
+        )
+        .filter(sales_order::Column::OrganizationId.eq(org))
+        .filter(sales_order::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    sales_order(conn, org, id).await
+}
+
 /// The sales order `id` of the organization, if there is one.
 pub async fn sales_order(
     conn: &impl ConnectionTrait,
@@ -219,18 +245,46 @@ pub async fn sales_order_lines(
         .collect())
 }
 
+/// Checks document lines (422 naming `lines[i].<field>`, every problem at
+/// once) and prices them exactly in `currency`, as quotes and orders are:
+/// products' sale prices by default, active tax rates, each figure rounded
+/// half-up once to the currency's minor unit.
+pub async fn price_lines(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    currency: &str,
+    lines: &[LineIn],
+) -> Result<Priced, AppError> {
+    super::sales::service::lines::price(conn, org, currency, lines).await
+}
+
+/// What an invoice of a sales order may bill on a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceCap {
+    /// Up to the ordered quantity.
+    Ordered,
+    /// Up to what was delivered.
+    Delivered,
+}
+
 /// Adds `qty` to a line's invoiced quantity inside the caller's transaction
-/// (negative for a credit note), only while it stays between zero and the
-/// ordered quantity: one conditional UPDATE, so two invoices racing for the
-/// same line can never bill it twice. 409 `over_invoiced` otherwise.
+/// (negative for a credit note or a voided invoice), only while it stays
+/// between zero and the `cap` (ordered or delivered quantity): one
+/// conditional UPDATE, so two invoices racing for the same line can never
+/// bill it twice. 409 `over_invoiced` otherwise.
 pub async fn record_invoiced(
     conn: &impl ConnectionTrait,
     org: Uuid,
     line_id: Uuid,
     qty: Quantity,
+    cap: InvoiceCap,
 ) -> Result<(), AppError> {
     use sea_orm::sea_query::{Expr, ExprTrait};
     let q = qty.units();
+    let limit = match cap {
+        InvoiceCap::Ordered => order_line::Column::Quantity,
+        InvoiceCap::Delivered => order_line::Column::DeliveredQuantity,
+    };
     let done = order_line::Entity::update_many()
         .col_expr(
             order_line::Column::InvoicedQuantity,
@@ -241,7 +295,7 @@ pub async fn record_invoiced(
         .filter(
             Expr::col(order_line::Column::InvoicedQuantity)
                 .add(q)
-                .lte(Expr::col(order_line::Column::Quantity)),
+                .lte(Expr::col(limit)),
         )
         .filter(
             Expr::col(order_line::Column::InvoicedQuantity)
@@ -260,4 +314,23 @@ pub async fn record_invoiced(
             "The line would be invoiced beyond what was ordered (or below zero).",
         ))
     }
+}
+
+/// The names of the organization's customers among `ids` (one query).
+pub async fn customer_names(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, AppError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(customer::Entity::find()
+        .filter(customer::Column::OrganizationId.eq(org))
+        .filter(customer::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
 }

@@ -8,7 +8,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{
-    entities::{MovementKind, ProductKind, product, warehouse},
+    entities::{
+        MovementKind, ProductKind, product, purchase_order, purchase_order_line, supplier,
+        warehouse,
+    },
     service::stock::{self, MoveContext},
 };
 use crate::platform::{
@@ -278,4 +281,167 @@ pub async fn reserve_available(
         reserved: Quantity::ZERO,
         available: Quantity::ZERO,
     })
+}
+
+/// A purchase order as billing sees it.
+#[derive(Debug, Clone)]
+pub struct PurchaseOrderRef {
+    /// Id.
+    pub id: Uuid,
+    /// Number (`PO-000001`).
+    pub number: String,
+    /// Supplier.
+    pub supplier_id: Uuid,
+    /// Currency.
+    pub currency: String,
+}
+
+/// A purchase-order line with what was ordered, received and billed.
+#[derive(Debug, Clone)]
+pub struct PurchaseLineRef {
+    /// Id.
+    pub id: Uuid,
+    /// The order.
+    pub purchase_order_id: Uuid,
+    /// Product.
+    pub product_id: Uuid,
+    /// Ordered.
+    pub quantity: Quantity,
+    /// Received so far.
+    pub received_quantity: Quantity,
+    /// Billed so far.
+    pub billed_quantity: Quantity,
+    /// Agreed cost of one unit.
+    pub unit_cost: Amount,
+}
+
+/// The purchase order `id` of the organization, if there is one.
+pub async fn purchase_order(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<PurchaseOrderRef>, AppError> {
+    Ok(
+        crate::platform::tenant::find_optional::<purchase_order::Entity>(conn, org, id)
+            .await?
+            .map(|o| PurchaseOrderRef {
+                id: o.id,
+                number: o.number,
+                supplier_id: o.supplier_id,
+                currency: o.currency,
+            }),
+    )
+}
+
+/// The organization's purchase-order lines among `ids` (one query).
+pub async fn purchase_lines(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, PurchaseLineRef>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(purchase_order_line::Entity::find()
+        .filter(purchase_order_line::Column::OrganizationId.eq(org))
+        .filter(purchase_order_line::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|l| {
+            let r = PurchaseLineRef {
+                id: l.id,
+                purchase_order_id: l.purchase_order_id,
+                product_id: l.product_id,
+                quantity: l.quantity,
+                received_quantity: l.received_quantity,
+                billed_quantity: l.billed_quantity,
+                unit_cost: l.unit_cost,
+            };
+            (r.id, r)
+        })
+        .collect())
+}
+
+/// Adds `qty` to a purchase-order line's billed quantity inside the
+/// caller's transaction (negative when a bill is voided or deleted), only
+/// while it stays between zero and what was received: one conditional
+/// UPDATE, so two bills racing for one receipt never bill it twice. False
+/// when it would not.
+pub async fn record_billed(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    line_id: Uuid,
+    qty: Quantity,
+) -> Result<bool, AppError> {
+    use purchase_order_line::Column as C;
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let q = qty.units();
+    Ok(purchase_order_line::Entity::update_many()
+        .col_expr(C::BilledQuantity, Expr::col(C::BilledQuantity).add(q))
+        .filter(C::OrganizationId.eq(org))
+        .filter(C::Id.eq(line_id))
+        .filter(
+            Expr::col(C::BilledQuantity)
+                .add(q)
+                .lte(Expr::col(C::ReceivedQuantity)),
+        )
+        .filter(Expr::col(C::BilledQuantity).add(q).gte(0))
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+/// What billing needs to know of a supplier.
+#[derive(Debug, Clone)]
+pub struct SupplierRef {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Currency it bills in.
+    pub currency: String,
+    /// Days from bill to payment.
+    pub payment_terms_days: i32,
+    /// False once archived.
+    pub active: bool,
+}
+
+/// The supplier `id` of the organization, if there is one.
+pub async fn supplier(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<SupplierRef>, AppError> {
+    Ok(
+        crate::platform::tenant::find_optional::<supplier::Entity>(conn, org, id)
+            .await?
+            .map(|s| SupplierRef {
+                id: s.id,
+                name: s.name,
+                currency: s.currency,
+                payment_terms_days: s.payment_terms_days,
+                active: s.active,
+            }),
+    )
+}
+
+/// The names of the organization's suppliers among `ids` (one query).
+pub async fn supplier_names(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, String>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(supplier::Entity::find()
+        .filter(supplier::Column::OrganizationId.eq(org))
+        .filter(supplier::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect())
 }

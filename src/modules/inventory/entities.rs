@@ -343,6 +343,7 @@ pub mod purchase_order_line {
         pub quantity: Quantity,
         pub received_quantity: Quantity,
         pub unit_cost: Amount,
+        pub billed_quantity: Quantity,
     }
     crate::no_relations!();
 }

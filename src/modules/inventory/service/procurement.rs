@@ -342,6 +342,7 @@ async fn write_lines(
             quantity: Set(l.quantity),
             received_quantity: Set(Quantity::ZERO),
             unit_cost: Set(unit_cost),
+            billed_quantity: Set(Quantity::ZERO),
         });
     }
     purchase_order_line::Entity::insert_many(rows)
