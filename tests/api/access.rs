@@ -190,6 +190,7 @@ struct Fixtures {
     purchase_order: Uuid,
     accounting: AccountingFixtures,
     crm: CrmFixtures,
+    billing: BillingFixtures,
 }
 
 /// One of each accounting resource with an id.
@@ -463,11 +464,14 @@ impl Fixtures {
             .json()
             .await
             .unwrap();
+        let accounting = AccountingFixtures::build(app, owner).await;
+        let crm = CrmFixtures::build(app, owner).await;
         Fixtures {
             supplier: supplier["id"].as_str().unwrap().parse().unwrap(),
             purchase_order: purchase_order["id"].as_str().unwrap().parse().unwrap(),
-            accounting: AccountingFixtures::build(app, owner).await,
-            crm: CrmFixtures::build(app, owner).await,
+            billing: BillingFixtures::build(app, owner, &crm, &accounting, &supplier).await,
+            accounting,
+            crm,
             category: category["id"].as_str().unwrap().parse().unwrap(),
             product: product["id"].as_str().unwrap().parse().unwrap(),
             warehouse: warehouse["id"].as_str().unwrap().parse().unwrap(),
@@ -510,6 +514,12 @@ impl Fixtures {
             ("activities", "id") => self.crm.activity,
             ("quotes", "id") => self.crm.quote,
             ("sales-orders", "id") => self.crm.sales_order,
+            ("invoices", "id") => self.billing.invoice,
+            ("credit-notes", "id") => self.billing.credit_note,
+            ("payments", "id") => self.billing.payment,
+            ("payment-methods", _) => self.billing.payment_method,
+            ("bills", "id") => self.billing.bill,
+            ("supplier-payments", "id") => self.billing.supplier_payment,
             _ => panic!("no fixture for path parameter {param} of /{kind}: add one to Fixtures"),
         }
         .to_string()
@@ -611,6 +621,17 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
             json!({ "notes": "Hijacked" })
         }
         ("POST", "/api/v1/quotes/{id}/accept") => json!({}),
+        (_, p)
+            if p.starts_with("/api/v1/invoices")
+                || p.starts_with("/api/v1/credit-notes")
+                || p.starts_with("/api/v1/payments")
+                || p.starts_with("/api/v1/bills")
+                || p.starts_with("/api/v1/supplier-payments")
+                || p.starts_with("/api/v1/customers/{id}/payment-methods")
+                || p == "/api/v1/sales-orders/{id}/invoice" =>
+        {
+            return billing_body(method, path);
+        }
         ("POST", "/api/v1/sales-orders/{id}/fulfilments") => {
             json!({ "lines": [{ "line_id": Uuid::nil(), "quantity": "1" }] })
         }
@@ -668,6 +689,11 @@ async fn snapshot(app: &TestApp, owner: &Member) -> Value {
         "activities": app.get_json("/api/v1/activities", &owner.token).await,
         "quotes": app.get_json("/api/v1/quotes", &owner.token).await,
         "sales_orders": app.get_json("/api/v1/sales-orders", &owner.token).await,
+        "invoices": app.get_json("/api/v1/invoices", &owner.token).await,
+        "credit_notes": app.get_json("/api/v1/credit-notes", &owner.token).await,
+        "payments": app.get_json("/api/v1/payments", &owner.token).await,
+        "bills": app.get_json("/api/v1/bills", &owner.token).await,
+        "supplier_payments": app.get_json("/api/v1/supplier-payments", &owner.token).await,
     })
 }
 
@@ -886,4 +912,110 @@ async fn the_documented_permission_of_every_operation_is_the_one_enforced() {
         }
     }
     assert!(checked >= 60, "only {checked} operations checked");
+}
+
+/// One of each billing resource with an id: an issued invoice with a credit
+/// note, a payment, a payment method, a bill and a supplier payment.
+struct BillingFixtures {
+    invoice: Uuid,
+    credit_note: Uuid,
+    payment: Uuid,
+    payment_method: Uuid,
+    bill: Uuid,
+    supplier_payment: Uuid,
+}
+
+impl BillingFixtures {
+    async fn build(
+        app: &TestApp,
+        owner: &Member,
+        crm: &CrmFixtures,
+        accounting: &AccountingFixtures,
+        supplier: &Value,
+    ) -> Self {
+        let t = Some(owner.token.as_str());
+        let post = |path: String, body: Value| async move {
+            created_id(app.post_as(&path, t, body).await).await
+        };
+        let line = json!({ "description": "Fixture", "quantity": "1", "unit_price": "10" });
+        let invoice = post(
+            "/api/v1/invoices".into(),
+            json!({ "customer_id": crm.customer, "issue": true, "lines": [line] }),
+        )
+        .await;
+        let credit_note = post(
+            "/api/v1/credit-notes".into(),
+            json!({ "invoice_id": invoice, "amount": "1.00" }),
+        )
+        .await;
+        let payment = post(
+            "/api/v1/payments".into(),
+            json!({ "customer_id": crm.customer, "amount": "5.00", "method": "cash" }),
+        )
+        .await;
+        let payment_method = post(
+            format!("/api/v1/customers/{}/payment-methods", crm.customer),
+            payment_method_body(),
+        )
+        .await;
+        let mut bill_line = line.clone();
+        bill_line["account_id"] = json!(accounting.account);
+        let bill = post(
+            "/api/v1/bills".into(),
+            json!({ "supplier_id": supplier["id"], "lines": [bill_line] }),
+        )
+        .await;
+        let supplier_payment = post(
+            "/api/v1/supplier-payments".into(),
+            json!({ "supplier_id": supplier["id"], "amount": "5.00", "method": "bank_transfer" }),
+        )
+        .await;
+        Self {
+            invoice,
+            credit_note,
+            payment,
+            payment_method,
+            bill,
+            supplier_payment,
+        }
+    }
+}
+
+fn payment_method_body() -> Value {
+    json!({ "gateway": "stripe", "token": "pm_fixture", "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030 })
+}
+
+/// A valid body for a billing write (`None`: it takes none).
+fn billing_body(method: &Method, path: &str) -> Option<Value> {
+    let nil = Uuid::nil();
+    let line = json!({ "description": "Sneaky", "quantity": "1", "unit_price": "1" });
+    let allocations = json!({ "allocations": [{ "invoice_id": nil, "amount": "1.00" }] });
+    Some(match (method.as_str(), path) {
+        ("POST", "/api/v1/invoices") => json!({ "customer_id": nil, "lines": [line] }),
+        ("PATCH", "/api/v1/invoices/{id}") | ("PATCH", "/api/v1/bills/{id}") => {
+            json!({ "notes": "Hijacked" })
+        }
+        ("POST", "/api/v1/sales-orders/{id}/invoice") => json!({ "basis": "ordered" }),
+        ("POST", "/api/v1/credit-notes") => json!({ "invoice_id": nil, "amount": "1.00" }),
+        ("POST", "/api/v1/credit-notes/{id}/allocate")
+        | ("POST", "/api/v1/payments/{id}/allocate") => allocations,
+        ("POST", "/api/v1/payments") => {
+            json!({ "customer_id": nil, "amount": "1.00", "method": "cash" })
+        }
+        ("POST", "/api/v1/payments/{id}/refund")
+        | ("POST", "/api/v1/supplier-payments/{id}/refund") => json!({ "amount": "1.00" }),
+        ("POST", p) if p.ends_with("/payment-methods") => payment_method_body(),
+        ("POST", "/api/v1/bills") => json!({ "supplier_id": nil, "lines": [
+            { "description": "Sneaky", "quantity": "1", "unit_price": "1", "account_id": nil }
+        ] }),
+        ("POST", "/api/v1/supplier-payments") => {
+            json!({ "supplier_id": nil, "amount": "1.00", "method": "cash" })
+        }
+        ("POST", "/api/v1/supplier-payments/{id}/allocate") => {
+            json!({ "allocations": [{ "bill_id": nil, "amount": "1.00" }] })
+        }
+        ("POST", p) if p.ends_with("/issue") || p.ends_with("/void") => return None,
+        ("GET", _) | ("DELETE", _) => return None,
+        (m, p) => panic!("no body for {m} {p}: add one to billing_body"),
+    })
 }

@@ -5,6 +5,9 @@
 mod access;
 mod accounting;
 mod auth;
+mod billing;
+mod billing_cards;
+mod billing_ledger;
 mod cache;
 mod cli;
 mod contract;

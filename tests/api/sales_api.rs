@@ -70,16 +70,18 @@ async fn billing_records_invoiced_quantities_inside_its_own_transaction() -> Res
     assert_eq!(lines[0].quantity, qty("5"));
     let line = lines[0].id;
     assert!(
-        crm::record_invoiced(&tx, owner.org_id, line, qty("2"))
+        crm::record_invoiced(&tx, owner.org_id, line, qty("2"), crm::InvoiceCap::Ordered)
             .await
             .is_ok()
     );
-    let over = crm::record_invoiced(&tx, owner.org_id, line, qty("4")).await;
+    let over =
+        crm::record_invoiced(&tx, owner.org_id, line, qty("4"), crm::InvoiceCap::Ordered).await;
     assert_eq!(
         over.err().map(|e| e.code().to_string()).as_deref(),
         Some("over_invoiced")
     );
-    let below = crm::record_invoiced(&tx, owner.org_id, line, qty("-3")).await;
+    let below =
+        crm::record_invoiced(&tx, owner.org_id, line, qty("-3"), crm::InvoiceCap::Ordered).await;
     assert_eq!(
         below.err().map(|e| e.code().to_string()).as_deref(),
         Some("over_invoiced")
@@ -93,7 +95,7 @@ async fn billing_records_invoiced_quantities_inside_its_own_transaction() -> Res
 
     let tx = ok(begin_write(&app.state.db).await)?;
     assert!(
-        crm::record_invoiced(&tx, owner.org_id, line, qty("5"))
+        crm::record_invoiced(&tx, owner.org_id, line, qty("5"), crm::InvoiceCap::Ordered)
             .await
             .is_ok()
     );
@@ -117,7 +119,14 @@ async fn another_organizations_order_is_not_found_through_the_api() {
     let lines = crm::sales_order_lines(&app.state.db, other.org_id, id).await;
     assert_eq!(lines.err().map(|e| e.status().as_u16()), Some(404));
     let line = uuid_of(&order["lines"][0]["id"]);
-    let res = crm::record_invoiced(&app.state.db, other.org_id, line, qty("1")).await;
+    let res = crm::record_invoiced(
+        &app.state.db,
+        other.org_id,
+        line,
+        qty("1"),
+        crm::InvoiceCap::Ordered,
+    )
+    .await;
     assert_eq!(
         res.err().map(|e| e.code().to_string()).as_deref(),
         Some("over_invoiced")
