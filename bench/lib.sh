@@ -178,3 +178,41 @@ text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstr
 open(path, "w").write(text)
 PY
 }
+
+# Small helpers of the module scripts.
+json_id() { python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
+# post_ok TOKEN PATH BODY: the answer's body, or the status and body on stderr and a failure.
+post_ok() {
+  local code
+  code=$(curl -sS -o "$bench_work/answer.json" -w '%{http_code}' -X POST "$host$2" \
+    -H "authorization: Bearer $1" -H 'content-type: application/json' -d "$3")
+  case $code in
+    2??) cat "$bench_work/answer.json" ;;
+    *) echo "POST $2 answered $code: $(cat "$bench_work/answer.json")" >&2; return 1 ;;
+  esac
+}
+col() { echo "$1" | awk -F'|' -v col="$2" '{gsub(/^ +| +$/, "", $col); print $col}'; }
+# bench_once_lua FILE TSV: a wrk script sending each (token, path, body) row of a tab-separated file
+# at most once: thread t takes rows t, t + THREADS, ... (wrapping only when
+# the file runs out, which the run checks).
+bench_once_lua() {
+  cat >"$1" <<LUA
+local file, nthreads = "$2", $THREADS
+local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+function init(args)
+  rows = {}
+  for line in io.lines(file) do
+    local t, p, b = line:match("^(%S+)\t(%S+)\t(.*)$")
+    rows[#rows + 1] = { t, p, b }
+  end
+  counter = (tid or 0) - nthreads
+end
+request = function()
+  counter = counter + nthreads
+  local r = rows[(counter % #rows) + 1]
+  return wrk.format("POST", r[2], { ["Authorization"] = "Bearer " .. r[1], ["Content-Type"] = "application/json" }, r[3])
+end
+LUA
+}
+

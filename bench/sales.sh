@@ -43,42 +43,6 @@ FULFILS=${FULFILS:-$((2500 * DURATION + FULFIL_WARM))}
 # The Enterprise plan's request budget (per organization and minute).
 BUDGET=100000
 
-json_id() { python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
-# post_ok TOKEN PATH BODY: the answer's body, or the status and body on stderr and a failure.
-post_ok() {
-  local code
-  code=$(curl -sS -o "$bench_work/answer.json" -w '%{http_code}' -X POST "$host$2" \
-    -H "authorization: Bearer $1" -H 'content-type: application/json' -d "$3")
-  case $code in
-    2??) cat "$bench_work/answer.json" ;;
-    *) echo "POST $2 answered $code: $(cat "$bench_work/answer.json")" >&2; return 1 ;;
-  esac
-}
-col() { echo "$1" | awk -F'|' -v col="$2" '{gsub(/^ +| +$/, "", $col); print $col}'; }
-# A wrk script sending each (token, path, body) row of a tab-separated file
-# at most once: thread t takes rows t, t + THREADS, ... (wrapping only when
-# the file runs out, which the run checks).
-once_lua() {
-  cat >"$1" <<LUA
-local file, nthreads = "$2", $THREADS
-local threads = 0
-function setup(thread) thread:set("tid", threads); threads = threads + 1 end
-function init(args)
-  rows = {}
-  for line in io.lines(file) do
-    local t, p, b = line:match("^(%S+)\t(%S+)\t(.*)$")
-    rows[#rows + 1] = { t, p, b }
-  end
-  counter = (tid or 0) - nthreads
-end
-request = function()
-  counter = counter + nthreads
-  local r = rows[(counter % #rows) + 1]
-  return wrk.format("POST", r[2], { ["Authorization"] = "Bearer " .. r[1], ["Content-Type"] = "application/json" }, r[3])
-end
-LUA
-}
-
 # --- write side: ORGS organizations with stock, customers and order bodies.
 stock_started=$SECONDS
 write_orgs=()
@@ -206,8 +170,8 @@ fulfil_orders=$(cut -f2 "$bench_work/f-main.tsv" | sort -u | wc -l)
 IFS=$'\t' read -r ft fp fb <"$bench_work/f-warm.tsv"
 post_ok "$ft" "$fp" "$fb" | python3 -c 'import json,sys; f=json.load(sys.stdin); assert len(f["lines"]) == 1 and f["lines"][0]["movement_id"], f'
 sed -i 1d "$bench_work/f-warm.tsv"
-once_lua "$bench_work/fulfil-warm.lua" "$bench_work/f-warm.tsv"
-once_lua "$bench_work/fulfil.lua" "$bench_work/f-main.tsv"
+bench_once_lua "$bench_work/fulfil-warm.lua" "$bench_work/f-warm.tsv"
+bench_once_lua "$bench_work/fulfil.lua" "$bench_work/f-main.tsv"
 DURATION=2 bench_wrk "$host/" "$bench_work/fulfil-warm.lua" >/dev/null
 fulfil_row=$(bench_row "\`POST /api/v1/sales-orders/{id}/fulfilments\` (one whole stock line, a distinct order line each request; $ORGS organizations)" "$host/" "$bench_work/fulfil.lua")
 fulfil_total=$(awk '/requests in/ {print $1}' "$bench_work/wrk.txt")
