@@ -247,4 +247,33 @@ const tooMuch = await authed.POST("/api/v1/sales-orders/{id}/fulfilments", {
 });
 problem(tooMuch.error, 422, "validation_failed");
 
+// 12. Billing: what shipped is invoiced and issued, a payment settles part
+// of it, and a card number in a payment is refused without being echoed.
+const invoice = await authed.POST("/api/v1/sales-orders/{id}/invoice", {
+  params: { path: { id: accepted.data.id } },
+  body: { basis: "delivered", issue: true },
+});
+check(invoice.response.status === 201 && invoice.data !== undefined, "the delivered part is invoiced");
+check(invoice.data.status === "issued" && invoice.data.number.startsWith("INV-"), "the invoice is issued");
+check(invoice.data.lines[0]?.quantity === "2", `it bills what shipped (got ${invoice.data.lines[0]?.quantity})`);
+const paid = await authed.POST("/api/v1/payments", {
+  body: {
+    customer_id: conversion.data.customer_id,
+    amount: "10.00",
+    method: "bank_transfer",
+    allocations: [{ invoice_id: invoice.data.id, amount: "10.00" }],
+  },
+});
+check(paid.response.status === 201 && paid.data?.number.startsWith("PAY-") === true, "a payment is recorded");
+const settled = await authed.GET("/api/v1/invoices/{id}", { params: { path: { id: invoice.data.id } } });
+// JSON by default (the same path answers a PDF to `Accept: application/pdf`).
+const doc = Array.isArray(settled.data) ? undefined : settled.data;
+check(doc?.status === "partially_paid", `the invoice is partially paid (got ${doc?.status})`);
+check(doc?.allocations.length === 1, "the invoice lists the payment");
+const card = await authed.POST("/api/v1/payments", {
+  body: { customer_id: conversion.data.customer_id, amount: "1.00", method: "card", reference: "4111 1111 1111 1111" },
+});
+problem(card.error, 422, "validation_failed");
+check(!JSON.stringify(card.error).includes("4111"), "the refusal does not echo the card number");
+
 console.log("contract flow: all checks passed");
