@@ -88,6 +88,7 @@ bench_requests "$bench_work/pk.lua" "$bench_work/pk-tokens" "$bench_work/pk"
 DURATION=2 bench_wrk "$ceiling/" "$bench_work/pk.lua" >/dev/null
 DURATION=2 bench_wrk "$host/" "$bench_work/invoice.lua" >/dev/null
 ceiling_row=$(bench_ceiling "ceiling \`GET /pk/{id}\` (bench/ceiling.rs: bare actix-web, one SeaORM primary-key select)" "$ceiling/" "$bench_work/pk.lua")
+bench_ceiling_rps=$(col "$ceiling_row" 3)
 invoice_row=$(bench_row "\`POST /api/v1/invoices\` (five product lines with tax, \`\"issue\": true\`; $ORGS organizations)" "$host/" "$bench_work/invoice.lua")
 
 # --- payments: one allocation of 10.00 each, to a distinct issued invoice.
@@ -164,21 +165,22 @@ INSERT INTO invoices (id, organization_id, kind, number, customer_id, supplier_i
     issue_date, due_date, 'GBP', '', total, 0, 0, total,
     CASE status WHEN 'paid' THEN total WHEN 'partially_paid' THEN total / 2 ELSE 0 END, 0, 1, NULL, ts,
     CASE WHEN status = 'paid' THEN ts + interval '20 days' END,
-    CASE WHEN status IN ('paid', 'partially_paid') THEN issue_date + 20 END,
+    CASE WHEN status IN ('paid', 'partially_paid') THEN least(issue_date + 20, current_date) END,
     CASE WHEN status = 'void' THEN ts + interval '1 day' END, CASE WHEN status = 'void' THEN issue_date + 1 END,
     '$owner', ts, ts, 2
   FROM d ORDER BY g;
 INSERT INTO payments (id, organization_id, kind, number, customer_id, supplier_id, payment_date, currency, amount,
     allocated_amount, refunded_amount, method, reference, notes, status, journal_entry_id, deleted_at, created_by,
     created_at, updated_at, version)
-  SELECT id, '$aorg', 'received', 'PAY-' || lpad(g::text, 6, '0'), customer_id, NULL, issue_date + 20, 'GBP',
+  SELECT id, '$aorg', 'received', 'PAY-' || lpad(g::text, 6, '0'), customer_id, NULL,
+    least(issue_date + 20, current_date), 'GBP',
     CASE status WHEN 'paid' THEN total ELSE total / 2 END, CASE status WHEN 'paid' THEN total ELSE total / 2 END, 0,
     'bank_transfer', '', '', 'posted', NULL, NULL, '$owner', ts + interval '20 days', ts + interval '20 days', 1
   FROM d WHERE status IN ('paid', 'partially_paid') ORDER BY g;
 INSERT INTO allocations (id, organization_id, payment_id, credit_note_id, invoice_id, amount, allocated_on,
     created_by, created_at)
   SELECT gen_random_uuid(), '$aorg', id, NULL, id, CASE status WHEN 'paid' THEN total ELSE total / 2 END,
-    issue_date + 20, '$owner', ts + interval '20 days'
+    least(issue_date + 20, current_date), '$owner', least(ts + interval '20 days', now())
   FROM d WHERE status IN ('paid', 'partially_paid') ORDER BY g;
 INSERT INTO document_sequences (organization_id, series, last_value, updated_at) VALUES ('$aorg', 'INV', $INVOICES, now());
 SQL

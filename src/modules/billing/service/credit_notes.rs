@@ -208,6 +208,13 @@ pub async fn create(
             "credited (issue it first)",
         ));
     }
+    // Crediting lines of an order's invoice moves the order's invoiced
+    // quantities: the order is taken first, as its invoicing takes it.
+    if input.lines.is_some()
+        && let Some(order) = doc.sales_order_id
+    {
+        crm::api::claim_sales_order(&tx, org, order).await?;
+    }
     let credits = match (&input.lines, input.amount) {
         (Some(lines), None) => line_credits(&tx, &doc, lines).await?,
         (None, Some(a)) if a.units() > 0 => vec![Credit {
@@ -249,7 +256,27 @@ pub async fn create(
             "the credit comes to zero",
         ));
     }
-    // What is credited never exceeds what was invoiced.
+    let id = Uuid::now_v7();
+    let number = next_number(&tx, org, "CN").await?;
+    let issue_date = input
+        .issue_date
+        .unwrap_or_else(|| super::now().date_naive());
+    let entry = ledger::post(
+        &tx,
+        EntryDraft {
+            organization_id: org,
+            actor: Some(p.user_id),
+            date: issue_date,
+            memo: format!("Credit note {number} for {}", doc.number),
+            source_type: "credit_note",
+            source_id: id.to_string(),
+            lines: entry_lines(&credits, total),
+        },
+    )
+    .await?;
+    // What is credited never exceeds what was invoiced. The invoice row is
+    // taken after the sequences the posting locks, in the order payments
+    // take them, so the two never deadlock.
     use invoice::Column as C;
     let counted = invoice::Entity::update_many()
         .col_expr(C::CreditedAmount, Expr::col(C::CreditedAmount).add(total))
@@ -275,24 +302,6 @@ pub async fn create(
             "credits more than is left on the invoice",
         ));
     }
-    let id = Uuid::now_v7();
-    let number = next_number(&tx, org, "CN").await?;
-    let issue_date = input
-        .issue_date
-        .unwrap_or_else(|| super::now().date_naive());
-    let entry = ledger::post(
-        &tx,
-        EntryDraft {
-            organization_id: org,
-            actor: Some(p.user_id),
-            date: issue_date,
-            memo: format!("Credit note {number} for {}", doc.number),
-            source_type: "credit_note",
-            source_id: id.to_string(),
-            lines: entry_lines(&credits, total),
-        },
-    )
-    .await?;
     let balance = doc.total.units() - doc.settled_amount.units();
     let apply = std::cmp::max(std::cmp::min(total, balance), 0);
     let now = super::now();

@@ -215,28 +215,28 @@ pub async fn void(
 ) -> Result<DocumentOut, AppError> {
     let org = p.organization_id;
     let tx = begin_write(&state.db).await?;
+    // Locks in the order every billing write takes them: the sales order,
+    // order lines, the journal's sequence, then the document's row; so a
+    // void never deadlocks with a payment, an order's invoicing or a
+    // receipt.
+    let found = documents::find(&tx, org, kind, id).await?;
+    if let Some(order) = found.sales_order_id {
+        crm::api::claim_sales_order(&tx, org, order).await?;
+    }
     let mut doc = documents::find(&tx, org, kind, id).await?;
-    let today = super::now().date_naive();
-    let on = std::cmp::max(today, doc.issue_date);
-    let at = super::now();
-    let set = invoice::ActiveModel {
-        status: Set(DocStatus::Void),
-        voided_at: Set(Some(at)),
-        voided_on: Set(Some(on)),
-        ..Default::default()
-    };
-    let unpaid = sea_orm::Condition::all()
-        .add(invoice::Column::SettledAmount.eq(0))
-        .add(invoice::Column::CreditedAmount.eq(0));
-    let mut stamped = doc.clone();
-    stamped.updated_at = at;
-    if !move_doc(&tx, &stamped, &[DocStatus::Issued], set, unpaid).await? {
-        return Err(invalid_state(
+    let refused = || {
+        invalid_state(
             &doc,
             "voided (only issued documents with nothing paid or credited are)",
-        ));
+        )
+    };
+    if doc.status != DocStatus::Issued || doc.settled_amount.units() != 0 {
+        return Err(refused());
     }
     let rows = documents::lines_of(&tx, org, id).await?;
+    documents::record_billing(&tx, org, &rows, -1, crm::api::InvoiceCap::Ordered).await?;
+    let today = super::now().date_naive();
+    let on = std::cmp::max(today, doc.issue_date);
     let entry = ledger::post(
         &tx,
         EntryDraft {
@@ -253,7 +253,21 @@ pub async fn void(
         },
     )
     .await?;
-    documents::record_billing(&tx, org, &rows, -1, crm::api::InvoiceCap::Ordered).await?;
+    let at = super::now();
+    let set = invoice::ActiveModel {
+        status: Set(DocStatus::Void),
+        voided_at: Set(Some(at)),
+        voided_on: Set(Some(on)),
+        ..Default::default()
+    };
+    let unpaid = sea_orm::Condition::all()
+        .add(invoice::Column::SettledAmount.eq(0))
+        .add(invoice::Column::CreditedAmount.eq(0));
+    let mut stamped = doc.clone();
+    stamped.updated_at = at;
+    if !move_doc(&tx, &stamped, &[DocStatus::Issued], set, unpaid).await? {
+        return Err(refused());
+    }
     audit::record(
         &tx,
         AuditEntry::by(

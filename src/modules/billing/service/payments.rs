@@ -515,7 +515,8 @@ pub async fn delete(
         .filter(allocation::Column::PaymentId.eq(id))
         .all(&tx)
         .await?;
-    settlement::undo(&tx, org, &rows).await?;
+    // The reversal first: the journal's sequence is locked before the
+    // documents' rows, in the order a new payment takes them.
     let date = std::cmp::max(now.date_naive(), m.payment_date);
     let lines = entry_lines(kind, m.method, m.amount, -1);
     let memo = format!("Deletion of payment {}", m.number);
@@ -528,6 +529,7 @@ pub async fn delete(
         lines,
     )
     .await?;
+    settlement::undo(&tx, org, &rows).await?;
     audit::record(
         &tx,
         AuditEntry::by(
