@@ -292,16 +292,9 @@ pub async fn record_invoiced(
         )
         .filter(order_line::Column::OrganizationId.eq(org))
         .filter(order_line::Column::Id.eq(line_id))
-        .filter(
-            Expr::col(order_line::Column::InvoicedQuantity)
-                .add(q)
-                .lte(Expr::col(limit)),
-        )
-        .filter(
-            Expr::col(order_line::Column::InvoicedQuantity)
-                .add(q)
-                .gte(0),
-        )
+        // Written so that no quantity can overflow the arithmetic.
+        .filter(Expr::col(order_line::Column::InvoicedQuantity).lte(Expr::col(limit).sub(q)))
+        .filter(Expr::col(order_line::Column::InvoicedQuantity).gte(q.saturating_neg()))
         .exec(conn)
         .await?
         .rows_affected

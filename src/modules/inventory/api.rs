@@ -381,12 +381,8 @@ pub async fn record_billed(
         .col_expr(C::BilledQuantity, Expr::col(C::BilledQuantity).add(q))
         .filter(C::OrganizationId.eq(org))
         .filter(C::Id.eq(line_id))
-        .filter(
-            Expr::col(C::BilledQuantity)
-                .add(q)
-                .lte(Expr::col(C::ReceivedQuantity)),
-        )
-        .filter(Expr::col(C::BilledQuantity).add(q).gte(0))
+        .filter(Expr::col(C::BilledQuantity).lte(Expr::col(C::ReceivedQuantity).sub(q)))
+        .filter(Expr::col(C::BilledQuantity).gte(q.saturating_neg()))
         .exec(conn)
         .await?
         .rows_affected

@@ -9,7 +9,7 @@ use validator::Validate;
 
 use super::AllocationOut;
 use crate::modules::billing::entities::{PaymentKind, PaymentMethod, PaymentStatus};
-use crate::platform::money::Amount;
+use crate::platform::money::{Amount, currency_code};
 
 /// Part of a payment applied to an invoice.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -48,9 +48,13 @@ pub struct PaymentIn {
     pub customer_id: Uuid,
     /// When (default today).
     pub payment_date: Option<NaiveDate>,
-    /// More than zero, in the customer's currency.
+    /// More than zero.
     #[schema(example = "100.00")]
     pub amount: Amount,
+    /// Currency (default the customer's); it settles invoices in it.
+    #[validate(custom(function = "currency_code"))]
+    #[schema(pattern = "^[A-Z]{3}$", example = "EUR")]
+    pub currency: Option<String>,
     /// How.
     pub method: PaymentMethod,
     /// Bank or gateway reference.
@@ -84,9 +88,13 @@ pub struct SupplierPaymentIn {
     pub supplier_id: Uuid,
     /// When (default today).
     pub payment_date: Option<NaiveDate>,
-    /// More than zero, in the supplier's currency.
+    /// More than zero.
     #[schema(example = "250.00")]
     pub amount: Amount,
+    /// Currency (default the supplier's); it settles bills in it.
+    #[validate(custom(function = "currency_code"))]
+    #[schema(pattern = "^[A-Z]{3}$", example = "EUR")]
+    pub currency: Option<String>,
     /// How.
     pub method: PaymentMethod,
     /// Bank reference.

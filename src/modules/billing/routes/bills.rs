@@ -10,7 +10,7 @@ use crate::{
         dto::*,
         entities::DocKind,
         permissions::*,
-        service::{documents, issue},
+        service::{documents, drafts, issue},
     },
     platform::{
         auth::Principal,
@@ -152,7 +152,7 @@ async fn patch_bill(
 ) -> AppResult<HttpResponse> {
     principal.require(BILLS_MANAGE)?;
     let target = (DocKind::Bill, id.into_inner(), if_match.0);
-    let out = documents::patch(&state, &principal, target, body.into_inner()).await?;
+    let out = drafts::patch(&state, &principal, target, body.into_inner()).await?;
     Ok(versioned(out.summary.version, &out))
 }
 
@@ -171,7 +171,7 @@ async fn delete_bill(
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     principal.require(BILLS_MANAGE)?;
-    documents::delete(&state, &principal, DocKind::Bill, id.into_inner()).await?;
+    drafts::delete(&state, &principal, DocKind::Bill, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

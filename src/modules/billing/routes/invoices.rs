@@ -10,7 +10,7 @@ use crate::{
         dto::*,
         entities::DocKind,
         permissions::*,
-        service::{credit_notes, documents, issue, order_invoicing},
+        service::{credit_notes, documents, drafts, issue, order_invoicing},
     },
     platform::{
         auth::Principal,
@@ -169,7 +169,7 @@ async fn patch_invoice(
 ) -> AppResult<HttpResponse> {
     principal.require(INVOICES_MANAGE)?;
     let target = (DocKind::Invoice, id.into_inner(), if_match.0);
-    let out = documents::patch(&state, &principal, target, body.into_inner()).await?;
+    let out = drafts::patch(&state, &principal, target, body.into_inner()).await?;
     Ok(versioned(out.summary.version, &out))
 }
 
@@ -188,7 +188,7 @@ async fn delete_invoice(
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     principal.require(INVOICES_MANAGE)?;
-    documents::delete(&state, &principal, DocKind::Invoice, id.into_inner()).await?;
+    drafts::delete(&state, &principal, DocKind::Invoice, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

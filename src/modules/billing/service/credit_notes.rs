@@ -133,8 +133,7 @@ async fn line_credits(
             .filter(invoice_line::Column::Id.eq(c.invoice_line_id))
             .filter(
                 Expr::col(invoice_line::Column::CreditedQuantity)
-                    .add(q)
-                    .lte(Expr::col(invoice_line::Column::Quantity)),
+                    .lte(Expr::col(invoice_line::Column::Quantity).sub(q)),
             )
             .exec(tx)
             .await?;
@@ -283,11 +282,7 @@ pub async fn create(
         .filter(C::OrganizationId.eq(org))
         .filter(C::Id.eq(doc.id))
         .filter(C::Status.is_in(DocStatus::POSTED.iter().copied()))
-        .filter(
-            Expr::col(C::CreditedAmount)
-                .add(total)
-                .lte(Expr::col(C::Total)),
-        )
+        .filter(Expr::col(C::CreditedAmount).lte(Expr::col(C::Total).sub(total)))
         .exec(&tx)
         .await?;
     if counted.rows_affected != 1 {
@@ -302,7 +297,9 @@ pub async fn create(
             "credits more than is left on the invoice",
         ));
     }
-    let balance = doc.total.units() - doc.settled_amount.units();
+    // The balance as it stands now that the invoice's row is held.
+    let fresh = documents::find(&tx, org, DocKind::Invoice, doc.id).await?;
+    let balance = fresh.total.units() - fresh.settled_amount.units();
     let apply = std::cmp::max(std::cmp::min(total, balance), 0);
     let now = super::now();
     let note = credit_note::Model {
@@ -461,11 +458,7 @@ pub async fn allocate(
         .col_expr(C::Version, Expr::col(C::Version).add(1))
         .filter(C::OrganizationId.eq(org))
         .filter(C::Id.eq(id))
-        .filter(
-            Expr::col(C::AllocatedAmount)
-                .add(sum)
-                .lte(Expr::col(C::Total)),
-        )
+        .filter(Expr::col(C::AllocatedAmount).lte(Expr::col(C::Total).sub(sum)))
         .exec(&tx)
         .await?;
     if taken.rows_affected != 1 {

@@ -3,6 +3,7 @@
 
 pub mod credit_notes;
 pub mod documents;
+pub mod drafts;
 pub mod issue;
 pub mod methods;
 pub mod order_invoicing;

@@ -46,6 +46,8 @@ pub struct PaymentDraft {
     pub date: Option<NaiveDate>,
     /// Amount.
     pub amount: Amount,
+    /// Currency (default the party's).
+    pub currency: Option<String>,
     /// Method.
     pub method: PaymentMethod,
     /// Reference.
@@ -203,7 +205,7 @@ pub async fn create(
         customer_id: (d.kind == PaymentKind::Received).then_some(who.id),
         supplier_id: (d.kind == PaymentKind::Sent).then_some(who.id),
         payment_date: d.date.unwrap_or_else(|| now.date_naive()),
-        currency: who.currency,
+        currency: d.currency.unwrap_or(who.currency),
         amount: d.amount,
         allocated_amount: Amount::from_units(allocated),
         refunded_amount: Amount::ZERO,
@@ -355,8 +357,7 @@ async fn take(
         .filter(
             Expr::col(C::AllocatedAmount)
                 .add(Expr::col(C::RefundedAmount))
-                .add(x)
-                .lte(Expr::col(C::Amount)),
+                .lte(Expr::col(C::Amount).sub(x)),
         )
         .exec(conn)
         .await?

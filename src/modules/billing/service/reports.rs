@@ -21,25 +21,31 @@ use crate::{
 };
 
 const AGING_SQL: &str = "
+WITH docs AS (
+  SELECT i.id AS id, COALESCE(i.customer_id, i.supplier_id) AS party, i.currency AS currency,
+         i.due_date AS due_date, i.total AS total
+  FROM invoices i
+  WHERE i.organization_id = $1 AND i.kind = $2 AND i.issue_date <= $3
+    AND (i.status IN ('issued', 'partially_paid')
+         OR (i.status = 'paid' AND (i.settled_on IS NULL OR i.settled_on > $3))
+         OR (i.status = 'void' AND i.voided_on > $3))
+), settled AS (
+  SELECT a.invoice_id AS invoice_id, SUM(a.amount) AS amount
+  FROM allocations a JOIN docs d ON d.id = a.invoice_id
+  WHERE a.organization_id = $1 AND a.allocated_on <= $3
+  GROUP BY a.invoice_id
+), o AS (
+  SELECT d.party AS party, d.currency AS currency, d.due_date AS due_date,
+         d.total - COALESCE(CAST(s.amount AS BIGINT), 0) AS open
+  FROM docs d LEFT JOIN settled s ON s.invoice_id = d.id
+)
 SELECT party, currency,
   CAST(SUM(CASE WHEN due_date >= $3 THEN open ELSE 0 END) AS BIGINT) AS b0,
   CAST(SUM(CASE WHEN due_date < $3 AND due_date >= $4 THEN open ELSE 0 END) AS BIGINT) AS b1,
   CAST(SUM(CASE WHEN due_date < $4 AND due_date >= $5 THEN open ELSE 0 END) AS BIGINT) AS b2,
   CAST(SUM(CASE WHEN due_date < $5 AND due_date >= $6 THEN open ELSE 0 END) AS BIGINT) AS b3,
   CAST(SUM(CASE WHEN due_date < $6 THEN open ELSE 0 END) AS BIGINT) AS b4
-FROM (
-  SELECT COALESCE(i.customer_id, i.supplier_id) AS party, i.currency AS currency,
-         i.due_date AS due_date,
-         i.total - COALESCE(CAST((SELECT SUM(a.amount) FROM allocations a
-                                  WHERE a.organization_id = i.organization_id
-                                    AND a.invoice_id = i.id
-                                    AND a.allocated_on <= $3) AS BIGINT), 0) AS open
-  FROM invoices i
-  WHERE i.organization_id = $1 AND i.kind = $2 AND i.issue_date <= $3
-    AND (i.status IN ('issued', 'partially_paid')
-         OR (i.status = 'paid' AND (i.settled_on IS NULL OR i.settled_on > $3))
-         OR (i.status = 'void' AND i.voided_on > $3))
-) o
+FROM o
 WHERE open <> 0
 GROUP BY party, currency";
 
@@ -94,7 +100,10 @@ pub async fn aging(
     let mut out = Vec::with_capacity(parsed.len());
     for (party, currency, b) in parsed {
         match totals.iter_mut().find(|(c, _)| *c == currency) {
-            Some((_, t)) => t.iter_mut().zip(b).for_each(|(t, x)| *t += x),
+            Some((_, t)) => t
+                .iter_mut()
+                .zip(b)
+                .for_each(|(t, x)| *t = t.saturating_add(x)),
             None => totals.push((currency.clone(), b)),
         }
         out.push(AgingRow {
@@ -127,7 +136,7 @@ fn buckets(b: [i64; 5]) -> Buckets {
         days_31_60: a(b[2]),
         days_61_90: a(b[3]),
         over_90: a(b[4]),
-        total: a(b.iter().sum()),
+        total: a(b.iter().fold(0_i64, |acc, x| acc.saturating_add(*x))),
     }
 }
 
@@ -302,10 +311,10 @@ pub async fn statement_of(
     let mut running = 0_i64;
     for (date, _, mut line) in events(conn, org, customer).await? {
         if date < from {
-            opening += net(&line);
+            opening = opening.saturating_add(net(&line));
             running = opening;
         } else if date <= to {
-            running += net(&line);
+            running = running.saturating_add(net(&line));
             line.balance = Amount::from_units(running);
             lines.push(line);
         }

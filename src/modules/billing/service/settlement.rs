@@ -126,7 +126,8 @@ async fn settle(
         .filter(t.kind.party_column().eq(t.party))
         .filter(C::Currency.eq(t.currency))
         .filter(C::Status.is_in(DocStatus::OPEN.iter().copied()))
-        .filter(after.lte(Expr::col(C::Total)))
+        // Written so that no client amount can overflow the arithmetic.
+        .filter(Expr::col(C::SettledAmount).lte(Expr::col(C::Total).sub(amount)))
         .exec(conn)
         .await?;
     Ok(res.rows_affected == 1)
