@@ -1016,6 +1016,8 @@ fn billing_body(method: &Method, path: &str) -> Option<Value> {
         }
         ("POST", p) if p.ends_with("/issue") || p.ends_with("/void") => return None,
         ("GET", _) | ("DELETE", _) => return None,
-        (m, p) => panic!("no body for {m} {p}: add one to billing_body"),
+        // A write without a body here answers 415 where the walk expects
+        // 401, 403 or 404, so a missing case still fails the walk.
+        _ => return None,
     })
 }
