@@ -121,17 +121,17 @@ fn title(kind: DocKind) -> &'static str {
 }
 
 /// Moves a document from one of `from` to `to` with `set`, by one
-/// conditional UPDATE (also on `extra`); false when it was not in a source
-/// state (or `extra` failed).
+/// conditional UPDATE (also on `extra`) stamped `at`; false when it was not
+/// in a source state (or `extra` failed).
 async fn move_doc(
     conn: &impl ConnectionTrait,
-    doc: &invoice::Model,
+    (doc, at): (&invoice::Model, chrono::DateTime<chrono::Utc>),
     from: &[DocStatus],
     mut set: invoice::ActiveModel,
     extra: sea_orm::Condition,
 ) -> Result<bool, AppError> {
     set.version = Set(doc.version + 1);
-    set.updated_at = Set(doc.updated_at);
+    set.updated_at = Set(at);
     Ok(invoice::Entity::update_many()
         .set(set)
         .filter(invoice::Column::OrganizationId.eq(doc.organization_id))
@@ -161,28 +161,18 @@ pub async fn issue(
     // The party may have been archived since the draft was written.
     documents::party(&tx, org, kind, doc.party_id(), kind.party_field()).await?;
     let rows = documents::lines_of(&tx, org, id).await?;
+    let draft = doc.clone();
     post_issue(&tx, p, &mut doc, &rows).await?;
-    let mut before = doc.clone();
-    before.status = DocStatus::Draft;
-    before.version = doc.version;
     doc.updated_at = doc.issued_at.unwrap_or(doc.updated_at);
-    before.updated_at = doc.updated_at;
     let set = invoice::ActiveModel {
         status: Set(DocStatus::Issued),
         journal_entry_id: Set(doc.journal_entry_id),
         issued_at: Set(doc.issued_at),
         ..Default::default()
     };
-    if !move_doc(
-        &tx,
-        &before,
-        &[DocStatus::Draft],
-        set,
-        sea_orm::Condition::all(),
-    )
-    .await?
-    {
-        return Err(invalid_state(&before, "issued (it changed meanwhile)"));
+    let all = sea_orm::Condition::all();
+    if !move_doc(&tx, (&draft, doc.updated_at), &[DocStatus::Draft], set, all).await? {
+        return Err(invalid_state(&draft, "issued (it changed meanwhile)"));
     }
     doc.version += 1;
     audit::record(
@@ -263,9 +253,7 @@ pub async fn void(
     let unpaid = sea_orm::Condition::all()
         .add(invoice::Column::SettledAmount.eq(0))
         .add(invoice::Column::CreditedAmount.eq(0));
-    let mut stamped = doc.clone();
-    stamped.updated_at = at;
-    if !move_doc(&tx, &stamped, &[DocStatus::Issued], set, unpaid).await? {
+    if !move_doc(&tx, (&doc, at), &[DocStatus::Issued], set, unpaid).await? {
         return Err(refused());
     }
     audit::record(

@@ -143,7 +143,10 @@ fn buckets(b: [i64; 5]) -> Buckets {
 /// Quotes a CSV field when it needs it, and neutralizes spreadsheet
 /// formulas.
 pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
+    // A signed number (`-12.50`) stays as it is; any other text opening
+    // with a formula sign is quoted.
+    let number = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let s = if s.starts_with(['=', '+', '-', '@']) && !number(&s[1..]) {
         format!("'{s}")
     } else {
         s.to_string()
